@@ -1,0 +1,81 @@
+/**
+ * The dialect choice. `DATABASE_URL` unset → SQLite at ./data/rollcall.db;
+ * `sqlite:PATH` → that SQLite file; `postgres://…` → PostgreSQL.
+ *
+ * @example
+ * const store = openDatabase("sqlite:/tmp/rollcall.db");
+ * await migrateToLatest(store);
+ * await store.db.selectFrom("orgs").selectAll().execute();
+ * await store.close();
+ */
+import fs from "node:fs";
+import path from "node:path";
+import SQLite from "better-sqlite3";
+import pg from "pg";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import type { Database } from "./types.ts";
+
+export type DialectName = "sqlite" | "postgres";
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  /** human-readable location, never containing a password */
+  describe: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** PostgreSQL schema to use (created if missing); tests use one per run */
+  pgSchema?: string;
+  pgPoolSize?: number;
+}
+
+export const DEFAULT_SQLITE_PATH = "./data/rollcall.db";
+
+export function openDatabase(url: string | undefined = process.env.DATABASE_URL, opts: OpenOptions = {}): Store {
+  if (url && /^postgres(ql)?:\/\//.test(url)) return openPostgres(url, opts);
+  const file = !url ? DEFAULT_SQLITE_PATH : url.startsWith("sqlite:") ? url.slice("sqlite:".length) : null;
+  if (file === null) throw new Error(`DATABASE_URL must be unset, sqlite:PATH or postgres://…; got "${url.replace(/:[^:@/]*@/, ":***@")}"`);
+  return openSqlite(file);
+}
+
+function openSqlite(file: string): Store {
+  if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const sqlite = new SQLite(file);
+  sqlite.pragma("journal_mode = WAL");
+  // NORMAL in WAL mode survives a process crash (SIGKILL); only an OS crash can lose the last commit.
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("busy_timeout = 5000");
+  // LIKE must be case-sensitive: case-insensitive attributes are matched on lower-cased key columns.
+  sqlite.pragma("case_sensitive_like = ON");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    dialect: "sqlite",
+    describe: `sqlite:${file}`,
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+function openPostgres(url: string, opts: OpenOptions): Store {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.pgPoolSize ?? Number(process.env.PG_POOL_SIZE ?? 10),
+    ...(opts.pgSchema ? { options: `-c search_path=${opts.pgSchema}` } : {}),
+  });
+  // An idle client losing its connection must not crash the process.
+  pool.on("error", () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: "postgres",
+    describe: url.replace(/:[^:@/]*@/, ":***@") + (opts.pgSchema ? ` (schema ${opts.pgSchema})` : ""),
+    async close() {
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * Kysely table types. Booleans are stored as integers (0/1) and timestamps as
+ * ISO-8601 UTC text (`Date#toISOString`) on both SQLite and PostgreSQL, so the
+ * same queries and comparisons work unchanged on either database.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from "kysely";
+
+export type Bool = 0 | 1;
+
+export interface OrgsTable {
+  id: string;
+  name: string;
+  /** lower-cased name: org names are unique case-insensitively */
+  name_key: string;
+  plan: string; // 'standard' | 'enterprise'
+  auto_provisioning: Bool;
+  default_team_id: string | null;
+  team_joining_at_signup: Bool;
+  full_models_seat_limit: number | null;
+  viewer_models_seat_limit: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A global identity: one person, many org memberships. */
+export interface UsersTable {
+  id: string;
+  email: string | null;
+  email_key: string | null;
+  email_verified: Bool;
+  display_name: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Login identities (OIDC issuer+sub, LDAP server+DN) that link to a user. */
+export interface IdentitiesTable {
+  id: string;
+  user_id: string;
+  provider: string; // 'oidc' | 'ldap'
+  issuer: string;
+  subject: string;
+  created_at: string;
+}
+
+/** A user inside one org. SCIM /Users are members. */
+export interface MembersTable {
+  id: string;
+  org_id: string;
+  user_id: string;
+  user_name: string;
+  user_name_key: string;
+  external_id: string | null;
+  display_name: string | null;
+  display_name_key: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  active: Bool;
+  org_role: string; // 'admin' | 'member' | 'viewer'
+  models_seat: string; // 'full' | 'viewer' | 'none'
+  weave_role: string; // 'full' | 'viewer' | 'none'
+  billing_admin: Bool;
+  /** JSON of the SCIM attributes that have no column of their own */
+  resource: string;
+  revision: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MemberEmailsTable {
+  member_id: string;
+  org_id: string;
+  position: number;
+  value: string;
+  value_key: string;
+  type: string | null;
+  is_primary: Bool;
+}
+
+/** SCIM /Groups are teams. */
+export interface TeamsTable {
+  id: string;
+  org_id: string;
+  display_name: string;
+  name_key: string;
+  external_id: string | null;
+  storage_type: string;
+  members_can_invite: Bool;
+  domain_matching: Bool;
+  revision: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TeamMembersTable {
+  team_id: string;
+  member_id: string;
+  org_id: string;
+  /** 'admin' | 'member' | 'view-only' | 'custom' (then custom_role_id is set) */
+  role: string;
+  custom_role_id: string | null;
+  created_at: string;
+}
+
+export interface CustomRolesTable {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string | null;
+  inherited_from: string; // 'member' | 'viewer'
+  /** JSON array of permission names granted on top of the inherited role */
+  permissions: string;
+  revision: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ServiceAccountsTable {
+  id: string;
+  org_id: string;
+  /** null: org-scoped; set: team-scoped */
+  team_id: string | null;
+  name: string;
+  created_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  org_id: string;
+  service_account_id: string | null;
+  member_id: string | null;
+  label: string | null;
+  /** first characters of the key, safe to show in listings */
+  prefix: string;
+  /** SHA-256 of the whole key (keys are high-entropy random strings) */
+  hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  org_id: string;
+  at: string;
+  door: string; // 'scim' | 'admin' | 'cli' | 'sso'
+  actor: string;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  /** JSON: what changed, before/after */
+  detail: string | null;
+}
+
+export interface Database {
+  orgs: OrgsTable;
+  users: UsersTable;
+  identities: IdentitiesTable;
+  members: MembersTable;
+  member_emails: MemberEmailsTable;
+  teams: TeamsTable;
+  team_members: TeamMembersTable;
+  custom_roles: CustomRolesTable;
+  service_accounts: ServiceAccountsTable;
+  api_keys: ApiKeysTable;
+  audit_events: AuditEventsTable;
+}
+
+export type Org = Selectable<OrgsTable>;
+export type User = Selectable<UsersTable>;
+export type Member = Selectable<MembersTable>;
+export type NewMember = Insertable<MembersTable>;
+export type MemberUpdate = Updateable<MembersTable>;
+export type Team = Selectable<TeamsTable>;
+export type ApiKey = Selectable<ApiKeysTable>;

@@ -1,0 +1,41 @@
+/**
+ * A migrated database for one test file: a fresh SQLite file when DATABASE_URL
+ * is unset or sqlite:, a fresh schema in PostgreSQL when it is postgres://.
+ * The same suites run against both; a PostgreSQL that cannot be reached fails.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import crypto from "node:crypto";
+import { sql } from "kysely";
+import { openDatabase, type Store } from "../../db/connect.ts";
+import { migrateToLatest } from "../../db/migrate.ts";
+
+export async function openTestStore(): Promise<Store> {
+  const url = process.env.DATABASE_URL;
+  if (url && /^postgres(ql)?:/.test(url)) {
+    const schema = `t_${crypto.randomBytes(6).toString("hex")}`;
+    const admin = openDatabase(url, { pgPoolSize: 1 });
+    await sql`create schema ${sql.id(schema)}`.execute(admin.db);
+    await admin.close();
+    const store = openDatabase(url, { pgSchema: schema });
+    await migrateToLatest(store);
+    const close = store.close.bind(store);
+    store.close = async () => {
+      await close();
+      const cleanup = openDatabase(url, { pgPoolSize: 1 });
+      await sql`drop schema ${sql.id(schema)} cascade`.execute(cleanup.db);
+      await cleanup.close();
+    };
+    return store;
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rollcall-test-"));
+  const store = openDatabase(`sqlite:${path.join(dir, "test.db")}`);
+  await migrateToLatest(store);
+  const close = store.close.bind(store);
+  store.close = async () => {
+    await close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  return store;
+}
