@@ -36,7 +36,7 @@ export const DEFAULT_SQLITE_PATH = "./data/rollcall.db";
 export function openDatabase(url: string | undefined = process.env.DATABASE_URL, opts: OpenOptions = {}): Store {
   if (url && /^postgres(ql)?:\/\//.test(url)) return openPostgres(url, opts);
   const file = !url ? DEFAULT_SQLITE_PATH : url.startsWith("sqlite:") ? url.slice("sqlite:".length) : null;
-  if (file === null) throw new Error(`DATABASE_URL must be unset, sqlite:PATH or postgres://…; got "${url.replace(/:[^:@/]*@/, ":***@")}"`);
+  if (file === null) throw new Error(`DATABASE_URL must be unset, sqlite:PATH or postgres://…; got "${(url ?? "").replace(/:[^:@/]*@/, ":***@")}"`);
   return openSqlite(file);
 }
 

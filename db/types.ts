@@ -12,10 +12,10 @@ export interface OrgsTable {
   name: string;
   /** lower-cased name: org names are unique case-insensitively */
   name_key: string;
-  plan: string; // 'standard' | 'enterprise'
-  auto_provisioning: Bool;
+  plan: Generated<string>; // 'standard' | 'enterprise'
+  auto_provisioning: Generated<Bool>;
   default_team_id: string | null;
-  team_joining_at_signup: Bool;
+  team_joining_at_signup: Generated<Bool>;
   full_models_seat_limit: number | null;
   viewer_models_seat_limit: number | null;
   created_at: string;
@@ -27,7 +27,7 @@ export interface UsersTable {
   id: string;
   email: string | null;
   email_key: string | null;
-  email_verified: Bool;
+  email_verified: Generated<Bool>;
   display_name: string | null;
   created_at: string;
   updated_at: string;
@@ -55,14 +55,14 @@ export interface MembersTable {
   display_name_key: string | null;
   given_name: string | null;
   family_name: string | null;
-  active: Bool;
-  org_role: string; // 'admin' | 'member' | 'viewer'
-  models_seat: string; // 'full' | 'viewer' | 'none'
-  weave_role: string; // 'full' | 'viewer' | 'none'
-  billing_admin: Bool;
+  active: Generated<Bool>;
+  org_role: Generated<string>; // 'admin' | 'member' | 'viewer'
+  models_seat: Generated<string>; // 'full' | 'viewer' | 'none'
+  weave_role: Generated<string>; // 'full' | 'viewer' | 'none'
+  billing_admin: Generated<Bool>;
   /** JSON of the SCIM attributes that have no column of their own */
   resource: string;
-  revision: number;
+  revision: Generated<number>;
   created_at: string;
   updated_at: string;
 }
@@ -84,10 +84,10 @@ export interface TeamsTable {
   display_name: string;
   name_key: string;
   external_id: string | null;
-  storage_type: string;
-  members_can_invite: Bool;
-  domain_matching: Bool;
-  revision: number;
+  storage_type: Generated<string>;
+  members_can_invite: Generated<Bool>;
+  domain_matching: Generated<Bool>;
+  revision: Generated<number>;
   created_at: string;
   updated_at: string;
 }
@@ -97,7 +97,7 @@ export interface TeamMembersTable {
   member_id: string;
   org_id: string;
   /** 'admin' | 'member' | 'view-only' | 'custom' (then custom_role_id is set) */
-  role: string;
+  role: Generated<string>;
   custom_role_id: string | null;
   created_at: string;
 }
@@ -110,7 +110,7 @@ export interface CustomRolesTable {
   inherited_from: string; // 'member' | 'viewer'
   /** JSON array of permission names granted on top of the inherited role */
   permissions: string;
-  revision: number;
+  revision: Generated<number>;
   created_at: string;
   updated_at: string;
 }

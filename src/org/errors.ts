@@ -1,0 +1,31 @@
+/**
+ * Errors of the organization rules. They carry no HTTP: each adapter
+ * translates them once (SCIM error bodies, admin API problem+json, CLI text).
+ */
+export type DomainErrorKind =
+  | "invalid" // bad input: SCIM 400 invalidValue
+  | "not_found" // 404
+  | "conflict" // uniqueness: 409
+  | "rule" // a rule refuses (last admin, seat limit): 409
+  | "forbidden" // 403
+  | "precondition" // If-Match mismatch: 412
+  | "unauthorized"; // 401
+
+export class DomainError extends Error {
+  constructor(
+    readonly kind: DomainErrorKind,
+    message: string,
+    /** SCIM scimType to use when the adapter is SCIM (e.g. "uniqueness", "mutability") */
+    readonly scimType?: string,
+  ) {
+    super(message);
+    this.name = "DomainError";
+  }
+}
+
+export const invalid = (msg: string, scimType = "invalidValue") => new DomainError("invalid", msg, scimType);
+export const notFound = (msg: string) => new DomainError("not_found", msg);
+export const conflict = (msg: string) => new DomainError("conflict", msg, "uniqueness");
+export const refused = (msg: string) => new DomainError("rule", msg);
+export const forbidden = (msg: string) => new DomainError("forbidden", msg);
+export const preconditionFailed = (msg: string) => new DomainError("precondition", msg);

@@ -1,0 +1,142 @@
+/**
+ * API keys: random strings shown once at creation, stored as SHA-256 hashes
+ * (keys are high-entropy, so a fast hash is enough; a user-chosen bootstrap key
+ * is the operator's secret), found by hash and then compared in constant time.
+ */
+import crypto from "node:crypto";
+import type { Kysely } from "kysely";
+import type { Database } from "../../db/types.ts";
+import { now } from "./clock.ts";
+import { invalid, notFound } from "./errors.ts";
+
+export interface Principal {
+  orgId: string;
+  keyId: string;
+  /** a service account (org- or team-scoped) or a member's own key */
+  kind: "service_account" | "member";
+  serviceAccountId: string | null;
+  /** set for team-scoped service accounts */
+  teamId: string | null;
+  memberId: string | null;
+  /** the member's org role, or "admin" for an org-scoped service account */
+  role: string;
+  active: boolean;
+}
+
+export interface CreatedKey {
+  id: string;
+  key: string;
+  prefix: string;
+}
+
+const hashKey = (key: string): string => crypto.createHash("sha256").update(key, "utf8").digest("hex");
+
+export function generateKey(): string {
+  return `rc_${crypto.randomBytes(32).toString("base64url")}`;
+}
+
+/** Creates a key for a service account or member. `presetKey` lets an operator inject the bootstrap key. */
+export async function createKey(
+  db: Kysely<Database>,
+  owner: { orgId: string; serviceAccountId?: string; memberId?: string; label?: string },
+  presetKey?: string,
+): Promise<CreatedKey> {
+  const key = presetKey ?? generateKey();
+  if (key.length < 16) throw invalid("an API key must be at least 16 characters long");
+  const id = crypto.randomUUID();
+  const prefix = key.slice(0, 10);
+  await db
+    .insertInto("api_keys")
+    .values({
+      id,
+      org_id: owner.orgId,
+      service_account_id: owner.serviceAccountId ?? null,
+      member_id: owner.memberId ?? null,
+      label: owner.label ?? null,
+      prefix,
+      hash: hashKey(key),
+      created_at: now(),
+      last_used_at: null,
+      revoked_at: null,
+    })
+    .execute();
+  return { id, key, prefix };
+}
+
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** The principal a key stands for, or null when the key is unknown or revoked. */
+export async function authenticateKey(db: Kysely<Database>, key: string): Promise<Principal | null> {
+  if (!key || key.length > 512) return null;
+  const hash = hashKey(key);
+  const row = await db
+    .selectFrom("api_keys as k")
+    .leftJoin("service_accounts as s", "s.id", "k.service_account_id")
+    .leftJoin("members as m", "m.id", "k.member_id")
+    .select([
+      "k.id", "k.org_id", "k.hash", "k.service_account_id", "k.member_id", "k.last_used_at", "k.revoked_at",
+      "s.team_id", "m.org_role", "m.active",
+    ])
+    .where("k.hash", "=", hash)
+    .executeTakeFirst();
+  if (!row || row.revoked_at) return null;
+  if (!crypto.timingSafeEqual(Buffer.from(row.hash, "hex"), Buffer.from(hash, "hex"))) return null;
+  // Record use, at most once a minute per key, so reads do not turn into writes.
+  const t = Date.now();
+  if (!row.last_used_at || t - Date.parse(row.last_used_at) > LAST_USED_RESOLUTION_MS) {
+    await db.updateTable("api_keys").set({ last_used_at: new Date(t).toISOString() }).where("id", "=", row.id).execute();
+  }
+  const isMember = row.member_id !== null;
+  return {
+    orgId: row.org_id,
+    keyId: row.id,
+    kind: isMember ? "member" : "service_account",
+    serviceAccountId: row.service_account_id,
+    teamId: row.team_id ?? null,
+    memberId: row.member_id,
+    role: isMember ? (row.org_role ?? "member") : row.team_id ? "team" : "admin",
+    active: isMember ? row.active === 1 : true,
+  };
+}
+
+export interface KeyInfo {
+  id: string;
+  prefix: string;
+  label: string | null;
+  owner: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export async function listKeys(db: Kysely<Database>, orgId: string): Promise<KeyInfo[]> {
+  const rows = await db
+    .selectFrom("api_keys as k")
+    .leftJoin("service_accounts as s", "s.id", "k.service_account_id")
+    .leftJoin("members as m", "m.id", "k.member_id")
+    .select(["k.id", "k.prefix", "k.label", "k.created_at", "k.last_used_at", "k.revoked_at", "s.name as sa_name", "m.user_name"])
+    .where("k.org_id", "=", orgId)
+    .orderBy("k.created_at")
+    .orderBy("k.id")
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    prefix: r.prefix,
+    label: r.label,
+    owner: r.sa_name ? `service account ${r.sa_name}` : `member ${r.user_name ?? "?"}`,
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at,
+    revokedAt: r.revoked_at,
+  }));
+}
+
+export async function revokeKey(db: Kysely<Database>, keyId: string, orgId?: string): Promise<void> {
+  let q = db.updateTable("api_keys").set({ revoked_at: now() }).where("id", "=", keyId).where("revoked_at", "is", null);
+  if (orgId) q = q.where("org_id", "=", orgId);
+  const res = await q.executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 0) {
+    let exists = db.selectFrom("api_keys").select("id").where("id", "=", keyId);
+    if (orgId) exists = exists.where("org_id", "=", orgId);
+    if (!(await exists.executeTakeFirst())) throw notFound(`no API key with id ${keyId}`);
+  }
+}

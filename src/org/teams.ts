@@ -1,0 +1,203 @@
+/**
+ * Teams and their memberships. Membership changes are deltas in SQL inside one
+ * transaction: adding a member costs the same at 100 and at 100,000 members,
+ * re-adding is a no-op, and concurrent adds never lose one another's rows.
+ */
+import crypto from "node:crypto";
+import type { Kysely, Transaction } from "kysely";
+import type { Database, Team } from "../../db/types.ts";
+import { recordAudit, type Actor } from "./audit.ts";
+import { now } from "./clock.ts";
+import { isUniqueViolation } from "./db-errors.ts";
+import { conflict, invalid, notFound, preconditionFailed } from "./errors.ts";
+
+type Db = Kysely<Database>;
+
+export interface TeamInput {
+  displayName: string;
+  externalId: string | null;
+  storageType?: string;
+  membersCanInvite?: boolean;
+  domainMatching?: boolean;
+}
+
+export type MemberOp =
+  | { kind: "add"; ids: string[] }
+  | { kind: "remove"; ids: string[] }
+  | { kind: "removeAll" }
+  | { kind: "replace"; ids: string[] };
+
+const CHUNK = 500;
+const chunks = <T>(xs: T[]): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += CHUNK) out.push(xs.slice(i, i + CHUNK));
+  return out;
+};
+
+export async function findTeam(db: Db, orgId: string, id: string): Promise<Team | undefined> {
+  return db.selectFrom("teams").selectAll().where("org_id", "=", orgId).where("id", "=", id).executeTakeFirst();
+}
+
+export async function getTeam(db: Db, orgId: string, id: string): Promise<Team> {
+  const t = await findTeam(db, orgId, id);
+  if (!t) throw notFound(`no Group with id ${id}`);
+  return t;
+}
+
+function checkInput(input: TeamInput): void {
+  if (!input.displayName || !input.displayName.trim()) throw invalid('"displayName" must not be empty');
+  if (input.displayName.length > 256) throw invalid('"displayName" must be at most 256 characters');
+}
+
+function columns(input: TeamInput) {
+  return {
+    display_name: input.displayName,
+    name_key: input.displayName.toLowerCase(),
+    external_id: input.externalId,
+    ...(input.storageType !== undefined ? { storage_type: input.storageType } : {}),
+    ...(input.membersCanInvite !== undefined ? { members_can_invite: (input.membersCanInvite ? 1 : 0) as 0 | 1 } : {}),
+    ...(input.domainMatching !== undefined ? { domain_matching: (input.domainMatching ? 1 : 0) as 0 | 1 } : {}),
+  };
+}
+
+async function assertNameFree(trx: Transaction<Database>, orgId: string, name: string, exceptId?: string): Promise<void> {
+  let q = trx.selectFrom("teams").select("id").where("org_id", "=", orgId).where("name_key", "=", name.toLowerCase());
+  if (exceptId) q = q.where("id", "<>", exceptId);
+  if (await q.executeTakeFirst()) throw conflict(`a Group with displayName "${name}" already exists`);
+}
+
+/** Members must be Users of the same org; unknown ids are refused with their names. */
+async function assertMembersExist(trx: Transaction<Database>, orgId: string, ids: string[]): Promise<void> {
+  const unique = [...new Set(ids)];
+  const found = new Set<string>();
+  for (const part of chunks(unique)) {
+    const rows = await trx.selectFrom("members").select("id").where("org_id", "=", orgId).where("id", "in", part).execute();
+    for (const r of rows) found.add(r.id);
+  }
+  const missing = unique.filter((id) => !found.has(id));
+  if (missing.length)
+    throw invalid(`unknown member id${missing.length > 1 ? "s" : ""}: ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ", …" : ""} (members must be Users of this organization)`);
+}
+
+/** Changing a membership changes the User's `groups`, so its revision moves too. */
+async function touchMembers(trx: Transaction<Database>, ids: string[], t: string): Promise<void> {
+  // Sorted, so concurrent writers take row locks in one order and cannot deadlock.
+  for (const part of chunks([...new Set(ids)].sort())) {
+    await trx.updateTable("members").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "in", part).execute();
+  }
+}
+
+async function addMembers(trx: Transaction<Database>, orgId: string, teamId: string, ids: string[], t: string): Promise<void> {
+  if (!ids.length) return;
+  await assertMembersExist(trx, orgId, ids);
+  for (const part of chunks([...new Set(ids)])) {
+    const res = await trx.insertInto("team_members")
+      .values(part.map((member_id) => ({ team_id: teamId, member_id, org_id: orgId, role: "member", custom_role_id: null, created_at: t })))
+      .onConflict((oc) => oc.columns(["team_id", "member_id"]).doNothing())
+      .returning("member_id")
+      .execute();
+    await touchMembers(trx, res.map((r) => r.member_id), t);
+  }
+}
+
+async function removeMembers(trx: Transaction<Database>, teamId: string, ids: string[], t: string): Promise<void> {
+  for (const part of chunks([...new Set(ids)])) {
+    const res = await trx.deleteFrom("team_members").where("team_id", "=", teamId).where("member_id", "in", part).returning("member_id").execute();
+    await touchMembers(trx, res.map((r) => r.member_id), t);
+  }
+}
+
+async function removeAllMembers(trx: Transaction<Database>, teamId: string, t: string, keep: string[] = []): Promise<void> {
+  const current = await trx.selectFrom("team_members").select("member_id").where("team_id", "=", teamId).execute();
+  const keepSet = new Set(keep);
+  await removeMembers(trx, teamId, current.map((r) => r.member_id).filter((id) => !keepSet.has(id)), t);
+}
+
+async function applyOps(trx: Transaction<Database>, orgId: string, teamId: string, ops: MemberOp[], t: string): Promise<void> {
+  for (const op of ops) {
+    if (op.kind === "add") await addMembers(trx, orgId, teamId, op.ids, t);
+    else if (op.kind === "remove") await removeMembers(trx, teamId, op.ids, t);
+    else if (op.kind === "removeAll") await removeAllMembers(trx, teamId, t);
+    else {
+      await assertMembersExist(trx, orgId, op.ids);
+      await removeAllMembers(trx, teamId, t, op.ids);
+      await addMembers(trx, orgId, teamId, op.ids, t);
+    }
+  }
+}
+
+function guardUnique<T>(name: string) {
+  return (err: unknown): T => {
+    if (isUniqueViolation(err)) throw conflict(`a Group with displayName ${name === "that name" ? "like that" : `"${name}"`} already exists`);
+    throw err;
+  };
+}
+
+export async function createTeam(db: Db, orgId: string, input: TeamInput, memberIds: string[], actor: Actor): Promise<Team> {
+  checkInput(input);
+  return db.transaction().execute(async (trx) => {
+    await assertNameFree(trx, orgId, input.displayName);
+    const t = now();
+    const team: Team = {
+      id: crypto.randomUUID(), org_id: orgId, storage_type: "default", members_can_invite: 0, domain_matching: 0,
+      revision: 1, created_at: t, updated_at: t, ...columns(input),
+    };
+    await trx.insertInto("teams").values(team).execute();
+    await addMembers(trx, orgId, team.id, memberIds, t);
+    await recordAudit(trx, { orgId, actor, action: "team.create", targetType: "team", targetId: team.id, detail: { displayName: team.display_name, members: memberIds.length } });
+    return team;
+  }).catch(guardUnique<Team>(input.displayName));
+}
+
+/**
+ * Updates a team: new fields (or null to keep them) and membership deltas, in
+ * one transaction, bumping the revision with a compare-and-set so that
+ * concurrent writers with the same If-Match cannot both win.
+ */
+export async function updateTeam(
+  db: Db, orgId: string, id: string,
+  change: { fields: (current: Team) => TeamInput | null; memberOps: MemberOp[]; expectedRevision?: number; action: string },
+  actor: Actor,
+): Promise<Team> {
+  return db.transaction().execute(async (trx) => {
+    const t = now();
+    const current = await lockForUpdate(trx, orgId, id, t, change.expectedRevision);
+    const fields = change.fields(current);
+    if (fields) {
+      checkInput(fields);
+      await assertNameFree(trx, orgId, fields.displayName, id);
+      await trx.updateTable("teams").set(columns(fields)).where("id", "=", id).execute();
+    }
+    await applyOps(trx, orgId, id, change.memberOps, t);
+    await recordAudit(trx, { orgId, actor, action: change.action, targetType: "team", targetId: id, detail: { displayName: fields?.displayName ?? current.display_name, memberOps: change.memberOps.map((o) => ({ kind: o.kind, count: "ids" in o ? o.ids.length : undefined })) } });
+    return trx.selectFrom("teams").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+  }).catch(guardUnique<Team>("that name"));
+}
+
+/**
+ * Bumps the revision first: the UPDATE takes the row lock, so concurrent
+ * writers queue up instead of losing each other's changes, and If-Match is
+ * checked against the revision the lock saw. Returns the row as it was.
+ */
+async function lockForUpdate(trx: Transaction<Database>, orgId: string, id: string, t: string, expected?: number): Promise<Team> {
+  const bumped = await trx.updateTable("teams")
+    .set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t }))
+    .where("org_id", "=", orgId).where("id", "=", id)
+    .returningAll().executeTakeFirst();
+  if (!bumped) throw notFound(`no Group with id ${id}`);
+  const before = { ...bumped, revision: bumped.revision - 1 };
+  if (expected !== undefined && before.revision !== expected) throw preconditionFailed(`Group ${id} is at revision ${before.revision}, not ${expected}`);
+  return before;
+}
+
+export async function deleteTeam(db: Db, orgId: string, id: string, actor: Actor, expectedRevision?: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const current = await getTeam(trx, orgId, id);
+    if (expectedRevision !== undefined && current.revision !== expectedRevision)
+      throw preconditionFailed(`Group ${id} is at revision ${current.revision}, not ${expectedRevision}`);
+    await removeAllMembers(trx, id, now());
+    await trx.updateTable("orgs").set({ default_team_id: null }).where("id", "=", orgId).where("default_team_id", "=", id).execute();
+    await trx.deleteFrom("teams").where("id", "=", id).execute();
+    await recordAudit(trx, { orgId, actor, action: "team.delete", targetType: "team", targetId: id, detail: { displayName: current.display_name } });
+  });
+}

@@ -1,0 +1,84 @@
+/** /ServiceProviderConfig, /ResourceTypes, /Schemas (RFC 7644 §4, RFC 7643 §5–7). */
+import { Router, type Request, type Response } from "express";
+import type { Config } from "../config.ts";
+import { scimBaseUrl, sendJson } from "./context.ts";
+import { ScimError } from "./errors.ts";
+import { DEFAULT_PAGE_SIZE } from "./list-params.ts";
+import { ALL_SCHEMAS, URN } from "./schemas.ts";
+import { MAX_FILTER_LENGTH } from "./filter/parse.ts";
+
+const SPC_URN = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
+const RT_URN = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
+
+export function serviceProviderConfig(config: Config, base: string) {
+  return {
+    schemas: [SPC_URN],
+    documentationUri: "https://github.com/rollcall/rollcall#readme",
+    patch: { supported: true },
+    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    filter: { supported: true, maxResults: config.maxPageSize },
+    changePassword: { supported: false },
+    sort: { supported: true },
+    etag: { supported: true },
+    // RFC 9865
+    pagination: {
+      cursor: true,
+      index: true,
+      defaultPaginationMethod: "index",
+      defaultPageSize: DEFAULT_PAGE_SIZE,
+      maxPageSize: config.maxPageSize,
+      cursorTimeout: config.cursorTtlSeconds,
+    },
+    authenticationSchemes: [
+      { type: "oauthbearertoken", name: "Bearer token", description: "An API key of the organization: Authorization: Bearer <key>", primary: true },
+      { type: "httpbasic", name: "HTTP Basic", description: "An empty user name and the API key as the password" },
+    ],
+    meta: { resourceType: "ServiceProviderConfig", location: `${base}/ServiceProviderConfig` },
+    maxFilterLength: MAX_FILTER_LENGTH,
+  };
+}
+
+export function resourceTypes(base: string) {
+  return [
+    {
+      schemas: [RT_URN], id: "User", name: "User", endpoint: "/Users", description: "A member of the organization",
+      schema: URN.user,
+      schemaExtensions: [{ schema: URN.enterprise, required: false }, { schema: URN.rollcallUser, required: false }],
+      meta: { resourceType: "ResourceType", location: `${base}/ResourceTypes/User` },
+    },
+    {
+      schemas: [RT_URN], id: "Group", name: "Group", endpoint: "/Groups", description: "A team of the organization",
+      schema: URN.group,
+      schemaExtensions: [{ schema: URN.rollcallGroup, required: false }],
+      meta: { resourceType: "ResourceType", location: `${base}/ResourceTypes/Group` },
+    },
+  ];
+}
+
+function schemaDocs(base: string) {
+  return ALL_SCHEMAS.map((s) => ({ ...s, meta: { resourceType: "Schema", location: `${base}/Schemas/${s.id}` } }));
+}
+
+function list(res: Response, items: unknown[]): void {
+  sendJson(res, 200, { schemas: [URN.listResponse], totalResults: items.length, itemsPerPage: items.length, startIndex: 1, Resources: items });
+}
+
+/** Discovery needs no key: it is the same for every org and tells nothing about any. */
+export function discoveryRouter(config: Config): Router {
+  const r = Router();
+  const base = (req: Request) => scimBaseUrl(req, config);
+  r.get("/ServiceProviderConfig", (req, res) => sendJson(res, 200, serviceProviderConfig(config, base(req))));
+  r.get("/ResourceTypes", (req, res) => list(res, resourceTypes(base(req))));
+  r.get("/ResourceTypes/:id", (req, res) => {
+    const rt = resourceTypes(base(req)).find((t) => t.id === req.params.id);
+    if (!rt) throw new ScimError(404, undefined, `no resource type "${req.params.id}"`);
+    sendJson(res, 200, rt);
+  });
+  r.get("/Schemas", (req, res) => list(res, schemaDocs(base(req))));
+  r.get("/Schemas/:id", (req, res) => {
+    const s = schemaDocs(base(req)).find((d) => d.id === req.params.id);
+    if (!s) throw new ScimError(404, undefined, `no schema "${req.params.id}"`);
+    sendJson(res, 200, s);
+  });
+  return r;
+}

@@ -1,0 +1,78 @@
+/**
+ * Paging in SQL: index paging (startIndex/count with OFFSET) and keyset cursor
+ * paging (RFC 9865), both over the order (sort key, id) so pages are stable.
+ * The total is a COUNT over the same filtered query; nothing is paged in memory.
+ */
+import { sql, type Expression, type SelectQueryBuilder } from "kysely";
+import { decodeCursor, encodeCursor, type CursorPosition } from "./cursor.ts";
+import type { ListParams } from "./list-params.ts";
+
+export interface ListQuery {
+  /** org-scoped, filtered query selecting the resource rows */
+  base: SelectQueryBuilder<any, any, any>;
+  /** qualified id column, e.g. "m.id" */
+  idColumn: string;
+  /** the sortBy expression, or null to order by id alone */
+  sortKey: Expression<any> | null;
+  params: ListParams;
+  /** identifies filter + sort, so a cursor cannot be replayed on another query */
+  scope: string;
+  cursorTtlSeconds: number;
+}
+
+export interface ListPage<Row> {
+  rows: Row[];
+  total: number;
+  startIndex?: number;
+  nextCursor?: string;
+  previousCursor?: string;
+}
+
+export async function runList<Row>(q: ListQuery): Promise<ListPage<Row>> {
+  const { params } = q;
+  const id = sql.ref(q.idColumn);
+  const key = q.sortKey;
+  const countRow = await q.base.clearSelect().select((eb: any) => eb.fn.countAll().as("n")).executeTakeFirst();
+  const total = Number((countRow as { n: number | string } | undefined)?.n ?? 0);
+  const withKey = key ? q.base.select(sql<any>`${key}`.as("__sort")) : q.base;
+  // PostgreSQL refuses ORDER BY a constant, so without sortBy the order is the id alone.
+  const order = (qb: SelectQueryBuilder<any, any, any>, dir: "asc" | "desc") =>
+    (key ? qb.orderBy(key as any, dir) : qb).orderBy(id as any, dir);
+
+  if (params.cursor === undefined) {
+    if (params.count === 0) return { rows: [], total, startIndex: params.startIndex };
+    const dir = params.descending ? "desc" : "asc";
+    const rows = await order(withKey, dir).offset(params.startIndex - 1).limit(params.count).execute();
+    return { rows: rows.map(strip) as Row[], total, startIndex: params.startIndex };
+  }
+
+  if (params.count === 0) return { rows: [], total };
+  const pos: CursorPosition | null = params.cursor === "" ? null : decodeCursor(params.cursor, q.scope, q.cursorTtlSeconds);
+  const backwards = pos?.dir === "before";
+  // Walking backwards is the forward order reversed.
+  const ascending = params.descending === backwards;
+  let query = withKey;
+  if (pos) {
+    const cmp = sql.raw(ascending ? ">" : "<");
+    query = key
+      ? query.where(sql<boolean>`(${key} ${cmp} ${pos.key} or (${key} = ${pos.key} and ${id} ${cmp} ${pos.id}))`)
+      : query.where(sql<boolean>`${id} ${cmp} ${pos.id}`);
+  }
+  const dir = ascending ? "asc" : "desc";
+  const fetched = await order(query, dir).limit(params.count + 1).execute();
+  const more = fetched.length > params.count;
+  const page = fetched.slice(0, params.count);
+  if (backwards) page.reverse();
+  const edge = (row: any, d: CursorPosition["dir"]) => encodeCursor({ key: row.__sort ?? "", id: row[q.idColumn.split(".").pop()!], dir: d }, q.scope);
+  const out: ListPage<Row> = { rows: page.map(strip) as Row[], total };
+  if (page.length) {
+    if (backwards ? true : more) out.nextCursor = edge(page[page.length - 1], "after");
+    if (backwards ? more : pos !== null) out.previousCursor = edge(page[0], "before");
+  }
+  return out;
+}
+
+function strip(row: any): any {
+  const { __sort, ...rest } = row;
+  return rest;
+}

@@ -1,0 +1,48 @@
+/** The SCIM 2.0 endpoint: body parsing, auth, discovery, /Users, /Groups, errors. */
+import express, { Router, type NextFunction, type Request, type Response } from "express";
+import type { Store } from "../../db/connect.ts";
+import type { Config } from "../config.ts";
+import { readApiKey } from "../http/credentials.ts";
+import { authenticateKey } from "../org/keys.ts";
+import { scimBaseUrl, type ScimContext } from "./context.ts";
+import { discoveryRouter } from "./discovery.ts";
+import { ScimError, scimErrorHandler } from "./errors.ts";
+import { groupsRouter } from "./groups/routes.ts";
+import { usersRouter } from "./users/routes.ts";
+
+const JSON_TYPES = ["application/scim+json", "application/json", "application/*+json"];
+
+function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  if (!["POST", "PUT", "PATCH"].includes(req.method)) return next();
+  const type = req.get("content-type");
+  if (type && !req.is(JSON_TYPES)) return next(new ScimError(415, undefined, `Content-Type must be application/scim+json or application/json, got ${type}`));
+  if (req.body === undefined || req.body === null) return next(new ScimError(400, "invalidSyntax", "the request needs a JSON body"));
+  next();
+}
+
+export function scimRouter(store: Store, config: Config, log: (msg: string, err: unknown) => void): Router {
+  const r = Router();
+  r.use(express.json({ type: JSON_TYPES, limit: config.maxBodyBytes, strict: false }));
+  r.use(requireJsonBody);
+  r.use(discoveryRouter(config));
+  r.use(async (req, res, next) => {
+    const key = readApiKey(req);
+    const principal = key ? await authenticateKey(store.db, key) : null;
+    if (!principal) throw new ScimError(401, undefined, key ? "the API key is not valid (unknown or revoked)" : "an API key is required: Authorization: Bearer <key>");
+    if (principal.teamId) throw new ScimError(403, undefined, "a team-scoped service account key cannot use SCIM; use an org-scoped key");
+    if (principal.kind === "member" && (principal.role !== "admin" || !principal.active))
+      throw new ScimError(403, undefined, "only org admins and org-scoped service accounts may use SCIM");
+    const ctx: ScimContext = {
+      store, config, principal, orgId: principal.orgId,
+      actor: { door: "scim", id: `key:${principal.keyId}` },
+      baseUrl: scimBaseUrl(req, config),
+    };
+    res.locals.scim = ctx;
+    next();
+  });
+  r.use("/Users", usersRouter());
+  r.use("/Groups", groupsRouter());
+  r.use((req, _res, next) => next(new ScimError(404, undefined, `no SCIM endpoint ${req.method} ${req.path}`)));
+  r.use(scimErrorHandler(log));
+  return r;
+}

@@ -1,0 +1,82 @@
+/** Translates between SCIM User bodies and member fields/rows. */
+import type { Member } from "../../../db/types.ts";
+import type { MemberInput } from "../../org/members.ts";
+import { badRequest } from "../errors.ts";
+import { URN } from "../schemas.ts";
+import { etagOf } from "../versioning.ts";
+
+type Json = Record<string, any>;
+
+export interface GroupRef {
+  id: string;
+  displayName: string;
+  role: string;
+  customRoleName: string | null;
+}
+
+/** Attributes kept in columns; everything else stays in the member's resource document. */
+const COLUMN_ATTRS = new Set(["userName", "externalId", "active", URN.rollcallUser]);
+
+export function toMemberInput(body: Json): MemberInput {
+  const emails = ((body.emails as Json[] | undefined) ?? []).map((e, i) => {
+    if (typeof e.value !== "string" || !e.value.trim()) throw badRequest("invalidValue", `"emails[${i}].value" is required`);
+    return { value: e.value, type: typeof e.type === "string" ? e.type : null, primary: e.primary === true };
+  });
+  const resource: Json = {};
+  for (const [k, v] of Object.entries(body)) if (!COLUMN_ATTRS.has(k)) resource[k] = v;
+  const ext = (body[URN.rollcallUser] as Json | undefined) ?? {};
+  return {
+    userName: body.userName,
+    externalId: body.externalId ?? null,
+    displayName: body.displayName ?? null,
+    givenName: body.name?.givenName ?? null,
+    familyName: body.name?.familyName ?? null,
+    active: body.active ?? true,
+    emails,
+    resource,
+    orgRole: ext.organizationRole?.toLowerCase(),
+    modelsSeat: ext.modelsSeat?.toLowerCase(),
+    weaveRole: ext.weaveRole?.toLowerCase(),
+  };
+}
+
+export function toScimUser(m: Member, groups: GroupRef[], baseUrl: string): Json {
+  const resource = JSON.parse(m.resource) as Json;
+  const schemas: string[] = [URN.user];
+  if (resource[URN.enterprise]) schemas.push(URN.enterprise);
+  schemas.push(URN.rollcallUser);
+  return {
+    schemas,
+    id: m.id,
+    ...(m.external_id !== null ? { externalId: m.external_id } : {}),
+    userName: m.user_name,
+    ...resource,
+    active: m.active === 1,
+    groups: groups.map((g) => ({ value: g.id, display: g.displayName, $ref: `${baseUrl}/Groups/${g.id}`, type: "direct" })),
+    [URN.rollcallUser]: {
+      organizationRole: m.org_role,
+      modelsSeat: m.models_seat,
+      weaveRole: m.weave_role,
+      teamRoles: groups.map((g) => ({ teamName: g.displayName, roleName: g.customRoleName ?? g.role })),
+      billingAdmin: m.billing_admin === 1,
+    },
+    meta: {
+      resourceType: "User",
+      created: m.created_at,
+      lastModified: m.updated_at,
+      location: `${baseUrl}/Users/${m.id}`,
+      version: etagOf(m.revision),
+    },
+  };
+}
+
+/** The JSON a PATCH starts from: the resource as a client would PUT it. */
+export function toPatchable(m: Member): Json {
+  return {
+    ...(m.external_id !== null ? { externalId: m.external_id } : {}),
+    userName: m.user_name,
+    ...(JSON.parse(m.resource) as Json),
+    active: m.active === 1,
+    [URN.rollcallUser]: { organizationRole: m.org_role, modelsSeat: m.models_seat, weaveRole: m.weave_role },
+  };
+}

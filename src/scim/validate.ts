@@ -1,0 +1,113 @@
+/**
+ * Checks a client's resource body against its schemas and returns it in
+ * canonical form: attribute names spelled as the schema spells them (clients
+ * may use any case), extension data under its URN, null treated as absent,
+ * readOnly and unknown attributes dropped (RFC 7644 §3.3: the server ignores
+ * what it does not keep). Wrong types are a 400 invalidValue, never coerced.
+ * Canonical values are advisory (RFC 7643 §2.3.1 lets clients send others).
+ */
+import { badRequest } from "./errors.ts";
+import type { AttributeDef, ResourceShape, SchemaDef } from "./schemas.ts";
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export function validateResource(body: unknown, shape: ResourceShape): Json {
+  if (!isObject(body)) throw badRequest("invalidSyntax", "the request body must be a JSON object");
+  const out: Json = {};
+  const schemas = body.schemas ?? body.Schemas;
+  if (schemas !== undefined) {
+    if (!Array.isArray(schemas) || !schemas.every((s) => typeof s === "string"))
+      throw badRequest("invalidSyntax", '"schemas" must be an array of schema URNs');
+    if (!schemas.some((s) => s.toLowerCase() === shape.core.id.toLowerCase()))
+      throw badRequest("invalidSyntax", `"schemas" must include ${shape.core.id}`);
+  }
+  for (const [key, value] of Object.entries(body)) {
+    const lower = key.toLowerCase();
+    if (lower === "schemas" || lower === "id" || lower === "meta" || value === null) continue;
+    if (lower === "externalid") {
+      if (typeof value !== "string") throw badRequest("invalidValue", '"externalId" must be a string');
+      out.externalId = value;
+      continue;
+    }
+    const ext = shape.extensions.find((e) => e.id.toLowerCase() === lower);
+    if (ext) {
+      if (!isObject(value)) throw badRequest("invalidValue", `"${ext.id}" must be an object`);
+      const inner = validateAttributes(value, ext, ext.id);
+      if (Object.keys(inner).length) out[ext.id] = { ...((out[ext.id] as Json) ?? {}), ...inner };
+      continue;
+    }
+    // URN-prefixed attribute name, e.g. "urn:…:enterprise:2.0:User:department"
+    const prefixed = [shape.core, ...shape.extensions].find((s) => lower.startsWith(s.id.toLowerCase() + ":"));
+    if (prefixed) {
+      const name = key.slice(prefixed.id.length + 1);
+      const inner = validateAttributes({ [name]: value }, prefixed, prefixed.id);
+      if (prefixed === shape.core) Object.assign(out, inner);
+      else if (Object.keys(inner).length) out[prefixed.id] = { ...((out[prefixed.id] as Json) ?? {}), ...inner };
+      continue;
+    }
+    Object.assign(out, validateAttributes({ [key]: value }, shape.core, ""));
+  }
+  for (const attr of shape.core.attributes) {
+    if (attr.required && attr.mutability !== "readOnly" && isAbsent(out[attr.name]))
+      throw badRequest("invalidValue", `required attribute "${attr.name}" is missing`);
+  }
+  return out;
+}
+
+function isAbsent(v: unknown): boolean {
+  return v === undefined || v === null || (typeof v === "string" && v.trim() === "") || (Array.isArray(v) && v.length === 0);
+}
+
+function findAttr(defs: AttributeDef[], name: string): AttributeDef | undefined {
+  const lower = name.toLowerCase();
+  return defs.find((a) => a.name.toLowerCase() === lower);
+}
+
+function validateAttributes(obj: Json, schema: SchemaDef | { attributes: AttributeDef[] }, where: string): Json {
+  const out: Json = {};
+  for (const [key, value] of Object.entries(obj)) {
+    if (value === null || value === undefined) continue;
+    const def = findAttr(schema.attributes, key);
+    if (!def || def.mutability === "readOnly") continue;
+    if (def.returned === "never") continue; // write-only secrets (password) are not kept
+    out[def.name] = checkValue(value, def, where ? `${where}:${def.name}` : def.name);
+  }
+  return out;
+}
+
+function checkValue(value: unknown, def: AttributeDef, path: string): unknown {
+  if (def.multiValued) {
+    if (!Array.isArray(value)) throw badRequest("invalidValue", `"${path}" must be an array`);
+    return value.filter((v) => v !== null).map((v, i) => checkSingle(v, def, `${path}[${i}]`));
+  }
+  if (Array.isArray(value)) throw badRequest("invalidValue", `"${path}" must be a single value, not an array`);
+  return checkSingle(value, def, path);
+}
+
+function checkSingle(value: unknown, def: AttributeDef, path: string): unknown {
+  const fail = (expected: string): never => {
+    throw badRequest("invalidValue", `"${path}" must be ${expected}, got ${JSON.stringify(value)?.slice(0, 80)}`);
+  };
+  switch (def.type) {
+    case "string":
+    case "reference":
+    case "binary":
+      return typeof value === "string" ? value : fail("a string");
+    case "boolean":
+      return typeof value === "boolean" ? value : fail("true or false");
+    case "integer":
+      return typeof value === "number" && Number.isInteger(value) ? value : fail("an integer");
+    case "decimal":
+      return typeof value === "number" && Number.isFinite(value) ? value : fail("a number");
+    case "dateTime":
+      return typeof value === "string" && !Number.isNaN(Date.parse(value)) ? value : fail("an xsd:dateTime string");
+    case "complex": {
+      if (!isObject(value)) return fail("an object");
+      return validateAttributes(value, { attributes: def.subAttributes ?? [] }, path);
+    }
+    default:
+      return value;
+  }
+}
