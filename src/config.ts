@@ -13,8 +13,6 @@ export interface Config {
   maxPageSize: number;
   /** lifetime of an RFC 9865 cursor, in seconds */
   cursorTtlSeconds: number;
-  /** secret that signs cursors; random per process when unset (cursors then die with the process) */
-  cursorSecret: string | undefined;
   logLevel: string;
 }
 
@@ -29,7 +27,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: intVar(env, "MAX_BODY_BYTES", 1024 * 1024),
     maxPageSize: intVar(env, "SCIM_MAX_PAGE_SIZE", 1000),
     cursorTtlSeconds: intVar(env, "SCIM_CURSOR_TTL_SECONDS", 3600),
-    cursorSecret: env.ROLLCALL_CURSOR_SECRET || undefined,
     logLevel: env.LOG_LEVEL || "info",
   };
 }

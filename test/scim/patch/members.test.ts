@@ -20,7 +20,7 @@ const members = (ops: unknown): MemberOp[] => split(ops).memberOps;
 
 describe("okta: group push membership", () => {
   it("add path members with [{value, display}]", () => {
-    assert.deepEqual(members([{ op: "add", path: "members", value: [{ value: "u-1", display: "ann@example.com" }, { value: "u-2", display: "bo@example.com" }] }]),
+    assert.deepEqual(members([{ op: "add", path: "members", value: [{ value: "u-1", display: "ann@example.com" }, { value: "u-2", display: "bo@example.com", type: "User" }] }]),
       [{ kind: "add", ids: ["u-1", "u-2"] }]);
   });
   it('remove path members[value eq "id"]', () => {
@@ -84,6 +84,8 @@ describe("splitGroupPatch", () => {
       [{ kind: "add", ids: ["u"] }]);
     const op = { op: "replace", path: `${RCG}:membersCanInvite`, value: true };
     assert.deepEqual(split([op]), { memberOps: [], otherOps: [op] });
+    const lookAlike = { op: "add", path: "membersCount", value: 1 };
+    assert.deepEqual(split([lookAlike]), { memberOps: [], otherOps: [lookAlike] });
   });
   it("rejects member values that are not non-empty strings (invalidValue)", () => {
     splitErr([{ op: "add", path: "members", value: [{ value: "" }] }], "invalidValue");

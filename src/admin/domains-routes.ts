@@ -1,0 +1,4 @@
+/** Admin API: domains. */
+import type { RouteRegistry } from "./openapi.ts";
+
+export function register(_r: RouteRegistry): void {}

@@ -1,0 +1,4 @@
+/** Admin API: org. */
+import type { RouteRegistry } from "./openapi.ts";
+
+export function register(_r: RouteRegistry): void {}
