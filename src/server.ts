@@ -1,13 +1,51 @@
 /** `npm start`: open the database (SQLite by default), migrate, bootstrap, listen. */
 import http from "node:http";
-import { openDatabase } from "../db/connect.ts";
+import { openDatabase, type Store } from "../db/connect.ts";
 import { createApp } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { loadConfig } from "./config.ts";
 
+const FORCED_EXIT_MS = 10_000;
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
 async function main(): Promise<void> {
+  // Handlers go in first: a SIGTERM during migrations/bootstrap must still end cleanly (exit 0)
+  // instead of killing the process mid-transaction with the default signal disposition.
+  let stopping = false;
+  let store: Store | undefined;
+  let server: http.Server | undefined;
+  let onStop = () => {};
+  const finish = (code: number) => {
+    const s = store;
+    store = undefined;
+    if (!s) process.exit(code);
+    s.close().then(
+      () => process.exit(code),
+      (err) => { console.error("rollcall: closing the database failed:", message(err)); process.exit(1); },
+    );
+  };
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: finishing in-flight requests, then closing the database`);
+    setTimeout(() => {
+      console.error(`rollcall: requests still running after ${FORCED_EXIT_MS / 1000}s, exiting anyway`);
+      process.exit(1);
+    }, FORCED_EXIT_MS).unref();
+    if (!server) return; // still starting: main() sees `stopping` and finishes
+    const srv = server;
+    onStop();
+    srv.close(() => finish(0));
+    // Idle keep-alive connections close now; busy ones as soon as their response is done
+    // (see the request listener below), so a keep-alive client cannot hold the process open.
+    srv.closeIdleConnections();
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+
   const config = loadConfig();
-  const store = openDatabase(config.databaseUrl);
+  store = openDatabase(config.databaseUrl);
   const boot = await bootstrap(store, config);
   if (boot.migrated.length) console.log(`database ${store.describe}: applied migrations ${boot.migrated.join(", ")}`);
   if (boot.createdOrg) {
@@ -15,28 +53,39 @@ async function main(): Promise<void> {
     if (config.bootstrapKey) console.log("its API key is the value of ROLLCALL_BOOTSTRAP_KEY");
     else console.log(`API key for "${boot.createdOrg.name}" (shown once, store it now):\n${boot.createdOrg.key}`);
   }
+  if (stopping) return finish(0);
+
+  const describe = store.describe;
   const app = createApp(store, config);
-  const server = http.createServer(app);
+  server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
-  server.listen(config.port, config.host, () => {
-    const addr = server.address();
-    const port = typeof addr === "object" && addr ? addr.port : config.port;
-    console.log(`rollcall listening on http://${config.host}:${port} (SCIM base URL: /scim/v2, database ${store.describe})`);
+  const srv = server;
+  const active = new Set<http.ServerResponse>();
+  srv.on("request", (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (stopping) res.shouldKeepAlive = false;
+    active.add(res);
+    res.on("close", () => active.delete(res));
+    res.on("finish", () => {
+      active.delete(res);
+      if (stopping) setImmediate(() => srv.closeIdleConnections());
+    });
   });
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: finishing in-flight requests, then closing the database`);
-    server.close(() => { void store.close().then(() => process.exit(0)); });
-    server.closeIdleConnections();
-    setTimeout(() => process.exit(1), 10_000).unref();
+  onStop = () => {
+    // Responses not yet started say `Connection: close` and end their connection.
+    for (const res of active) if (!res.headersSent) res.shouldKeepAlive = false;
   };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  srv.on("error", (err) => {
+    console.error(`rollcall failed to listen on ${config.host}:${config.port}:`, message(err));
+    finish(1);
+  });
+  srv.listen(config.port, config.host, () => {
+    const addr = srv.address();
+    const port = typeof addr === "object" && addr ? addr.port : config.port;
+    console.log(`rollcall listening on http://${config.host}:${port} (SCIM base URL: /scim/v2, database ${describe})`);
+  });
 }
 
 main().catch((err) => {
-  console.error("rollcall failed to start:", err instanceof Error ? err.message : err);
+  console.error("rollcall failed to start:", message(err));
   process.exit(1);
 });

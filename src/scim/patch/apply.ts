@@ -10,8 +10,7 @@
 import type { FilterNode, Result } from "../filter/ast.ts";
 import { parsePatchPath } from "../filter/parse.ts";
 import { matches } from "../filter/evaluate.ts";
-import rollcallUser from "../../../schemas/rollcall-user.json" with { type: "json" };
-import rollcallGroup from "../../../schemas/rollcall-group.json" with { type: "json" };
+import { GROUP_SHAPE, USER_SHAPE, type ResourceShape } from "../schemas.ts";
 
 /** The subset of an RFC 7643 §7 attribute definition that PATCH needs, so /Schemas definitions fit as they are. */
 export interface PatchAttribute {
@@ -31,12 +30,8 @@ export interface PatchSchema { core: PatchSchemaPart; extensions: PatchSchemaPar
 
 // Compact builders: the definitions below read like the RFC tables.
 const str = (name: string, x: Partial<PatchAttribute> = {}): PatchAttribute => ({ name, type: "string", ...x });
-const bool = (name: string): PatchAttribute => ({ name, type: "boolean" });
 const cx = (name: string, subAttributes: PatchAttribute[], x: Partial<PatchAttribute> = {}): PatchAttribute =>
   ({ name, type: "complex", subAttributes, ...x });
-const multi = (name: string, subs: PatchAttribute[], x: Partial<PatchAttribute> = {}) => cx(name, subs, { multiValued: true, ...x });
-const ref = (name = "$ref") => str(name, { type: "reference", caseExact: true });
-const plural = (name: string, value = str("value")) => multi(name, [value, str("display"), str("type"), bool("primary")]);
 const ro = (a: PatchAttribute): PatchAttribute => ({ ...a, mutability: "readOnly" });
 
 const COMMON: PatchAttribute[] = [
@@ -47,45 +42,14 @@ const COMMON: PatchAttribute[] = [
   str("schemas", { multiValued: true, mutability: "readOnly", caseExact: true }),
 ];
 
-export const USER_PATCH_SCHEMA: PatchSchema = {
-  core: {
-    id: "urn:ietf:params:scim:schemas:core:2.0:User",
-    attributes: [
-      str("userName", { required: true }),
-      cx("name", ["formatted", "familyName", "givenName", "middleName", "honorificPrefix", "honorificSuffix"].map((n) => str(n))),
-      ...["displayName", "nickName"].map((n) => str(n)),
-      ref("profileUrl"),
-      ...["title", "userType", "preferredLanguage", "locale", "timezone"].map((n) => str(n)),
-      bool("active"),
-      str("password", { mutability: "writeOnly", caseExact: true }),
-      plural("emails"), plural("phoneNumbers"), plural("ims"), plural("photos", ref("value")),
-      multi("addresses", [...["formatted", "streetAddress", "locality", "region", "postalCode", "country", "type"].map((n) => str(n)), bool("primary")]),
-      multi("groups", [str("value", { caseExact: true }), ref(), str("display"), str("type")].map(ro), { mutability: "readOnly" }),
-      plural("entitlements"), plural("roles"), plural("x509Certificates", str("value", { type: "binary", caseExact: true })),
-    ],
-  },
-  extensions: [
-    {
-      id: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
-      attributes: [
-        ...["employeeNumber", "costCenter", "organization", "division", "department"].map((n) => str(n)),
-        cx("manager", [str("value", { caseExact: true }), ref(), ro(str("displayName"))]),
-      ],
-    },
-    { id: rollcallUser.id, attributes: rollcallUser.attributes },
-  ],
-};
+/** The PATCH view of a resource type, from the same definitions that /Schemas serves (one source). */
+const fromShape = (shape: ResourceShape): PatchSchema => ({
+  core: { id: shape.core.id, attributes: shape.core.attributes as PatchAttribute[] },
+  extensions: shape.extensions.map((e) => ({ id: e.id, attributes: e.attributes as PatchAttribute[] })),
+});
 
-export const GROUP_PATCH_SCHEMA: PatchSchema = {
-  core: {
-    id: "urn:ietf:params:scim:schemas:core:2.0:Group",
-    attributes: [
-      str("displayName", { required: true }),
-      multi("members", [str("value", { caseExact: true, mutability: "immutable" }), ref(), str("display"), str("type")]),
-    ],
-  },
-  extensions: [{ id: rollcallGroup.id, attributes: rollcallGroup.attributes }],
-};
+export const USER_PATCH_SCHEMA: PatchSchema = fromShape(USER_SHAPE);
+export const GROUP_PATCH_SCHEMA: PatchSchema = fromShape(GROUP_SHAPE);
 
 type Obj = Record<string, any>;
 type Target =

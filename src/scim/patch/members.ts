@@ -10,11 +10,9 @@
 import type { FilterNode, Result } from "../filter/ast.ts";
 import { parsePatchPath } from "../filter/parse.ts";
 
-export type MemberOp =
-  | { kind: "add"; ids: string[] }
-  | { kind: "remove"; ids: string[] }
-  | { kind: "removeAll" }
-  | { kind: "replace"; ids: string[] };
+import type { MemberOp } from "../../org/teams.ts";
+
+export type { MemberOp };
 
 type Obj = Record<string, unknown>;
 const GROUP_URN = "urn:ietf:params:scim:schemas:core:2.0:Group";
