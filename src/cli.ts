@@ -1,6 +1,9 @@
 /**
  * The operator's CLI: `rollcall org create <name>`, `key create --org <name>`,
  * `key list --org <name>`, `key revoke <key-id>`, `migrate`. Uses DATABASE_URL.
+ *
+ * Exit status: 0 done, 1 refused or failed (unknown org, duplicate name, database error),
+ * 2 bad command line (usage printed). The command line is checked before the database is opened.
  */
 import { openDatabase, type Store } from "../db/connect.ts";
 import { migrateToLatest } from "../db/migrate.ts";
@@ -13,69 +16,115 @@ const USAGE = `usage: rollcall <command>
   key create --org <name> [--label <text>]          create an API key for the org's provisioning account
   key list --org <name>                             list the org's keys (never the secrets)
   key revoke <key-id>                               revoke a key
-  migrate                                           apply database migrations`;
-
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-function need(value: string | undefined, what: string): string {
-  if (!value) throw new UsageError(`missing ${what}`);
-  return value;
-}
+  migrate                                           apply database migrations
+  help                                              show this text
+The database is DATABASE_URL (unset: SQLite at ./data/rollcall.db; sqlite:PATH; postgres://…).`;
 
 class UsageError extends Error {}
 
-async function run(store: Store, args: string[]): Promise<void> {
-  const [cmd, sub, ...rest] = args;
-  const all = args.slice(1);
-  if (cmd === "migrate") {
-    const done = await migrateToLatest(store);
-    console.log(done.length ? `applied: ${done.join(", ")}` : "database is up to date");
-    return;
+interface Parsed {
+  positional: string[];
+  flags: Map<string, string>;
+}
+
+/** Splits `args` into positionals and `--name value` / `--name=value` flags; only `allowed` flags are accepted. */
+function parse(args: string[], allowed: string[]): Parsed {
+  const positional: string[] = [];
+  const flags = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith("--")) { positional.push(a); continue; }
+    const eq = a.indexOf("=");
+    const name = a.slice(2, eq >= 0 ? eq : undefined);
+    if (!allowed.includes(name)) throw new UsageError(`unknown option --${name}`);
+    const value = eq >= 0 ? a.slice(eq + 1) : args[++i];
+    if (value === undefined || value === "" || (eq < 0 && value.startsWith("--"))) throw new UsageError(`--${name} needs a value`);
+    flags.set(name, value);
   }
-  await migrateToLatest(store);
+  return { positional, flags };
+}
+
+function exactly(p: Parsed, n: number, what: string): string[] {
+  if (p.positional.length < n) throw new UsageError(`missing ${what}`);
+  if (p.positional.length > n) throw new UsageError(`unexpected argument "${p.positional[n]}"`);
+  return p.positional;
+}
+
+function need(p: Parsed, name: string): string {
+  const v = p.flags.get(name);
+  if (!v) throw new UsageError(`missing --${name} <${name === "org" ? "name" : "value"}>`);
+  return v;
+}
+
+type Action = (store: Store) => Promise<void>;
+
+/** The command line as an action on the database; throws UsageError without touching any database. */
+function command(args: string[]): Action {
+  const [cmd, sub, ...rest] = args;
+  if (!cmd) throw new UsageError("no command given");
+  if (cmd === "migrate") {
+    exactly(parse(args.slice(1), []), 0, "");
+    return async (store) => {
+      const done = await migrateToLatest(store);
+      console.log(done.length ? `applied: ${done.join(", ")}` : "database is up to date");
+    };
+  }
   if (cmd === "org" && sub === "create") {
-    const name = need(rest.find((a, i) => !a.startsWith("--") && rest[i - 1] !== "--plan"), "organization name");
-    const plan = flag(rest, "plan");
-    if (plan && plan !== "standard" && plan !== "enterprise") throw new UsageError("--plan must be standard or enterprise");
-    const { org, key } = await createOrg(store.db, name, { plan: plan as "standard" | "enterprise" | undefined });
-    console.log(`created organization "${org.name}" (${org.id}), plan ${org.plan}`);
-    console.log(`API key id ${key.id}; the key (shown once):`);
-    console.log(key.key);
-    return;
+    const p = parse(rest, ["plan"]);
+    const [name] = exactly(p, 1, "organization name");
+    const plan = p.flags.get("plan");
+    if (plan !== undefined && plan !== "standard" && plan !== "enterprise") throw new UsageError("--plan must be standard or enterprise");
+    return async (store) => {
+      await migrateToLatest(store);
+      const { org, key } = await createOrg(store.db, name!, { plan });
+      console.log(`created organization "${org.name}" (${org.id}), plan ${org.plan}`);
+      console.log(`API key id ${key.id}; the key (shown once):`);
+      console.log(key.key);
+    };
   }
   if (cmd === "key" && sub === "create") {
-    const key = await createOrgKey(store.db, need(flag(all, "org"), "--org <name>"), flag(all, "label"));
-    console.log(`API key id ${key.id}; the key (shown once):`);
-    console.log(key.key);
-    return;
+    const p = parse(rest, ["org", "label"]);
+    exactly(p, 0, "");
+    const orgName = need(p, "org");
+    return async (store) => {
+      await migrateToLatest(store);
+      const key = await createOrgKey(store.db, orgName, p.flags.get("label"));
+      console.log(`API key id ${key.id}; the key (shown once):`);
+      console.log(key.key);
+    };
   }
   if (cmd === "key" && sub === "list") {
-    const org = await getOrgByName(store.db, need(flag(all, "org"), "--org <name>"));
-    const keys = await listKeys(store.db, org.id);
-    if (!keys.length) console.log("no keys");
-    for (const k of keys)
-      console.log(`${k.id}  ${k.prefix}…  ${k.owner}  created ${k.createdAt}  last used ${k.lastUsedAt ?? "never"}${k.revokedAt ? `  REVOKED ${k.revokedAt}` : ""}`);
-    return;
+    const p = parse(rest, ["org"]);
+    exactly(p, 0, "");
+    const orgName = need(p, "org");
+    return async (store) => {
+      await migrateToLatest(store);
+      const org = await getOrgByName(store.db, orgName);
+      const keys = await listKeys(store.db, org.id);
+      if (!keys.length) console.log("no keys");
+      for (const k of keys)
+        console.log(`${k.id}  ${k.prefix}…  ${k.owner}${k.label ? ` (${k.label})` : ""}  created ${k.createdAt}  last used ${k.lastUsedAt ?? "never"}${k.revokedAt ? `  REVOKED ${k.revokedAt}` : ""}`);
+    };
   }
   if (cmd === "key" && sub === "revoke") {
-    const id = need(rest[0], "key id");
-    await revokeKey(store.db, id);
-    console.log(`revoked ${id}`);
-    return;
+    const [id] = exactly(parse(rest, []), 1, "key id");
+    return async (store) => {
+      await migrateToLatest(store);
+      await revokeKey(store.db, id!);
+      console.log(`revoked ${id}`);
+    };
   }
-  throw new UsageError(cmd ? `unknown command: ${args.join(" ")}` : "no command given");
+  throw new UsageError(`unknown command: ${args.join(" ")}`);
 }
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  if (args[0] === "--help" || args[0] === "help") { console.log(USAGE); return 0; }
+  if (args[0] === "--help" || args[0] === "-h" || args[0] === "help") { console.log(USAGE); return 0; }
   let store: Store | undefined;
   try {
+    const action = command(args);
     store = openDatabase(process.env.DATABASE_URL);
-    await run(store, args);
+    await action(store);
     return 0;
   } catch (err) {
     if (err instanceof UsageError) { console.error(`${err.message}\n${USAGE}`); return 2; }
@@ -83,7 +132,7 @@ async function main(): Promise<number> {
     console.error("error:", err instanceof Error ? err.message : err);
     return 1;
   } finally {
-    await store?.close();
+    await store?.close().catch(() => {});
   }
 }
 
