@@ -40,6 +40,8 @@ export interface LatencyResult {
   reqPerSec: number;
   errors: number;
   errorSamples: string[];
+  /** stopped early by the time budget (fewer than the requested measurements) */
+  capped: boolean;
 }
 
 export class Client {
@@ -90,16 +92,23 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
+/** At least this many measurements are taken, whatever the time budget. */
+const MIN_SAMPLES = 30;
+
 /**
  * Runs scenarios interleaved request by request (A, B, C, A, B, C, …), so a
  * noisy neighbour or a drifting machine hits every scenario of a ratio alike.
- * Warm-up requests are sent the same way and not recorded.
+ * Warm-up requests are sent the same way and not recorded. A scenario that has
+ * spent `budgetMs` measuring (a quarter of it warming up) stops early, after at
+ * least MIN_SAMPLES measurements, so an O(N) regression cannot make the run last
+ * an hour; its result says `capped`.
  */
-export async function runInterleaved(client: Client, scenarios: Scenario[], onProgress?: (msg: string) => void): Promise<LatencyResult[]> {
-  const state = scenarios.map((s) => ({ s, i: 0, times: [] as number[], errors: 0, samples: [] as string[] }));
+export async function runInterleaved(client: Client, scenarios: Scenario[], budgetMs: number, onProgress?: (msg: string) => void): Promise<LatencyResult[]> {
+  const state = scenarios.map((s) => ({ s, i: 0, times: [] as number[], errors: 0, samples: [] as string[], warmMs: 0, spentMs: 0 }));
   const one = async (st: (typeof state)[number], record: boolean) => {
     const r = st.s.next(st.i++);
     let problem: string | null = null;
+    const t0 = performance.now();
     try {
       const res = await client.send(st.s.port, r);
       if (res.status !== r.expect) problem = `${r.method} ${r.path} → ${res.status} (expected ${r.expect}): ${res.body.slice(0, 300)}`;
@@ -111,26 +120,29 @@ export async function runInterleaved(client: Client, scenarios: Scenario[], onPr
     } catch (err) {
       problem = `${r.method} ${r.path} → ${err instanceof Error ? err.message : String(err)}`;
     }
+    if (record) st.spentMs += performance.now() - t0;
+    else st.warmMs += performance.now() - t0;
     if (problem) {
       st.errors++;
       if (st.samples.length < 3) st.samples.push(problem);
     }
   };
   const maxWarm = Math.max(...scenarios.map((s) => s.warmup));
-  for (let w = 0; w < maxWarm; w++) for (const st of state) if (w < st.s.warmup) await one(st, false);
+  for (let w = 0; w < maxWarm; w++) for (const st of state) if (w < st.s.warmup && st.warmMs < budgetMs / 4) await one(st, false);
   const maxN = Math.max(...scenarios.map((s) => s.n));
   const step = Math.max(1, Math.floor(maxN / 4));
   for (let k = 0; k < maxN; k++) {
-    for (const st of state) if (k < st.s.n) await one(st, true);
+    for (const st of state) if (k < st.s.n && (st.spentMs < budgetMs || st.times.length < MIN_SAMPLES)) await one(st, true);
     if (onProgress && (k + 1) % step === 0 && k + 1 < maxN) onProgress(`    ${k + 1}/${maxN}`);
   }
   return state.map(({ s, times, errors, samples }) => {
+    const capped = times.length < s.n;
     const sorted = [...times].sort((a, b) => a - b);
     const mean = sorted.reduce((a, b) => a + b, 0) / (sorted.length || 1);
     return {
       scenario: s.name, connections: 1, n: sorted.length,
       p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99),
-      mean, max: sorted[sorted.length - 1] ?? NaN, reqPerSec: 1000 / mean, errors, errorSamples: samples,
+      mean, max: sorted[sorted.length - 1] ?? NaN, reqPerSec: 1000 / mean, errors, errorSamples: samples, capped,
     };
   });
 }

@@ -11,6 +11,8 @@ export interface BenchOptions {
   pageRequests: number;
   /** un-measured requests before each latency scenario */
   warmup: number;
+  /** time budget of one latency scenario, in seconds (it stops early, after ≥ 30 measurements) */
+  scenarioSeconds: number;
   /** seconds per autocannon run (0 skips autocannon) */
   duration: number;
   /** seed of the pseudo-random choice of ids and names */
@@ -21,8 +23,9 @@ export interface BenchOptions {
   batch: number;
 }
 
-const HELP = `usage: npm run bench [-- --users=N --requests=N --page-requests=N --warmup=N --duration=S --seed=N --batch=N]
-environment: BENCH_USERS (100000), BENCH_REQUESTS (500), BENCH_PAGE_REQUESTS (100), BENCH_WARMUP (50),
+const HELP = `usage: npm run bench [-- --users=N --requests=N --page-requests=N --warmup=N --scenario-seconds=S --duration=S --seed=N --batch=N]
+environment: BENCH_USERS (100000), BENCH_REQUESTS (400), BENCH_PAGE_REQUESTS (100), BENCH_WARMUP (50),
+             BENCH_SCENARIO_SECONDS (30: time budget of one latency scenario, ≥ 30 measurements),
              BENCH_DURATION (5, 0 skips autocannon), BENCH_SEED (42), BENCH_BATCH (10000),
              DATABASE_URL (unset: fresh SQLite file in a temp dir; postgres://…: fresh schema, dropped afterwards)`;
 
@@ -49,9 +52,10 @@ export function readOptions(argv: string[] = process.argv.slice(2), env: NodeJS.
     throw new Error(`DATABASE_URL must be unset, sqlite:PATH or postgres://…`);
   return {
     users: int("users", "BENCH_USERS", 100_000, 200),
-    requests: int("requests", "BENCH_REQUESTS", 500, 10),
+    requests: int("requests", "BENCH_REQUESTS", 400, 10),
     pageRequests: int("page-requests", "BENCH_PAGE_REQUESTS", 100, 10),
     warmup: int("warmup", "BENCH_WARMUP", 50, 0),
+    scenarioSeconds: int("scenario-seconds", "BENCH_SCENARIO_SECONDS", 30, 1),
     duration: int("duration", "BENCH_DURATION", 5, 0),
     seed: int("seed", "BENCH_SEED", 42, 0),
     databaseUrl,

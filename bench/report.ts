@@ -39,7 +39,7 @@ export function toMarkdown(r: Report): string {
 
   out.push("| scenario | conns | requests | p50 ms | p95 ms | p99 ms | req/s | errors |");
   out.push("|---|---:|---:|---:|---:|---:|---:|---:|");
-  for (const l of r.latency) out.push(`| ${l.scenario} | 1 (seq) | ${l.n} | ${ms(l.p50)} | ${ms(l.p95)} | ${ms(l.p99)} | ${rps(l.reqPerSec)} | ${l.errors} |`);
+  for (const l of r.latency) out.push(`| ${l.scenario} | 1 (seq) | ${l.n}${l.capped ? " (time-capped)" : ""} | ${ms(l.p50)} | ${ms(l.p95)} | ${ms(l.p99)} | ${rps(l.reqPerSec)} | ${l.errors} |`);
   for (const t of r.throughput)
     out.push(`| ${t.scenario} (autocannon ${t.seconds.toFixed(0)} s) | ${t.connections} | ${t.requests} | ${ms(t.p50)} | — (p97.5 ${ms(t.p97_5)}) | ${ms(t.p99)} | ${rps(t.reqPerSec)} | ${t.errors} |`);
   out.push("");

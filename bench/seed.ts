@@ -10,7 +10,8 @@
 import crypto from "node:crypto";
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Store } from "../db/connect.ts";
-import type { Database } from "../db/types.ts";
+import type { Insertable } from "kysely";
+import type { Database, TeamsTable } from "../db/types.ts";
 import { createOrg } from "../src/org/orgs.ts";
 
 export interface SeededMember {
@@ -65,7 +66,7 @@ export async function seed(store: Store, n: number, spares: number, batch: numbe
 
   const bigTeamId = crypto.randomUUID();
   const smallTeamId = crypto.randomUUID();
-  const team = (id: string, name: string) => ({
+  const team = (id: string, name: string): Insertable<TeamsTable> => ({
     id, org_id: orgId, display_name: name, name_key: name.toLowerCase(), external_id: null,
     storage_type: "default", members_can_invite: 0, domain_matching: 0, revision: 1, created_at: t0, updated_at: t0,
   });

@@ -1,11 +1,13 @@
 /** Runs the migrations in db/migrations, in order, once each. */
-import { Migrator, type Migration, type MigrationProvider } from "kysely";
+import { Migrator, sql, type Migration, type MigrationProvider } from "kysely";
 import type { Store } from "./connect.ts";
 import * as m0001 from "./migrations/0001-init.ts";
+import * as m0003 from "./migrations/0003-invites-domains.ts";
 
 type Step = { up(db: any, dialect: Store["dialect"]): Promise<void> };
 const steps: Record<string, Step> = {
   "0001-init": m0001,
+  "0003-invites-domains": m0003,
 };
 
 function provider(store: Store): MigrationProvider {
@@ -20,8 +22,19 @@ function provider(store: Store): MigrationProvider {
 
 export const LATEST_MIGRATION = Object.keys(steps).at(-1)!;
 
+/**
+ * On PostgreSQL the migration tables are pinned to the current schema: kysely
+ * otherwise finds another schema's `kysely_migration_lock` (a second test
+ * schema, another app in the same database) and never creates its own.
+ */
+async function migratorFor(store: Store): Promise<Migrator> {
+  if (store.dialect !== "postgres") return new Migrator({ db: store.db, provider: provider(store) });
+  const { rows } = await sql<{ s: string }>`select current_schema() as s`.execute(store.db);
+  return new Migrator({ db: store.db, provider: provider(store), migrationTableSchema: rows[0]?.s ?? "public" });
+}
+
 export async function migrateToLatest(store: Store): Promise<string[]> {
-  const migrator = new Migrator({ db: store.db, provider: provider(store) });
+  const migrator = await migratorFor(store);
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
@@ -29,7 +42,6 @@ export async function migrateToLatest(store: Store): Promise<string[]> {
 
 /** True when every migration this code knows has been applied. */
 export async function migrationsCurrent(store: Store): Promise<boolean> {
-  const migrator = new Migrator({ db: store.db, provider: provider(store) });
-  const all = await migrator.getMigrations();
+  const all = await (await migratorFor(store)).getMigrations();
   return all.every((m) => m.executedAt !== undefined);
 }

@@ -152,6 +152,44 @@ export interface AuditEventsTable {
   detail: string | null;
 }
 
+/** An invitation to join an org, by e-mail or by user name; the link's token is stored hashed. */
+export interface InvitesTable {
+  id: string;
+  org_id: string;
+  email: string | null;
+  email_key: string | null;
+  user_name: string | null;
+  user_name_key: string | null;
+  /** the global user an invite by user name names */
+  user_id: string | null;
+  org_role: string; // 'admin' | 'member' | 'viewer'
+  /** JSON array of team ids joined on acceptance (as team member) */
+  team_ids: string;
+  /** SHA-256 of the link's token */
+  token_hash: string;
+  invited_by: string;
+  created_at: string;
+  sent_at: string;
+  expires_at: string;
+  accepted_at: string | null;
+  accepted_member_id: string | null;
+  revoked_at: string | null;
+}
+
+/** An e-mail domain claimed by one org (unique across all orgs); routes people only once verified. */
+export interface DomainsTable {
+  id: string;
+  org_id: string;
+  /** lower-case, no trailing dot */
+  domain: string;
+  /** the TXT record is `rollcall-verification=<token>` */
+  token: string;
+  created_at: string;
+  verified_at: string | null;
+  /** 'dns' or the actor that marked it verified (CLI operator) */
+  verified_by: string | null;
+}
+
 export interface Database {
   orgs: OrgsTable;
   users: UsersTable;
@@ -164,6 +202,8 @@ export interface Database {
   service_accounts: ServiceAccountsTable;
   api_keys: ApiKeysTable;
   audit_events: AuditEventsTable;
+  invites: InvitesTable;
+  domains: DomainsTable;
 }
 
 export type Org = Selectable<OrgsTable>;
@@ -173,3 +213,5 @@ export type NewMember = Insertable<MembersTable>;
 export type MemberUpdate = Updateable<MembersTable>;
 export type Team = Selectable<TeamsTable>;
 export type ApiKey = Selectable<ApiKeysTable>;
+export type Invite = Selectable<InvitesTable>;
+export type ClaimedDomain = Selectable<DomainsTable>;

@@ -1,6 +1,7 @@
 /** The HTTP application: SCIM under /scim/v2, the admin API under /api/v1, health probes. */
 import express from "express";
 import type { Store } from "../db/connect.ts";
+import { migrationsCurrent } from "../db/migrate.ts";
 import type { Config } from "./config.ts";
 import { adminRouter } from "./admin/router.ts";
 import { scimRouter } from "./scim/router.ts";
@@ -15,6 +16,15 @@ export function createApp(store: Store, config: Config, opts: AppOptions = {}): 
   app.disable("x-powered-by");
   app.set("query parser", "simple");
   app.get("/healthz", (_req, res) => { res.json({ status: "ok" }); });
+  // Ready when the database answers and every migration this code knows has run.
+  app.get("/readyz", async (_req, res) => {
+    try {
+      const current = await migrationsCurrent(store);
+      res.status(current ? 200 : 503).json({ status: current ? "ready" : "migrations pending", database: store.dialect });
+    } catch {
+      res.status(503).json({ status: "database unreachable", database: store.dialect });
+    }
+  });
   app.use("/scim/v2", scimRouter(store, config, log));
   app.use("/api/v1", adminRouter(store, config, log));
   return app;

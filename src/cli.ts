@@ -1,12 +1,13 @@
 /**
  * The operator's CLI: `rollcall org create <name>`, `key create --org <name>`,
- * `key list --org <name>`, `key revoke <key-id>`, `migrate`. Uses DATABASE_URL.
+ * `key list --org <name>`, `key revoke <key-id>`, `domain verify <domain>`, `migrate`. Uses DATABASE_URL.
  *
  * Exit status: 0 done, 1 refused or failed (unknown org, duplicate name, database error),
  * 2 bad command line (usage printed). The command line is checked before the database is opened.
  */
 import { openDatabase, type Store } from "../db/connect.ts";
 import { migrateToLatest } from "../db/migrate.ts";
+import { markDomainVerified } from "./org/domains.ts";
 import { DomainError } from "./org/errors.ts";
 import { listKeys, revokeKey } from "./org/keys.ts";
 import { createOrg, createOrgKey, getOrgByName } from "./org/orgs.ts";
@@ -16,6 +17,7 @@ const USAGE = `usage: rollcall <command>
   key create --org <name> [--label <text>]          create an API key for the org's provisioning account
   key list --org <name>                             list the org's keys (never the secrets)
   key revoke <key-id>                               revoke a key
+  domain verify <domain>                            mark a claimed domain verified (no public DNS needed)
   migrate                                           apply database migrations
   help                                              show this text
 The database is DATABASE_URL (unset: SQLite at ./data/rollcall.db; sqlite:PATH; postgres://…).`;
@@ -112,6 +114,14 @@ function command(args: string[]): Action {
       await migrateToLatest(store);
       await revokeKey(store.db, id!);
       console.log(`revoked ${id}`);
+    };
+  }
+  if (cmd === "domain" && sub === "verify") {
+    const [domain] = exactly(parse(rest, []), 1, "domain");
+    return async (store) => {
+      await migrateToLatest(store);
+      const { domain: d, already } = await markDomainVerified(store.db, domain!, { door: "cli", id: "operator" });
+      console.log(already ? `${d.domain} was already verified (${d.verifiedAt})` : `verified ${d.domain}`);
     };
   }
   throw new UsageError(`unknown command: ${args.join(" ")}`);

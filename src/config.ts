@@ -13,7 +13,17 @@ export interface Config {
   maxPageSize: number;
   /** lifetime of an RFC 9865 cursor, in seconds */
   cursorTtlSeconds: number;
+  /** secret that signs cursors; random per process when unset (cursors then die with the process, and a second instance refuses them) */
+  cursorSecret: string | undefined;
   logLevel: string;
+  /** SMTP server for invite e-mails (smtp://user:pass@host:port); unset: invite links are logged */
+  smtpUrl: string | undefined;
+  /** From: address of invite e-mails */
+  smtpFrom: string;
+  /** lifetime of an invite link, in hours */
+  inviteTtlHours: number;
+  /** DNS server (host:port) for domain verification; unset: the system resolvers */
+  dnsResolver: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -27,7 +37,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: intVar(env, "MAX_BODY_BYTES", 1024 * 1024),
     maxPageSize: intVar(env, "SCIM_MAX_PAGE_SIZE", 1000),
     cursorTtlSeconds: intVar(env, "SCIM_CURSOR_TTL_SECONDS", 3600),
+    cursorSecret: env.ROLLCALL_CURSOR_SECRET || undefined,
     logLevel: env.LOG_LEVEL || "info",
+    smtpUrl: env.SMTP_URL || undefined,
+    smtpFrom: env.SMTP_FROM || "Rollcall <rollcall@localhost>",
+    inviteTtlHours: intVar(env, "INVITE_TTL_HOURS", 7 * 24),
+    dnsResolver: env.DNS_RESOLVER || undefined,
   };
 }
 

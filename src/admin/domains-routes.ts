@@ -1,4 +1,55 @@
-/** Admin API: domains. */
+/** Admin API: claimed e-mail domains. Org admins claim, verify and release; everyone in the org reads. */
+import { DnsLookupError, txtLookup } from "../dns/txt.ts";
+import { claimDomain, listDomains, releaseDomain, toDomainView, getDomain, verifyDomain } from "../org/domains.ts";
+import { adminCtx, requireOrgAdmin } from "./context.ts";
+import { ProblemError } from "./errors.ts";
+import { body, reqString } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
-export function register(_r: RouteRegistry): void {}
+export function register(r: RouteRegistry): void {
+  r.add({
+    method: "post", path: "/domains", tag: "domains", status: 201, summary: "Claim an e-mail domain; returns the TXT record that proves it",
+    body: { type: "object", required: ["domain"], properties: { domain: { type: "string" } } },
+    handler: async (req, res) => {
+      const ctx = adminCtx(res);
+      requireOrgAdmin(ctx);
+      res.status(201).json(await claimDomain(ctx.store.db, ctx.orgId, reqString(body(req, ["domain"]), "domain"), ctx.actor));
+    },
+  });
+  r.add({
+    method: "get", path: "/domains", tag: "domains", summary: "The organization's claimed domains",
+    handler: async (_req, res) => {
+      const ctx = adminCtx(res);
+      res.json({ domains: await listDomains(ctx.store.db, ctx.orgId) });
+    },
+  });
+  r.add({
+    method: "get", path: "/domains/:domainId", tag: "domains", summary: "One claimed domain",
+    handler: async (req, res) => {
+      const ctx = adminCtx(res);
+      res.json(toDomainView(await getDomain(ctx.store.db, ctx.orgId, String(req.params.domainId))));
+    },
+  });
+  r.add({
+    method: "post", path: "/domains/:domainId/verify", tag: "domains", summary: "Look the TXT record up in DNS and mark the claim verified",
+    handler: async (req, res) => {
+      const ctx = adminCtx(res);
+      requireOrgAdmin(ctx);
+      try {
+        res.json(await verifyDomain(ctx.store.db, ctx.orgId, String(req.params.domainId), txtLookup(ctx.config.dnsResolver), ctx.actor));
+      } catch (err) {
+        if (err instanceof DnsLookupError) throw new ProblemError(502, "Bad Gateway", `${err.message}; try again later`);
+        throw err;
+      }
+    },
+  });
+  r.add({
+    method: "delete", path: "/domains/:domainId", tag: "domains", status: 204, summary: "Release a claimed domain",
+    handler: async (req, res) => {
+      const ctx = adminCtx(res);
+      requireOrgAdmin(ctx);
+      await releaseDomain(ctx.store.db, ctx.orgId, String(req.params.domainId), ctx.actor);
+      res.status(204).end();
+    },
+  });
+}

@@ -1,4 +1,111 @@
-/** Admin API: invites. */
+/**
+ * Admin API: invites. Org admins invite anyone with any role; team admins (and
+ * members of teams that let members invite) invite Members and Viewers into
+ * their teams. The link is mailed (or logged without SMTP_URL) and never stored.
+ */
+import type { Request } from "express";
+import { mailerFor, type Delivery } from "../mail/mailer.ts";
+import { createInvite, getInvite, INVITE_STATUSES, listInvites, resendInvite, revokeInvite, toInviteView, type InviteStatus, type IssuedInvite } from "../org/invites.ts";
+import { canManageTeam, forbid, scopedTeam } from "./access.ts";
+import { adminCtx, isOrgAdmin, type AdminContext } from "./context.ts";
+import { badInput } from "./errors.ts";
+import { body, optNullableString, optString, optStringArray, queryString } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
-export function register(_r: RouteRegistry): void {}
+function baseUrl(req: Request, ctx: AdminContext): string {
+  return ctx.config.baseUrl ?? `${req.protocol}://${req.get("host") ?? "localhost"}`;
+}
+
+/** The accept link: the sign-in flow reads the token from it. */
+export const inviteLink = (base: string, token: string): string => `${base}/invites/accept?token=${encodeURIComponent(token)}`;
+
+async function deliver(req: Request, ctx: AdminContext, issued: IssuedInvite): Promise<Delivery> {
+  const org = await ctx.store.db.selectFrom("orgs").select("name").where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
+  const link = inviteLink(baseUrl(req, ctx), issued.token);
+  const mailer = mailerFor(ctx.config);
+  if (!issued.to) {
+    console.log(`[mail] no e-mail address is known for invite ${issued.invite.id}; its link: ${link}`);
+    return { sent: false, via: "log" };
+  }
+  return mailer.send({
+    to: issued.to,
+    subject: `You are invited to join ${org.name}`,
+    text: [
+      `You have been invited to join the organization "${org.name}" as ${issued.invite.orgRole}.`,
+      "",
+      `Accept the invitation: ${link}`,
+      "",
+      `The link works until ${issued.invite.expiresAt}.`,
+    ].join("\n"),
+  });
+}
+
+/** Teams the caller may invite into: the ones they manage, or belong to when the team lets members invite. */
+async function mayInviteInto(ctx: AdminContext, teamId: string): Promise<boolean> {
+  if (await canManageTeam(ctx, teamId)) return true;
+  if (!ctx.principal.memberId || scopedTeam(ctx)) return false;
+  const row = await ctx.store.db.selectFrom("team_members as tm").innerJoin("teams as t", "t.id", "tm.team_id")
+    .select(["tm.role", "t.members_can_invite"]).where("tm.team_id", "=", teamId).where("tm.member_id", "=", ctx.principal.memberId).executeTakeFirst();
+  return !!row && row.members_can_invite === 1 && row.role !== "view-only";
+}
+
+/** Org admins manage every invite; others those whose teams they all manage. */
+async function mayManageInvite(ctx: AdminContext, teamIds: string[]): Promise<boolean> {
+  if (isOrgAdmin(ctx)) return true;
+  if (!teamIds.length) return false;
+  for (const t of teamIds) if (!(await canManageTeam(ctx, t))) return false;
+  return true;
+}
+
+export function register(r: RouteRegistry): void {
+  r.add({
+    method: "post", path: "/invites", tag: "invites", status: 201, summary: "Invite a person by e-mail or user name, with an org role and teams",
+    body: {
+      type: "object",
+      properties: { email: { type: "string" }, userName: { type: "string" }, orgRole: { enum: ["admin", "member", "viewer"] }, teamIds: { type: "array", items: { type: "string" } } },
+    },
+    handler: async (req, res) => {
+      const ctx = adminCtx(res);
+      const b = body(req, ["email", "userName", "orgRole", "teamIds"]);
+      const input = { email: optNullableString(b, "email"), userName: optNullableString(b, "userName"), orgRole: optString(b, "orgRole") ?? "member", teamIds: optStringArray(b, "teamIds") ?? [] };
+      if (!isOrgAdmin(ctx)) {
+        if (!input.teamIds.length) throw forbid("only org admins may invite without a team; team admins invite into their teams");
+        for (const t of input.teamIds) if (!(await mayInviteInto(ctx, t))) throw forbid(`you may not invite into team ${t}: only org admins, its team admins (and its members when the team lets members invite) may`);
+        if (input.orgRole.toLowerCase() === "admin") throw forbid("only org admins may invite someone as an org admin");
+      }
+      const issued = await createInvite(ctx.store.db, ctx.orgId, input, { ttlHours: ctx.config.inviteTtlHours }, ctx.actor);
+      res.status(201).json({ ...issued.invite, delivery: await deliver(req, ctx, issued) });
+    },
+  });
+  r.add({
+    method: "get", path: "/invites", tag: "invites", summary: "Invites (status pending, accepted, revoked or expired; ?status= to filter)",
+    handler: async (req, res) => {
+      const ctx = adminCtx(res);
+      const status = queryString(req, "status");
+      if (status !== undefined && !INVITE_STATUSES.includes(status as InviteStatus)) throw badInput(`"status" must be one of ${INVITE_STATUSES.join(", ")}`);
+      const all = await listInvites(ctx.store.db, ctx.orgId, status as InviteStatus | undefined);
+      const visible = [];
+      for (const i of all) if (await mayManageInvite(ctx, i.teamIds)) visible.push(i);
+      res.json({ invites: visible });
+    },
+  });
+  r.add({
+    method: "post", path: "/invites/:inviteId/resend", tag: "invites", summary: "Send the invite again with a new link (the old link stops working)",
+    handler: async (req, res) => {
+      const ctx = adminCtx(res);
+      const invite = toInviteView(await getInvite(ctx.store.db, ctx.orgId, String(req.params.inviteId)));
+      if (!(await mayManageInvite(ctx, invite.teamIds))) throw forbid("only org admins and admins of all the invite's teams may resend it");
+      const issued = await resendInvite(ctx.store.db, ctx.orgId, invite.id, { ttlHours: ctx.config.inviteTtlHours }, ctx.actor);
+      res.json({ ...issued.invite, delivery: await deliver(req, ctx, issued) });
+    },
+  });
+  r.add({
+    method: "delete", path: "/invites/:inviteId", tag: "invites", summary: "Revoke an invite",
+    handler: async (req, res) => {
+      const ctx = adminCtx(res);
+      const invite = toInviteView(await getInvite(ctx.store.db, ctx.orgId, String(req.params.inviteId)));
+      if (!(await mayManageInvite(ctx, invite.teamIds))) throw forbid("only org admins and admins of all the invite's teams may revoke it");
+      res.json(await revokeInvite(ctx.store.db, ctx.orgId, invite.id, ctx.actor));
+    },
+  });
+}

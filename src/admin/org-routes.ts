@@ -1,4 +1,44 @@
-/** Admin API: org. */
+/** Admin API: the org's settings. Everyone in the org reads them; org admins change them. */
+import { getOrgSettings, updateOrgSettings, type OrgSettingsChange, type Plan } from "../org/settings.ts";
+import { adminCtx, requireOrgAdmin } from "./context.ts";
+import { body, optBool, optLimit, optNullableString, optString } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
-export function register(_r: RouteRegistry): void {}
+const FIELDS = ["name", "plan", "autoProvisioning", "defaultTeamId", "teamJoiningAtSignup", "fullModelsSeatLimit", "viewerModelsSeatLimit"];
+
+export function register(r: RouteRegistry): void {
+  r.add({
+    method: "get", path: "/org", tag: "org", summary: "The organization's settings",
+    handler: async (_req, res) => {
+      const ctx = adminCtx(res);
+      res.json(await getOrgSettings(ctx.store.db, ctx.orgId));
+    },
+  });
+  r.add({
+    method: "patch", path: "/org", tag: "org", summary: "Change the organization's settings (org admins)",
+    body: {
+      type: "object",
+      properties: {
+        name: { type: "string" }, plan: { enum: ["standard", "enterprise"] }, autoProvisioning: { type: "boolean" },
+        defaultTeamId: { type: ["string", "null"] }, teamJoiningAtSignup: { type: "boolean" },
+        fullModelsSeatLimit: { type: ["integer", "null"], minimum: 0 }, viewerModelsSeatLimit: { type: ["integer", "null"], minimum: 0 },
+      },
+      additionalProperties: false,
+    },
+    handler: async (req, res) => {
+      const ctx = adminCtx(res);
+      requireOrgAdmin(ctx);
+      const b = body(req, FIELDS);
+      const change: OrgSettingsChange = {
+        name: optString(b, "name"),
+        plan: optString(b, "plan") as Plan | undefined,
+        autoProvisioning: optBool(b, "autoProvisioning"),
+        defaultTeamId: optNullableString(b, "defaultTeamId"),
+        teamJoiningAtSignup: optBool(b, "teamJoiningAtSignup"),
+        fullModelsSeatLimit: optLimit(b, "fullModelsSeatLimit"),
+        viewerModelsSeatLimit: optLimit(b, "viewerModelsSeatLimit"),
+      };
+      res.json(await updateOrgSettings(ctx.store.db, ctx.orgId, change, ctx.actor));
+    },
+  });
+}

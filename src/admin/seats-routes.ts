@@ -1,4 +1,16 @@
-/** Admin API: seats. */
+/** Admin API: seat usage (active members per product and seat type) with the org's limits. Limits are set in org settings. */
+import { seatUsage } from "../org/member-roles.ts";
+import { adminCtx, requireOrgAdmin } from "./context.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
-export function register(_r: RouteRegistry): void {}
+export function register(r: RouteRegistry): void {
+  r.add({
+    method: "get", path: "/seats", tag: "seats",
+    summary: "Seat usage: active members per Models seat, Weave access and org role, with the Models seat limits (null: none)",
+    handler: async (_req, res) => {
+      const ctx = adminCtx(res);
+      requireOrgAdmin(ctx);
+      res.json(await seatUsage(ctx.store.db, ctx.orgId));
+    },
+  });
+}

@@ -1,7 +1,8 @@
 /**
  * Members: a user inside one org. These functions hold the rules (uniqueness
- * of userName per org, revisions and If-Match, reactivation); adapters hand
- * them plain fields and get rows back.
+ * of userName per org, revisions and If-Match, reactivation, and through
+ * member-roles.ts: org roles, seats and seat limits, the last active admin,
+ * plans, team roles); adapters hand them plain fields and get rows back.
  */
 import crypto from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
@@ -10,6 +11,7 @@ import { recordAudit, type Actor } from "./audit.ts";
 import { now } from "./clock.ts";
 import { isUniqueViolation } from "./db-errors.ts";
 import { conflict, invalid, notFound, preconditionFailed } from "./errors.ts";
+import { enforceMemberRules, parseOrgRole, parseSeat, setTeamRoles, type TeamRoleInput } from "./member-roles.ts";
 
 export interface MemberEmail {
   value: string;
@@ -27,9 +29,20 @@ export interface MemberInput {
   emails: MemberEmail[];
   /** the adapter's document of everything else (SCIM attributes without a column) */
   resource: Record<string, unknown>;
+  /** undefined: keep (new members: member / full / full); values are checked case-insensitively */
   orgRole?: string;
   modelsSeat?: string;
   weaveRole?: string;
+  /** roles in the named teams (others are left alone); undefined: no change */
+  teamRoles?: TeamRoleInput[];
+}
+
+/** The access fields the admin API changes on their own. */
+export interface MemberAccessChange {
+  orgRole?: string;
+  modelsSeat?: string;
+  weaveRole?: string;
+  active?: boolean;
 }
 
 type Db = Kysely<Database>;
@@ -49,6 +62,25 @@ function checkInput(input: MemberInput): void {
   if (input.userName.length > 256) throw invalid('"userName" must be at most 256 characters');
 }
 
+function accessColumns(change: MemberAccessChange) {
+  return {
+    ...(change.orgRole !== undefined ? { org_role: parseOrgRole(change.orgRole) } : {}),
+    ...(change.modelsSeat !== undefined ? { models_seat: parseSeat(change.modelsSeat, "modelsSeat") } : {}),
+    ...(change.weaveRole !== undefined ? { weave_role: parseSeat(change.weaveRole, "weaveRole") } : {}),
+    ...(change.active !== undefined ? { active: (change.active ? 1 : 0) as 0 | 1 } : {}),
+    // The billing admin must be an active member: deactivation gives the role up.
+    ...(change.active === false ? { billing_admin: 0 as const } : {}),
+  };
+}
+
+/** What changed in the access fields, for the audit log. */
+function accessDiff(before: Member | null, after: Member | null): Record<string, unknown> {
+  const fields = ["org_role", "models_seat", "weave_role", "active", "billing_admin"] as const;
+  const out: Record<string, unknown> = {};
+  for (const f of fields) if (before?.[f] !== after?.[f]) out[f] = { before: before?.[f] ?? null, after: after?.[f] ?? null };
+  return out;
+}
+
 function columns(input: MemberInput) {
   return {
     user_name: input.userName,
@@ -60,9 +92,7 @@ function columns(input: MemberInput) {
     family_name: input.familyName,
     active: (input.active ? 1 : 0) as 0 | 1,
     resource: JSON.stringify(input.resource),
-    ...(input.orgRole ? { org_role: input.orgRole } : {}),
-    ...(input.modelsSeat ? { models_seat: input.modelsSeat } : {}),
-    ...(input.weaveRole ? { weave_role: input.weaveRole } : {}),
+    ...accessColumns({ orgRole: input.orgRole, modelsSeat: input.modelsSeat, weaveRole: input.weaveRole, active: input.active }),
   };
 }
 
@@ -103,9 +133,11 @@ export async function createMember(db: Db, orgId: string, input: MemberInput, ac
       if (sameName?.active) throw conflict(`a User with userName "${input.userName}" already exists`);
       const dormant = sameName ?? existing.find((m) => !m.active);
       if (dormant && !dormant.active) {
-        await lockForUpdate(trx, orgId, dormant.id, now());
+        const before = await lockForUpdate(trx, orgId, dormant.id, now());
         const member = await writeFields(trx, orgId, dormant.id, { ...input, active: true });
-        await recordAudit(trx, { orgId, actor, action: "member.reactivate", targetType: "member", targetId: member.id, detail: { userName: member.user_name } });
+        await enforceMemberRules(trx, orgId, before, member);
+        await recordAudit(trx, { orgId, actor, action: "member.reactivate", targetType: "member", targetId: member.id, detail: { userName: member.user_name, ...accessDiff(before, member) } });
+        if (input.teamRoles) await setTeamRoles(trx, orgId, member.id, input.teamRoles, actor);
         return { member, reactivated: true };
       }
       const t = now();
@@ -121,7 +153,9 @@ export async function createMember(db: Db, orgId: string, input: MemberInput, ac
       };
       await trx.insertInto("members").values(member).execute();
       await writeEmails(trx, orgId, member.id, input.emails);
-      await recordAudit(trx, { orgId, actor, action: "member.create", targetType: "member", targetId: member.id, detail: { userName: member.user_name } });
+      await enforceMemberRules(trx, orgId, null, member);
+      await recordAudit(trx, { orgId, actor, action: "member.create", targetType: "member", targetId: member.id, detail: { userName: member.user_name, orgRole: member.org_role, modelsSeat: member.models_seat, weaveRole: member.weave_role } });
+      if (input.teamRoles) await setTeamRoles(trx, orgId, member.id, input.teamRoles, actor);
       return { member, reactivated: false };
     });
   } catch (err) {
@@ -165,14 +199,36 @@ export async function updateMember(
   try {
     return await db.transaction().execute(async (trx) => {
       const current = await lockForUpdate(trx, orgId, id, now(), expectedRevision);
-      const member = await writeFields(trx, orgId, id, build(current));
-      await recordAudit(trx, { orgId, actor, action: current.active && !member.active ? "member.deactivate" : "member.update", targetType: "member", targetId: id, detail: { userName: member.user_name } });
+      const input = build(current);
+      const member = await writeFields(trx, orgId, id, input);
+      await enforceMemberRules(trx, orgId, current, member);
+      await recordAudit(trx, { orgId, actor, action: current.active && !member.active ? "member.deactivate" : "member.update", targetType: "member", targetId: id, detail: { userName: member.user_name, ...accessDiff(current, member) } });
+      if (input.teamRoles) await setTeamRoles(trx, orgId, id, input.teamRoles, actor);
       return member;
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict("a User with that userName already exists");
     throw err;
   }
+}
+
+/**
+ * Changes only the access fields (org role, seats, active) — the admin API's
+ * PATCH — under the same rules as every other write.
+ */
+export async function updateMemberAccess(
+  db: Db, orgId: string, id: string, change: MemberAccessChange, actor: Actor, expectedRevision?: number,
+): Promise<Member> {
+  const set = accessColumns(change);
+  return db.transaction().execute(async (trx) => {
+    const current = await lockForUpdate(trx, orgId, id, now(), expectedRevision);
+    if (Object.keys(set).length) await trx.updateTable("members").set(set).where("id", "=", id).execute();
+    const member = await trx.selectFrom("members").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+    await enforceMemberRules(trx, orgId, current, member);
+    const action = current.active && !member.active ? "member.deactivate" : !current.active && member.active ? "member.activate" : "member.update";
+    await recordAudit(trx, { orgId, actor, action, targetType: "member", targetId: id, detail: { userName: member.user_name, ...accessDiff(current, member) } });
+    return member;
+  });
 }
 
 export function replaceMember(db: Db, orgId: string, id: string, input: MemberInput, actor: Actor, expectedRevision?: number): Promise<Member> {
@@ -188,6 +244,7 @@ export async function deleteMember(db: Db, orgId: string, id: string, actor: Act
     await trx.deleteFrom("team_members").where("member_id", "=", id).execute();
     await trx.deleteFrom("member_emails").where("member_id", "=", id).execute();
     await trx.deleteFrom("members").where("id", "=", id).execute();
+    await enforceMemberRules(trx, orgId, current, null);
     await recordAudit(trx, { orgId, actor, action: "member.remove", targetType: "member", targetId: id, detail: { userName: current.user_name } });
   });
 }

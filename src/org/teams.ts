@@ -163,15 +163,24 @@ export async function updateTeam(
     const t = now();
     const current = await lockForUpdate(trx, orgId, id, t, change.expectedRevision);
     const fields = change.fields(current);
+    let changes: ReturnType<typeof changedColumns> = {};
     if (fields) {
       checkInput(fields);
       await assertNameFree(trx, orgId, fields.displayName, id);
+      changes = changedColumns(current, columns(fields));
       await trx.updateTable("teams").set(columns(fields)).where("id", "=", id).execute();
     }
     await applyOps(trx, orgId, id, change.memberOps, t);
-    await recordAudit(trx, { orgId, actor, action: change.action, targetType: "team", targetId: id, detail: { displayName: fields?.displayName ?? current.display_name, memberOps: change.memberOps.map((o) => ({ kind: o.kind, count: "ids" in o ? o.ids.length : undefined })) } });
+    await recordAudit(trx, { orgId, actor, action: change.action, targetType: "team", targetId: id, detail: { displayName: fields?.displayName ?? current.display_name, ...changes, memberOps: change.memberOps.map((o) => ({ kind: o.kind, count: "ids" in o ? o.ids.length : undefined })) } });
     return trx.selectFrom("teams").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
   }).catch(guardUnique<Team>("that name"));
+}
+
+/** The audit's before/after of the columns a field change really changes (none: {}). */
+function changedColumns(current: Team, next: ReturnType<typeof columns>): { before?: Record<string, unknown>; after?: Record<string, unknown> } {
+  const keys = (Object.keys(next) as (keyof typeof next)[]).filter((k) => k !== "name_key" && next[k] !== current[k]);
+  if (!keys.length) return {};
+  return { before: Object.fromEntries(keys.map((k) => [k, current[k]])), after: Object.fromEntries(keys.map((k) => [k, next[k]])) };
 }
 
 /**

@@ -101,11 +101,28 @@ function entraDottedKeys(op: Obj): Obj[] {
   return out;
 }
 
+/**
+ * Entra: string booleans inside a value filter of a path, `roles[primary eq "True"].value`
+ * (its single-app-role mapping): `"True"`/`"False"` compared with a boolean sub-attribute
+ * become `true`/`false`, so the filter matches and an `add` can create the value it describes.
+ * Quoted strings elsewhere in the filter are left as they are.
+ */
+function entraFilterBooleans(path: string): string {
+  return path.replace(/([^[\]]*)\[((?:"(?:[^"\\]|\\.)*"|[^\]"])*)\]/g, (_whole, head: string, filter: string) => {
+    const attr = keyOfPath(head.replace(/^\./, ""));
+    const fixed = filter.replace(/"(?:[^"\\]|\\.)*"|([A-Za-z_$][\w$-]*)(\s+(?:eq|ne)\s+)"(true|false)"/gi,
+      (m, sub: string | undefined, op: string | undefined, b: string | undefined) =>
+        sub !== undefined && BOOLEANS.has(`${attr}.${lc(sub)}`) ? `${sub}${op}${lc(b!)}` : m);
+    return `${head}[${fixed}]`;
+  });
+}
+
 function normalizeOperation(raw: unknown): unknown[] {
   if (!isObj(raw)) return [raw];
   // Entra's member removal `{op:"Remove", path:"members", value:[{value:id}]}` needs only the op case:
   // members.ts reads the value list directly (no filter string with one `or` per member).
-  return entraDottedKeys(entraOpCase(raw)).map((op) => {
+  return entraDottedKeys(entraOpCase(raw)).map((op0) => {
+    const op = typeof op0.path === "string" && op0.path.includes("[") ? { ...op0, path: entraFilterBooleans(op0.path) } : op0;
     if (!("value" in op)) return op;
     const at = typeof op.path === "string" && op.path !== "" ? keyOfPath(op.path) : "";
     return { ...op, value: fixValue(op.value, at) };
@@ -124,4 +141,51 @@ export function normalizePatchRequest(body: unknown): unknown {
 /** A full User body (POST, PUT, or a patched resource) with string booleans and manager ids fixed. */
 export function normalizeUserBody<T>(body: T): T {
   return isObj(body) ? (fixValue(body, "") as T) : body;
+}
+
+/** W&B's SCIM clients: the User extension's attributes, written at the top level of a body or as bare PATCH paths. */
+const WANDB_TOP_LEVEL = ["organizationRole", "modelsSeat", "weaveRole", "teamRoles"];
+const wandbName = (k: string) => WANDB_TOP_LEVEL.find((n) => lc(n) === lc(k));
+
+/**
+ * W&B: `{ "organizationRole": "admin", "teamRoles": […] }` at the top level of a User
+ * body means the same attributes of the rollcall User extension (which wins when
+ * both are sent). Responses always use the extension.
+ *
+ * @example
+ * wandbTopLevel({ userName: "a", modelsSeat: "viewer" });
+ * // → { userName: "a", "urn:…:rollcall:2.0:User": { modelsSeat: "viewer" } }
+ */
+export function wandbTopLevel<T>(body: T): T {
+  if (!isObj(body) || !Object.keys(body).some(wandbName)) return body;
+  const out: Obj = {};
+  const moved: Obj = {};
+  for (const [k, v] of Object.entries(body)) {
+    const n = wandbName(k);
+    if (n) moved[n] = v;
+    else out[k] = v;
+  }
+  const extKey = Object.keys(out).find((k) => lc(k) === lc(ROLLCALL_USER)) ?? ROLLCALL_USER;
+  const ext = out[extKey];
+  out[extKey] = { ...moved, ...(isObj(ext) ? ext : {}) };
+  return out as T;
+}
+
+/**
+ * W&B: PATCH paths `organizationRole`, `modelsSeat`, `weaveRole`, `teamRoles` (and
+ * `teamRoles[…]…`) without the extension URN, and the same names as keys of a
+ * path-less value. Run on the operations of a User PATCH after normalizePatchRequest.
+ */
+export function wandbPatchOperations(ops: unknown[]): unknown[] {
+  return ops.map((op) => {
+    if (!isObj(op)) return op;
+    const pathKey = Object.keys(op).find((k) => lc(k) === "path");
+    const path = pathKey === undefined ? undefined : op[pathKey];
+    if (typeof path === "string" && path !== "") {
+      const head = /^([A-Za-z]+)(?=$|[[.])/.exec(path)?.[1];
+      return head && wandbName(head) ? { ...op, [pathKey!]: `${ROLLCALL_USER}:${path}` } : op;
+    }
+    const valueKey = Object.keys(op).find((k) => lc(k) === "value");
+    return valueKey !== undefined && isObj(op[valueKey]) ? { ...op, [valueKey]: wandbTopLevel(op[valueKey]) } : op;
+  });
 }

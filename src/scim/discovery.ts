@@ -25,7 +25,8 @@ export function serviceProviderConfig(config: Config, base: string) {
       cursor: true,
       index: true,
       defaultPaginationMethod: "index",
-      defaultPageSize: DEFAULT_PAGE_SIZE,
+      // what a list without `count` gets: the default, capped like any count
+      defaultPageSize: Math.min(DEFAULT_PAGE_SIZE, config.maxPageSize),
       maxPageSize: config.maxPageSize,
       cursorTimeout: config.cursorTtlSeconds,
     },
@@ -51,6 +52,12 @@ export function resourceTypes(base: string) {
       schema: URN.group,
       schemaExtensions: [{ schema: URN.rollcallGroup, required: false }],
       meta: { resourceType: "ResourceType", location: `${base}/ResourceTypes/Group` },
+    },
+    {
+      schemas: [RT_URN], id: "Role", name: "Role", endpoint: "/Roles", description: "A custom team role of the organization (enterprise plan)",
+      schema: URN.role,
+      schemaExtensions: [],
+      meta: { resourceType: "ResourceType", location: `${base}/ResourceTypes/Role` },
     },
   ];
 }

@@ -18,6 +18,8 @@ export interface ListQuery {
   /** identifies filter + sort, so a cursor cannot be replayed on another query */
   scope: string;
   cursorTtlSeconds: number;
+  /** signs cursors (config.cursorSecret); a per-process random secret when unset */
+  cursorSecret?: string;
 }
 
 export interface ListPage<Row> {
@@ -47,7 +49,7 @@ export async function runList<Row>(q: ListQuery): Promise<ListPage<Row>> {
   }
 
   if (params.count === 0) return { rows: [], total };
-  const pos: CursorPosition | null = params.cursor === "" ? null : decodeCursor(params.cursor, q.scope, q.cursorTtlSeconds);
+  const pos: CursorPosition | null = params.cursor === "" ? null : decodeCursor(params.cursor, q.scope, q.cursorTtlSeconds, q.cursorSecret);
   const backwards = pos?.dir === "before";
   // Walking backwards is the forward order reversed.
   const ascending = params.descending === backwards;
@@ -63,7 +65,7 @@ export async function runList<Row>(q: ListQuery): Promise<ListPage<Row>> {
   const more = fetched.length > params.count;
   const page = fetched.slice(0, params.count);
   if (backwards) page.reverse();
-  const edge = (row: any, d: CursorPosition["dir"]) => encodeCursor({ key: row.__sort ?? "", id: row[q.idColumn.split(".").pop()!], dir: d }, q.scope);
+  const edge = (row: any, d: CursorPosition["dir"]) => encodeCursor({ key: row.__sort ?? "", id: row[q.idColumn.split(".").pop()!], dir: d }, q.scope, q.cursorSecret);
   const out: ListPage<Row> = { rows: page.map(strip) as Row[], total };
   if (page.length) {
     if (backwards ? true : more) out.nextCursor = edge(page[page.length - 1], "after");

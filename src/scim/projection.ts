@@ -40,35 +40,47 @@ export function wants(attr: string, attributes: string[] | undefined, excluded: 
   return true;
 }
 
-function pickSub(value: any, sub: string): any {
-  if (Array.isArray(value)) return value.map((v) => pickSub(v, sub)).filter((v) => v !== undefined && Object.keys(v).length);
+/** Keeps only the named sub-attributes; in a multi-valued attribute each value keeps its own (values left empty are dropped). */
+function pickSubs(value: any, subs: string[]): any {
+  if (Array.isArray(value)) {
+    const out = value.map((v) => pickSubs(v, subs)).filter((v) => v !== undefined);
+    return out.length ? out : undefined;
+  }
   if (value && typeof value === "object") {
-    const k = keyOf(value, sub);
-    return k === undefined ? undefined : { [k]: value[k] };
+    const out: Json = {};
+    for (const sub of subs) {
+      const k = keyOf(value, sub);
+      if (k !== undefined) out[k] = value[k];
+    }
+    return Object.keys(out).length ? out : undefined;
   }
   return undefined;
-}
-
-function merge(into: Json, key: string, value: any): void {
-  if (value === undefined) return;
-  const cur = into[key];
-  if (cur && typeof cur === "object" && !Array.isArray(cur) && value && typeof value === "object" && !Array.isArray(value)) into[key] = { ...cur, ...value };
-  else if (Array.isArray(cur) && Array.isArray(value)) into[key] = cur.map((c, i) => ({ ...c, ...(value[i] ?? {}) }));
-  else into[key] = value;
 }
 
 function include(resource: Json, refs: Ref[]): Json {
   const out: Json = {};
   for (const k of Object.keys(resource)) if (ALWAYS.has(k)) out[k] = resource[k];
+  // All sub-attributes asked for one attribute are picked together, so values stay paired.
+  const wanted = new Map<string, { ext: string | null; attr: string; subs: string[] | "all" }>();
   for (const r of refs) {
-    const holder = r.ext ? resource[r.ext] : resource;
+    const id = `${r.ext ?? ""}\u0000${r.attr}`;
+    const w = wanted.get(id) ?? { ext: r.ext, attr: r.attr, subs: [] as string[] };
+    if (!r.sub || r.attr === "*") w.subs = "all";
+    else if (w.subs !== "all") w.subs.push(r.sub);
+    wanted.set(id, w);
+  }
+  for (const w of wanted.values()) {
+    const holder = w.ext ? resource[w.ext] : resource;
     if (!holder || typeof holder !== "object") continue;
-    if (r.attr === "*") { out[r.ext!] = holder; continue; }
-    const k = keyOf(holder, r.attr);
+    if (w.attr === "*") { out[w.ext!] = holder; continue; }
+    const k = keyOf(holder, w.attr);
     if (k === undefined) continue;
-    const value = r.sub ? pickSub(holder[k], r.sub) : holder[k];
-    if (r.ext) { out[r.ext] = out[r.ext] ?? {}; merge(out[r.ext], k, value); }
-    else merge(out, k, value);
+    const value = w.subs === "all" ? holder[k] : pickSubs(holder[k], w.subs);
+    if (value === undefined) continue;
+    if (w.ext) {
+      if (out[w.ext] === holder) continue; // the whole extension was asked for too
+      out[w.ext] = { ...(out[w.ext] ?? {}), [k]: value };
+    } else out[k] = value;
   }
   return out;
 }

@@ -12,6 +12,7 @@ export const URN = {
   enterprise: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
   rollcallUser: "urn:ietf:params:scim:schemas:extension:rollcall:2.0:User",
   rollcallGroup: "urn:ietf:params:scim:schemas:extension:rollcall:2.0:Group",
+  role: "urn:ietf:params:scim:schemas:extension:rollcall:2.0:Role",
   listResponse: "urn:ietf:params:scim:api:messages:2.0:ListResponse",
   searchRequest: "urn:ietf:params:scim:api:messages:2.0:SearchRequest",
   patchOp: "urn:ietf:params:scim:api:messages:2.0:PatchOp",
@@ -90,13 +91,13 @@ function build() {
     if (sub.name === "$ref") sub.referenceTypes = ["User"];
   }
   const enterprise = fromScimmy(SCIMMY.Schemas.EnterpriseUser.definition, `/Schemas/${URN.enterprise}`);
-  return { user, group, enterprise, rollcallUser: fromFile("rollcall-user.json"), rollcallGroup: fromFile("rollcall-group.json") };
+  return { user, group, enterprise, rollcallUser: fromFile("rollcall-user.json"), rollcallGroup: fromFile("rollcall-group.json"), role: fromFile("role.json") };
 }
 
 export const SCHEMAS = build();
 
 /** Every schema served by /Schemas, keyed by its URN. */
-export const ALL_SCHEMAS: SchemaDef[] = [SCHEMAS.user, SCHEMAS.enterprise, SCHEMAS.rollcallUser, SCHEMAS.group, SCHEMAS.rollcallGroup];
+export const ALL_SCHEMAS: SchemaDef[] = [SCHEMAS.user, SCHEMAS.enterprise, SCHEMAS.rollcallUser, SCHEMAS.group, SCHEMAS.rollcallGroup, SCHEMAS.role];
 
 export interface ResourceShape {
   core: SchemaDef;
@@ -105,3 +106,4 @@ export interface ResourceShape {
 
 export const USER_SHAPE: ResourceShape = { core: SCHEMAS.user, extensions: [SCHEMAS.enterprise, SCHEMAS.rollcallUser] };
 export const GROUP_SHAPE: ResourceShape = { core: SCHEMAS.group, extensions: [SCHEMAS.rollcallGroup] };
+export const ROLE_SHAPE: ResourceShape = { core: SCHEMAS.role, extensions: [] };

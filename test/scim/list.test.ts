@@ -299,7 +299,7 @@ describe("SCIM list and search", () => {
     });
 
     it("answers a non-integer startIndex or count with 400 invalidValue", async () => {
-      for (const q of [{ count: "ten" }, { count: "1.5" }, { startIndex: "x" }, { count: "" + "9".repeat(30) }]) {
+      for (const q of [{ count: "ten" }, { count: "1.5" }, { startIndex: "x" }, { count: "9".repeat(30) }] as Record<string, string>[]) {
         const res = await list("/scim/v2/Users", q);
         assert.equal(res.status, 400, JSON.stringify(q));
         assert.equal(res.body.scimType, "invalidValue");
@@ -356,6 +356,24 @@ describe("SCIM list and search", () => {
       assert.equal(post.body.Resources[0].displayName, "Alice Archer");
       const urn = await list("/scim/v2/Users", { attributes: "urn:ietf:params:scim:schemas:core:2.0:User:userName", filter: 'userName eq "bob"' });
       assert.deepEqual(Object.keys(urn.body.Resources[0]).sort(), ["id", "schemas", "userName"]);
+    });
+
+    it("several sub-attributes of a multi-valued attribute stay paired with their own value", async () => {
+      // Bob has one e-mail with a type; give another user a typed and an untyped address
+      const mixed = await t.http.post("/scim/v2/Users").set(h()).send(user("mixed", {
+        emails: [{ value: "untyped@example.com" }, { value: "home@example.com", type: "home" }],
+      }));
+      assert.equal(mixed.status, 201);
+      try {
+        for (const attributes of ["emails.type,emails.value", "emails.value,emails.type"]) {
+          const res = await list("/scim/v2/Users", { attributes, filter: 'userName eq "mixed"' });
+          assert.deepEqual(res.body.Resources[0].emails, [{ value: "untyped@example.com" }, { value: "home@example.com", type: "home" }], attributes);
+        }
+        const types = await search("/scim/v2/Users", { attributes: ["emails.type"], filter: 'userName eq "mixed"' });
+        assert.deepEqual(types.body.Resources[0].emails, [{ type: "home" }]);
+      } finally {
+        await t.http.delete(`/scim/v2/Users/${mixed.body.id}`).set(h()).expect(204);
+      }
     });
 
     it("excludedAttributes drops what was named and keeps the rest", async () => {

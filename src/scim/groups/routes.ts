@@ -55,7 +55,7 @@ export async function listGroups(ctx: ScimContext, params: ListParams): Promise<
   const page = await runList<Team>({
     base, idColumn: "t.id", sortKey, params,
     scope: scopeOf(["Groups", ctx.orgId, params.filter ?? "", params.sortBy ?? "", params.descending]),
-    cursorTtlSeconds: ctx.config.cursorTtlSeconds,
+    cursorTtlSeconds: ctx.config.cursorTtlSeconds, cursorSecret: ctx.config.cursorSecret,
   });
   const withMembers = wants("members", params.attributes, params.excludedAttributes, GROUP_SHAPE);
   const members = withMembers ? await membersOf(ctx.store.db, page.rows.map((t) => t.id)) : null;

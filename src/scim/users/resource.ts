@@ -34,9 +34,11 @@ export function toMemberInput(body: Json): MemberInput {
     active: body.active ?? true,
     emails,
     resource,
-    orgRole: ext.organizationRole?.toLowerCase(),
-    modelsSeat: ext.modelsSeat?.toLowerCase(),
-    weaveRole: ext.weaveRole?.toLowerCase(),
+    // Checked (case-insensitively, allowed values named on error) by the org rules.
+    orgRole: ext.organizationRole,
+    modelsSeat: ext.modelsSeat,
+    weaveRole: ext.weaveRole,
+    teamRoles: ext.teamRoles,
   };
 }
 
@@ -57,7 +59,7 @@ export function toScimUser(m: Member, groups: GroupRef[], baseUrl: string): Json
       organizationRole: m.org_role,
       modelsSeat: m.models_seat,
       weaveRole: m.weave_role,
-      teamRoles: groups.map((g) => ({ teamName: g.displayName, roleName: g.customRoleName ?? g.role })),
+      teamRoles: teamRolesOf(groups),
       billingAdmin: m.billing_admin === 1,
     },
     meta: {
@@ -70,13 +72,16 @@ export function toScimUser(m: Member, groups: GroupRef[], baseUrl: string): Json
   };
 }
 
-/** The JSON a PATCH starts from: the resource as a client would PUT it. */
-export function toPatchable(m: Member): Json {
+/** The team roles as the User extension shows them. */
+export const teamRolesOf = (groups: GroupRef[]) => groups.map((g) => ({ teamName: g.displayName, roleName: g.customRoleName ?? g.role }));
+
+/** The JSON a PATCH starts from: the resource as a client would PUT it (team roles included, so paths into them work). */
+export function toPatchable(m: Member, groups: GroupRef[] = []): Json {
   return {
     ...(m.external_id !== null ? { externalId: m.external_id } : {}),
     userName: m.user_name,
     ...(JSON.parse(m.resource) as Json),
     active: m.active === 1,
-    [URN.rollcallUser]: { organizationRole: m.org_role, modelsSeat: m.models_seat, weaveRole: m.weave_role },
+    [URN.rollcallUser]: { organizationRole: m.org_role, modelsSeat: m.models_seat, weaveRole: m.weave_role, ...(groups.length ? { teamRoles: teamRolesOf(groups) } : {}) },
   };
 }

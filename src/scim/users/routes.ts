@@ -3,7 +3,7 @@ import { Router, type Request, type Response } from "express";
 import type { Kysely } from "kysely";
 import type { Database, Member } from "../../../db/types.ts";
 import { createMember, deleteMember, getMember, replaceMember, updateMember } from "../../org/members.ts";
-import { normalizeUserBody } from "../dialects.ts";
+import { normalizeUserBody, wandbPatchOperations, wandbTopLevel } from "../dialects.ts";
 import { unwrap } from "../errors.ts";
 import { ctxOf, sendJson, type ScimContext } from "../context.ts";
 import { compileFilter, sortExpression, USER_ATTRIBUTES } from "../filter/compile.ts";
@@ -58,7 +58,7 @@ export async function listUsers(ctx: ScimContext, params: ListParams): Promise<R
   const page = await runList<Member>({
     base, idColumn: "m.id", sortKey, params,
     scope: scopeOf(["Users", ctx.orgId, params.filter ?? "", params.sortBy ?? "", params.descending]),
-    cursorTtlSeconds: ctx.config.cursorTtlSeconds,
+    cursorTtlSeconds: ctx.config.cursorTtlSeconds, cursorSecret: ctx.config.cursorSecret,
   });
   const groups = await groupsOf(ctx.store.db, page.rows.map((m) => m.id));
   const resources = page.rows.map((m) =>
@@ -68,10 +68,11 @@ export async function listUsers(ctx: ScimContext, params: ListParams): Promise<R
 
 /** Patches in memory (one user is small) inside the update's transaction, on the locked row. */
 async function patchUser(ctx: ScimContext, req: Request, id: string): Promise<Member> {
-  const operations = readPatchOperations(req.body);
+  const operations = wandbPatchOperations(readPatchOperations(req.body));
   const current = await getMember(ctx.store.db, ctx.orgId, id);
+  const groups = (await groupsOf(ctx.store.db, [id])).get(id) ?? [];
   return updateMember(ctx.store.db, ctx.orgId, id, (locked) => {
-    const patched = unwrap(applyPatch(toPatchable(locked), operations, USER_PATCH_SCHEMA));
+    const patched = unwrap(applyPatch(toPatchable(locked, groups), operations, USER_PATCH_SCHEMA));
     return toMemberInput(validateResource(normalizeUserBody(patched), USER_SHAPE));
   }, ctx.actor, expectedRevision(req, current.revision));
 }
@@ -98,7 +99,7 @@ export function usersRouter(): Router {
 
   r.post("/", async (req, res) => {
     const ctx = ctxOf(res);
-    const input = toMemberInput(validateResource(normalizeUserBody(req.body), USER_SHAPE));
+    const input = toMemberInput(validateResource(normalizeUserBody(wandbTopLevel(req.body)), USER_SHAPE));
     const { member } = await createMember(ctx.store.db, ctx.orgId, input, ctx.actor);
     const user = await render(ctx, member);
     sendUser(req, res, 201, user, member.revision, { Location: user.meta.location });
@@ -106,7 +107,7 @@ export function usersRouter(): Router {
 
   r.put("/:id", async (req, res) => {
     const ctx = ctxOf(res);
-    const input = toMemberInput(validateResource(normalizeUserBody(req.body), USER_SHAPE));
+    const input = toMemberInput(validateResource(normalizeUserBody(wandbTopLevel(req.body)), USER_SHAPE));
     const current = await getMember(ctx.store.db, ctx.orgId, req.params.id);
     const m = await replaceMember(ctx.store.db, ctx.orgId, current.id, input, ctx.actor, expectedRevision(req, current.revision));
     sendUser(req, res, 200, await render(ctx, m), m.revision);

@@ -1,0 +1,239 @@
+/**
+ * Invites: an admin (or a team admin, for their teams) invites a person by
+ * e-mail or by user name, with an org role and teams. The link holds a random
+ * token stored only as its SHA-256; it expires, can be revoked, and a resend
+ * replaces the token. Accepting joins the org with the invite's role and
+ * teams, and never the default team.
+ *
+ * @example
+ * const { invite, token } = await createInvite(db, orgId, { email: "ada@example.com", orgRole: "member", teamIds: [] }, { ttlHours: 168 }, actor);
+ * await acceptInvite(db, token, userId);
+ */
+import crypto from "node:crypto";
+import type { Kysely, Transaction } from "kysely";
+import type { Database, Invite } from "../../db/types.ts";
+import { recordAudit, type Actor } from "./audit.ts";
+import { now } from "./clock.ts";
+import { conflict, forbidden, invalid, notFound, refused } from "./errors.ts";
+
+type Db = Kysely<Database>;
+
+export type InviteStatus = "pending" | "accepted" | "revoked" | "expired";
+export const INVITE_STATUSES: readonly InviteStatus[] = ["pending", "accepted", "revoked", "expired"];
+const ORG_ROLES = ["admin", "member", "viewer"];
+
+export interface InviteView {
+  id: string;
+  email: string | null;
+  userName: string | null;
+  orgRole: string;
+  teamIds: string[];
+  status: InviteStatus;
+  invitedBy: string;
+  createdAt: string;
+  sentAt: string;
+  expiresAt: string;
+  acceptedAt: string | null;
+  acceptedMemberId: string | null;
+  revokedAt: string | null;
+}
+
+export interface IssuedInvite {
+  invite: InviteView;
+  /** the secret for the link; only its hash is stored */
+  token: string;
+  /** where to send the link: the invited e-mail, or the e-mail of the user named (null: none known) */
+  to: string | null;
+}
+
+export interface InviteInput {
+  email?: string | null;
+  userName?: string | null;
+  orgRole?: string;
+  teamIds?: string[];
+}
+
+const hashToken = (token: string): string => crypto.createHash("sha256").update(token, "utf8").digest("hex");
+const newToken = (): string => crypto.randomBytes(32).toString("base64url");
+const expiry = (ttlHours: number, from: string): string => new Date(Date.parse(from) + ttlHours * 3_600_000).toISOString();
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function inviteStatus(i: Invite, at: string = now()): InviteStatus {
+  if (i.accepted_at) return "accepted";
+  if (i.revoked_at) return "revoked";
+  return i.expires_at <= at ? "expired" : "pending";
+}
+
+export function toInviteView(i: Invite, at?: string): InviteView {
+  return {
+    id: i.id, email: i.email, userName: i.user_name, orgRole: i.org_role, teamIds: JSON.parse(i.team_ids) as string[],
+    status: inviteStatus(i, at), invitedBy: i.invited_by, createdAt: i.created_at, sentAt: i.sent_at, expiresAt: i.expires_at,
+    acceptedAt: i.accepted_at, acceptedMemberId: i.accepted_member_id, revokedAt: i.revoked_at,
+  };
+}
+
+export async function getInvite(db: Db, orgId: string, id: string): Promise<Invite> {
+  const row = await db.selectFrom("invites").selectAll().where("org_id", "=", orgId).where("id", "=", id).executeTakeFirst();
+  if (!row) throw notFound(`no invite with id ${id} in this organization`);
+  return row;
+}
+
+/** Newest first; `status` narrows to one status. */
+export async function listInvites(db: Db, orgId: string, status?: InviteStatus): Promise<InviteView[]> {
+  const rows = await db.selectFrom("invites").selectAll().where("org_id", "=", orgId).orderBy("created_at", "desc").orderBy("id", "desc").execute();
+  const at = now();
+  return rows.map((r) => toInviteView(r, at)).filter((v) => !status || v.status === status);
+}
+
+/** The global user an invite by user name means: a user known by that name in some org. */
+async function userByName(trx: Transaction<Database>, userName: string): Promise<{ id: string; email: string | null }> {
+  const rows = await trx.selectFrom("members as m").innerJoin("users as u", "u.id", "m.user_id")
+    .select(["u.id", "u.email"]).where("m.user_name_key", "=", userName.toLowerCase()).execute();
+  const ids = [...new Set(rows.map((r) => r.id))];
+  if (!ids.length) throw notFound(`no user named "${userName}" is known; invite them by e-mail instead`);
+  if (ids.length > 1) throw invalid(`the user name "${userName}" is used by more than one person; invite by e-mail instead`);
+  return rows[0]!;
+}
+
+async function checkTeams(trx: Transaction<Database>, orgId: string, teamIds: string[]): Promise<string[]> {
+  const unique = [...new Set(teamIds)];
+  if (!unique.length) return [];
+  const found = new Set((await trx.selectFrom("teams").select("id").where("org_id", "=", orgId).where("id", "in", unique).execute()).map((r) => r.id));
+  const missing = unique.filter((id) => !found.has(id));
+  if (missing.length) throw invalid(`"teamIds": no team with id ${missing.join(", ")} in this organization`);
+  return unique;
+}
+
+export async function createInvite(db: Db, orgId: string, input: InviteInput, opts: { ttlHours: number }, actor: Actor): Promise<IssuedInvite> {
+  const email = input.email?.trim() || null;
+  const userName = input.userName?.trim() || null;
+  if (!email === !userName) throw invalid('give exactly one of "email" and "userName"');
+  if (email && (!EMAIL.test(email) || email.length > 320)) throw invalid(`"${email}" is not an e-mail address`);
+  const orgRole = (input.orgRole ?? "member").toLowerCase();
+  if (!ORG_ROLES.includes(orgRole)) throw invalid(`"orgRole" must be one of ${ORG_ROLES.join(", ")}`);
+  return db.transaction().execute(async (trx) => {
+    const org = await trx.selectFrom("orgs").select(["plan"]).where("id", "=", orgId).executeTakeFirstOrThrow();
+    if (orgRole === "viewer" && org.plan !== "enterprise") throw refused("the Viewer org role needs the enterprise plan");
+    const teamIds = await checkTeams(trx, orgId, input.teamIds ?? []);
+    const user = userName ? await userByName(trx, userName) : null;
+    const emailKey = email?.toLowerCase() ?? null;
+    // Already in the org?
+    let member = trx.selectFrom("members as m").innerJoin("users as u", "u.id", "m.user_id").select("m.id").where("m.org_id", "=", orgId);
+    member = user ? member.where("m.user_id", "=", user.id)
+      : member.where((eb) => eb.or([eb("u.email_key", "=", emailKey), eb.exists(eb.selectFrom("member_emails as e").select("e.member_id").whereRef("e.member_id", "=", "m.id").where("e.value_key", "=", emailKey!))]));
+    if (await member.executeTakeFirst()) throw conflict(`${email ?? userName} is already a member of this organization`);
+    // Already invited?
+    const t = now();
+    let pending = trx.selectFrom("invites").select("id").where("org_id", "=", orgId).where("accepted_at", "is", null).where("revoked_at", "is", null).where("expires_at", ">", t);
+    pending = user ? pending.where("user_id", "=", user.id) : pending.where("email_key", "=", emailKey);
+    const open = await pending.executeTakeFirst();
+    if (open) throw conflict(`${email ?? userName} already has a pending invite (${open.id}); resend or revoke it instead`);
+    const token = newToken();
+    const row: Invite = {
+      id: crypto.randomUUID(), org_id: orgId, email, email_key: emailKey, user_name: userName, user_name_key: userName?.toLowerCase() ?? null,
+      user_id: user?.id ?? null, org_role: orgRole, team_ids: JSON.stringify(teamIds), token_hash: hashToken(token), invited_by: actor.id,
+      created_at: t, sent_at: t, expires_at: expiry(opts.ttlHours, t), accepted_at: null, accepted_member_id: null, revoked_at: null,
+    };
+    await trx.insertInto("invites").values(row).execute();
+    await recordAudit(trx, { orgId, actor, action: "invite.create", targetType: "invite", targetId: row.id, detail: { before: null, after: { email, userName, orgRole, teamIds, expiresAt: row.expires_at } } });
+    return { invite: toInviteView(row, t), token, to: email ?? user?.email ?? null };
+  });
+}
+
+/** A new token and expiry for a pending or expired invite; the old link stops working. */
+export async function resendInvite(db: Db, orgId: string, id: string, opts: { ttlHours: number }, actor: Actor): Promise<IssuedInvite> {
+  return db.transaction().execute(async (trx) => {
+    const row = await getInvite(trx, orgId, id);
+    const status = inviteStatus(row);
+    if (status === "accepted" || status === "revoked") throw refused(`this invite was ${status}; it cannot be resent (create a new invite)`);
+    const token = newToken();
+    const t = now();
+    const next: Invite = { ...row, token_hash: hashToken(token), sent_at: t, expires_at: expiry(opts.ttlHours, t) };
+    await trx.updateTable("invites").set({ token_hash: next.token_hash, sent_at: t, expires_at: next.expires_at }).where("id", "=", id).execute();
+    await recordAudit(trx, { orgId, actor, action: "invite.resend", targetType: "invite", targetId: id, detail: { before: { expiresAt: row.expires_at, status }, after: { expiresAt: next.expires_at, status: "pending" } } });
+    let to = row.email;
+    if (!to && row.user_id) to = (await trx.selectFrom("users").select("email").where("id", "=", row.user_id).executeTakeFirst())?.email ?? null;
+    return { invite: toInviteView(next, t), token, to };
+  });
+}
+
+export async function revokeInvite(db: Db, orgId: string, id: string, actor: Actor): Promise<InviteView> {
+  return db.transaction().execute(async (trx) => {
+    const row = await getInvite(trx, orgId, id);
+    const status = inviteStatus(row);
+    if (status === "accepted") throw refused("this invite was already accepted; remove the member instead");
+    if (status === "revoked") throw refused(`this invite was already revoked at ${row.revoked_at}`);
+    const t = now();
+    await trx.updateTable("invites").set({ revoked_at: t }).where("id", "=", id).execute();
+    await recordAudit(trx, { orgId, actor, action: "invite.revoke", targetType: "invite", targetId: id, detail: { before: { status }, after: { status: "revoked" } } });
+    return toInviteView({ ...row, revoked_at: t }, t);
+  });
+}
+
+export interface AcceptedInvite {
+  orgId: string;
+  memberId: string;
+  orgRole: string;
+  teamIds: string[];
+}
+
+/**
+ * The user behind `userId` accepts the invite whose link holds `token`: they
+ * join its org with its role and teams (not the default team). An unknown,
+ * revoked, expired or already accepted invite is refused, and so is a user
+ * other than the one invited (another user, or another e-mail address).
+ */
+export async function acceptInvite(db: Db, token: string, userId: string, actor: Actor = { door: "sso", id: `user:${userId}` }): Promise<AcceptedInvite> {
+  if (typeof token !== "string" || !token || token.length > 200) throw notFound("this invite link is not valid");
+  return db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom("invites").selectAll().where("token_hash", "=", hashToken(token)).executeTakeFirst();
+    if (!row) throw notFound("this invite link is not valid (it was replaced by a newer one, or never existed)");
+    const status = inviteStatus(row);
+    if (status === "accepted") throw refused("this invite was already accepted");
+    if (status === "revoked") throw refused("this invite was revoked; ask an admin of the organization for a new one");
+    if (status === "expired") throw refused(`this invite expired at ${row.expires_at}; ask an admin of the organization to resend it`);
+    const user = await trx.selectFrom("users").selectAll().where("id", "=", userId).executeTakeFirst();
+    if (!user) throw notFound(`no user with id ${userId}`);
+    if (row.user_id && row.user_id !== user.id) throw forbidden("this invite is for another user");
+    if (row.email_key && row.email_key !== user.email_key) throw forbidden(`this invite was sent to ${row.email}; sign in with that e-mail address to accept it`);
+    const orgId = row.org_id;
+    if (await trx.selectFrom("members").select("id").where("org_id", "=", orgId).where("user_id", "=", user.id).executeTakeFirst())
+      throw refused("you are already a member of this organization");
+    const seat = row.org_role === "viewer" ? "viewer" : "full";
+    const org = await trx.selectFrom("orgs").select(["full_models_seat_limit", "viewer_models_seat_limit"]).where("id", "=", orgId).executeTakeFirstOrThrow();
+    const limit = seat === "full" ? org.full_models_seat_limit : org.viewer_models_seat_limit;
+    if (limit !== null) {
+      const used = await trx.selectFrom("members").select((eb) => eb.fn.countAll<number>().as("n")).where("org_id", "=", orgId)
+        .where("active", "=", 1).where("models_seat", "=", seat).executeTakeFirstOrThrow();
+      if (Number(used.n) >= limit) throw refused(`the organization has no ${seat} Models seat left (limit ${limit}); ask an admin to free one or raise the limit`);
+    }
+    const userName = row.user_name ?? user.email ?? row.email!;
+    if (await trx.selectFrom("members").select("id").where("org_id", "=", orgId).where("user_name_key", "=", userName.toLowerCase()).executeTakeFirst())
+      throw conflict(`the user name "${userName}" is already taken in this organization; ask an admin`);
+    const t = now();
+    // Claim the invite first: of two concurrent acceptances only one updates the row.
+    const claimed = await trx.updateTable("invites").set({ accepted_at: t }).where("id", "=", row.id)
+      .where("accepted_at", "is", null).where("revoked_at", "is", null).executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) !== 1) throw refused("this invite was already accepted");
+    const memberId = crypto.randomUUID();
+    const email = user.email ?? row.email;
+    await trx.insertInto("members").values({
+      id: memberId, org_id: orgId, user_id: user.id, user_name: userName, user_name_key: userName.toLowerCase(), external_id: null,
+      display_name: user.display_name, display_name_key: user.display_name?.toLowerCase() ?? null, given_name: null, family_name: null,
+      active: 1, org_role: row.org_role, models_seat: seat, weave_role: seat, billing_admin: 0,
+      resource: JSON.stringify(email ? { emails: [{ value: email, type: "work", primary: true }] } : {}),
+      revision: 1, created_at: t, updated_at: t,
+    }).execute();
+    if (email) await trx.insertInto("member_emails").values({ member_id: memberId, org_id: orgId, position: 0, value: email, value_key: email.toLowerCase(), type: "work", is_primary: 1 }).execute();
+    const wanted = JSON.parse(row.team_ids) as string[];
+    const teamIds = wanted.length ? (await trx.selectFrom("teams").select("id").where("org_id", "=", orgId).where("id", "in", wanted).execute()).map((r) => r.id) : [];
+    if (teamIds.length) {
+      await trx.insertInto("team_members").values(teamIds.map((team_id) => ({ team_id, member_id: memberId, org_id: orgId, role: "member", custom_role_id: null, created_at: t }))).execute();
+      await trx.updateTable("teams").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "in", teamIds).execute();
+    }
+    await trx.updateTable("invites").set({ accepted_member_id: memberId }).where("id", "=", row.id).execute();
+    await recordAudit(trx, { orgId, actor, action: "member.create", targetType: "member", targetId: memberId, detail: { userName, via: "invite", inviteId: row.id } });
+    await recordAudit(trx, { orgId, actor, action: "invite.accept", targetType: "invite", targetId: row.id, detail: { before: { status }, after: { status: "accepted", memberId, orgRole: row.org_role, teamIds } } });
+    return { orgId, memberId, orgRole: row.org_role, teamIds };
+  });
+}

@@ -1,0 +1,148 @@
+/**
+ * Org settings: name (unique case-insensitively), plan, auto-provisioning, the
+ * default team, team joining at sign-up and seat limits. Every change is
+ * audited with the fields' values before and after.
+ *
+ * @example
+ * const org = await updateOrgSettings(db, orgId, { autoProvisioning: false }, actor);
+ */
+import type { Kysely } from "kysely";
+import type { Database, Org } from "../../db/types.ts";
+import { recordAudit, type Actor } from "./audit.ts";
+import { now } from "./clock.ts";
+import { isUniqueViolation } from "./db-errors.ts";
+import { conflict, invalid, notFound, refused } from "./errors.ts";
+
+type Db = Kysely<Database>;
+
+export type Plan = "standard" | "enterprise";
+export const PLANS: readonly Plan[] = ["standard", "enterprise"];
+
+export interface OrgSettings {
+  id: string;
+  name: string;
+  plan: Plan;
+  autoProvisioning: boolean;
+  defaultTeamId: string | null;
+  teamJoiningAtSignup: boolean;
+  fullModelsSeatLimit: number | null;
+  viewerModelsSeatLimit: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type OrgSettingsChange = Partial<Omit<OrgSettings, "id" | "createdAt" | "updatedAt">>;
+
+export function toSettings(o: Org): OrgSettings {
+  return {
+    id: o.id,
+    name: o.name,
+    plan: o.plan as Plan,
+    autoProvisioning: o.auto_provisioning === 1,
+    defaultTeamId: o.default_team_id,
+    teamJoiningAtSignup: o.team_joining_at_signup === 1,
+    fullModelsSeatLimit: o.full_models_seat_limit,
+    viewerModelsSeatLimit: o.viewer_models_seat_limit,
+    createdAt: o.created_at,
+    updatedAt: o.updated_at,
+  };
+}
+
+export async function getOrg(db: Db, orgId: string): Promise<Org> {
+  const org = await db.selectFrom("orgs").selectAll().where("id", "=", orgId).executeTakeFirst();
+  if (!org) throw notFound(`no organization with id ${orgId}`);
+  return org;
+}
+
+export async function getOrgSettings(db: Db, orgId: string): Promise<OrgSettings> {
+  return toSettings(await getOrg(db, orgId));
+}
+
+function checkLimit(name: string, v: number | null | undefined): void {
+  if (v === undefined || v === null) return;
+  if (!Number.isInteger(v) || v < 0) throw invalid(`"${name}" must be a non-negative integer or null (no limit)`);
+}
+
+/** Members that hold a Models seat of `kind` now (active ones: deactivated members free their seat). */
+async function seatsInUse(db: Db, orgId: string, kind: "full" | "viewer"): Promise<number> {
+  const row = await db.selectFrom("members").select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("org_id", "=", orgId).where("active", "=", 1).where("models_seat", "=", kind).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** What an org uses of the enterprise plan (Viewer role, View-Only team role, custom roles). */
+async function enterpriseFeaturesInUse(db: Db, orgId: string): Promise<string[]> {
+  const used: string[] = [];
+  const viewers = await db.selectFrom("members").select("id").where("org_id", "=", orgId).where("org_role", "=", "viewer").limit(1).executeTakeFirst();
+  if (viewers) used.push("members with the Viewer org role");
+  const viewOnly = await db.selectFrom("team_members").select("member_id").where("org_id", "=", orgId).where("role", "in", ["view-only", "custom"]).limit(1).executeTakeFirst();
+  if (viewOnly) used.push("team members with the View-Only or a custom team role");
+  const custom = await db.selectFrom("custom_roles").select("id").where("org_id", "=", orgId).limit(1).executeTakeFirst();
+  if (custom) used.push("custom roles");
+  return used;
+}
+
+/** Applies `change` (only the fields present) and records before/after of what changed. */
+export async function updateOrgSettings(db: Db, orgId: string, change: OrgSettingsChange, actor: Actor): Promise<OrgSettings> {
+  const name = change.name?.trim();
+  if (change.name !== undefined && (!name || name.length > 200)) throw invalid("an organization name must be 1 to 200 characters");
+  if (change.plan !== undefined && !PLANS.includes(change.plan)) throw invalid(`"plan" must be one of ${PLANS.join(", ")}`);
+  checkLimit("fullModelsSeatLimit", change.fullModelsSeatLimit);
+  checkLimit("viewerModelsSeatLimit", change.viewerModelsSeatLimit);
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const before = toSettings(await getOrg(trx, orgId));
+      if (name !== undefined && name.toLowerCase() !== before.name.toLowerCase()) {
+        const taken = await trx.selectFrom("orgs").select("id").where("name_key", "=", name.toLowerCase()).where("id", "<>", orgId).executeTakeFirst();
+        if (taken) throw conflict(`an organization named "${name}" already exists`);
+      }
+      if (change.defaultTeamId) {
+        const team = await trx.selectFrom("teams").select("id").where("org_id", "=", orgId).where("id", "=", change.defaultTeamId).executeTakeFirst();
+        if (!team) throw invalid(`"defaultTeamId": no team with id ${change.defaultTeamId} in this organization`);
+      }
+      if (change.plan === "standard" && before.plan !== "standard") {
+        const used = await enterpriseFeaturesInUse(trx, orgId);
+        if (used.length) throw refused(`cannot move to the standard plan while the organization uses enterprise features: ${used.join("; ")}; change or remove them first`);
+      }
+      for (const [field, kind] of [["fullModelsSeatLimit", "full"], ["viewerModelsSeatLimit", "viewer"]] as const) {
+        const limit = change[field];
+        if (limit === undefined || limit === null) continue;
+        const inUse = await seatsInUse(trx, orgId, kind);
+        if (limit < inUse) throw refused(`"${field}" cannot be ${limit}: ${inUse} active members hold a ${kind} Models seat; free seats first`);
+      }
+      const after: OrgSettings = { ...before, ...stripUndefined(change), ...(name !== undefined ? { name } : {}) };
+      const changed = (Object.keys(after) as (keyof OrgSettings)[]).filter((k) => after[k] !== before[k]);
+      if (!changed.length) return before;
+      const t = now();
+      await trx.updateTable("orgs").set({
+        name: after.name,
+        name_key: after.name.toLowerCase(),
+        plan: after.plan,
+        auto_provisioning: after.autoProvisioning ? 1 : 0,
+        default_team_id: after.defaultTeamId,
+        team_joining_at_signup: after.teamJoiningAtSignup ? 1 : 0,
+        full_models_seat_limit: after.fullModelsSeatLimit,
+        viewer_models_seat_limit: after.viewerModelsSeatLimit,
+        updated_at: t,
+      }).where("id", "=", orgId).execute();
+      await recordAudit(trx, {
+        orgId, actor, action: "org.update", targetType: "org", targetId: orgId,
+        detail: { before: pick(before, changed), after: pick(after, changed) },
+      });
+      return { ...after, updatedAt: t };
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict(`an organization named "${name}" already exists`);
+    throw err;
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export function pick<T extends object>(o: T, keys: (keyof T)[]): Partial<T> {
+  const out: Partial<T> = {};
+  for (const k of keys) out[k] = o[k];
+  return out;
+}

@@ -1,0 +1,185 @@
+/**
+ * What the admin API needs of teams beyond src/org/teams.ts: listings, the
+ * settings an admin changes, and one member's team role (admin, member,
+ * view-only or a custom role by name). Removing a member from a team removes
+ * only the membership: what the member created (keys, service accounts, audit
+ * history) stays.
+ *
+ * @example
+ * await setTeamMemberRole(db, orgId, teamId, memberId, "view-only", actor);
+ */
+import type { Kysely, Transaction } from "kysely";
+import type { Database, Team } from "../../db/types.ts";
+import { recordAudit, type Actor } from "./audit.ts";
+import { now } from "./clock.ts";
+import { invalid, notFound, refused } from "./errors.ts";
+import { findTeam, updateTeam } from "./teams.ts";
+
+type Db = Kysely<Database>;
+
+export const BUILT_IN_TEAM_ROLES = ["admin", "member", "view-only"] as const;
+
+export interface TeamView {
+  id: string;
+  name: string;
+  storageType: string;
+  membersCanInvite: boolean;
+  domainMatching: boolean;
+  memberCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface TeamMemberView {
+  memberId: string;
+  userName: string;
+  displayName: string | null;
+  /** admin, member, view-only or the custom role's name */
+  role: string;
+  joinedAt: string;
+}
+
+export function toTeamView(t: Team, memberCount: number): TeamView {
+  return {
+    id: t.id, name: t.display_name, storageType: t.storage_type, membersCanInvite: t.members_can_invite === 1,
+    domainMatching: t.domain_matching === 1, memberCount, createdAt: t.created_at, updatedAt: t.updated_at,
+  };
+}
+
+async function memberCounts(db: Db, teamIds: string[]): Promise<Map<string, number>> {
+  if (!teamIds.length) return new Map();
+  const rows = await db.selectFrom("team_members").select(["team_id", (eb) => eb.fn.countAll<number>().as("n")])
+    .where("team_id", "in", teamIds).groupBy("team_id").execute();
+  return new Map(rows.map((r) => [r.team_id, Number(r.n)]));
+}
+
+/** The org's teams by name; `onlyTeamId` narrows to one (a team-scoped caller). */
+export async function listTeams(db: Db, orgId: string, onlyTeamId?: string): Promise<TeamView[]> {
+  let q = db.selectFrom("teams").selectAll().where("org_id", "=", orgId);
+  if (onlyTeamId) q = q.where("id", "=", onlyTeamId);
+  const teams = await q.orderBy("name_key").orderBy("id").execute();
+  const counts = await memberCounts(db, teams.map((t) => t.id));
+  return teams.map((t) => toTeamView(t, counts.get(t.id) ?? 0));
+}
+
+/** The team, or a 404 worded for the admin API. */
+export async function mustTeam(db: Db, orgId: string, teamId: string): Promise<Team> {
+  const t = await findTeam(db, orgId, teamId);
+  if (!t) throw notFound(`no team with id ${teamId} in this organization`);
+  return t;
+}
+
+export async function getTeamView(db: Db, orgId: string, teamId: string): Promise<TeamView> {
+  const t = await mustTeam(db, orgId, teamId);
+  return toTeamView(t, (await memberCounts(db, [t.id])).get(t.id) ?? 0);
+}
+
+/** The member's role in the team (`custom` for a custom role), or null when not in it. */
+export async function teamRoleOf(db: Db, teamId: string, memberId: string): Promise<string | null> {
+  const row = await db.selectFrom("team_members").select("role").where("team_id", "=", teamId).where("member_id", "=", memberId).executeTakeFirst();
+  return row?.role ?? null;
+}
+
+export interface TeamSettingsChange {
+  name?: string;
+  membersCanInvite?: boolean;
+  domainMatching?: boolean;
+}
+
+/** Renames a team and/or changes its settings (through updateTeam: revision, uniqueness, audit before/after). */
+export async function updateTeamSettings(db: Db, orgId: string, teamId: string, change: TeamSettingsChange, actor: Actor): Promise<TeamView> {
+  await updateTeam(db, orgId, teamId, {
+    action: "team.update",
+    memberOps: [],
+    fields: (current) => ({
+      displayName: change.name ?? current.display_name,
+      externalId: current.external_id,
+      ...(change.membersCanInvite !== undefined ? { membersCanInvite: change.membersCanInvite } : {}),
+      ...(change.domainMatching !== undefined ? { domainMatching: change.domainMatching } : {}),
+    }),
+  }, actor);
+  return getTeamView(db, orgId, teamId);
+}
+
+export async function listTeamMembers(db: Db, orgId: string, teamId: string): Promise<TeamMemberView[]> {
+  await mustTeam(db, orgId, teamId);
+  const rows = await db.selectFrom("team_members as tm")
+    .innerJoin("members as m", "m.id", "tm.member_id")
+    .leftJoin("custom_roles as r", "r.id", "tm.custom_role_id")
+    .select(["tm.member_id", "m.user_name", "m.display_name", "tm.role", "r.name as custom_name", "tm.created_at"])
+    .where("tm.team_id", "=", teamId)
+    .orderBy("m.user_name_key").orderBy("m.id")
+    .execute();
+  return rows.map((r) => ({
+    memberId: r.member_id, userName: r.user_name, displayName: r.display_name,
+    role: r.role === "custom" ? (r.custom_name ?? "custom") : r.role, joinedAt: r.created_at,
+  }));
+}
+
+/** Bumps the team's and the member's revisions: the SCIM Group's members and the User's groups changed. */
+async function touch(trx: Transaction<Database>, teamId: string, memberId: string, t: string): Promise<void> {
+  await trx.updateTable("teams").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "=", teamId).execute();
+  await trx.updateTable("members").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "=", memberId).execute();
+}
+
+async function resolveRole(trx: Transaction<Database>, orgId: string, roleName: string): Promise<{ role: string; customRoleId: string | null; display: string }> {
+  if (typeof roleName !== "string" || !roleName.trim()) throw invalid(`"role" must be admin, member, view-only or the name of a custom role`);
+  const plan = (await trx.selectFrom("orgs").select("plan").where("id", "=", orgId).executeTakeFirstOrThrow()).plan;
+  const lower = roleName.trim().toLowerCase();
+  if (lower === "admin" || lower === "member") return { role: lower, customRoleId: null, display: lower };
+  if (lower === "view-only") {
+    if (plan !== "enterprise") throw refused("the View-Only team role needs the enterprise plan");
+    return { role: "view-only", customRoleId: null, display: "view-only" };
+  }
+  const custom = await trx.selectFrom("custom_roles").select(["id", "name"]).where("org_id", "=", orgId).where("name", "=", roleName.trim()).executeTakeFirst();
+  if (!custom) throw invalid(`unknown team role "${roleName}": use admin, member, view-only or the name of one of this organization's custom roles`);
+  if (plan !== "enterprise") throw refused("custom roles need the enterprise plan");
+  return { role: "custom", customRoleId: custom.id, display: custom.name };
+}
+
+/** Adds the member to the team with `roleName`, or changes their role there. Returns whether they were added. */
+export async function setTeamMemberRole(
+  db: Db, orgId: string, teamId: string, memberId: string, roleName: string, actor: Actor,
+): Promise<{ added: boolean; member: TeamMemberView }> {
+  const added = await db.transaction().execute(async (trx) => {
+    await mustTeam(trx, orgId, teamId);
+    const member = await trx.selectFrom("members").select(["id", "user_name"]).where("org_id", "=", orgId).where("id", "=", memberId).executeTakeFirst();
+    if (!member) throw notFound(`no member with id ${memberId} in this organization`);
+    const next = await resolveRole(trx, orgId, roleName);
+    const current = await trx.selectFrom("team_members as tm").leftJoin("custom_roles as r", "r.id", "tm.custom_role_id")
+      .select(["tm.role", "tm.custom_role_id", "r.name as custom_name"])
+      .where("tm.team_id", "=", teamId).where("tm.member_id", "=", memberId).executeTakeFirst();
+    const t = now();
+    if (current && current.role === next.role && current.custom_role_id === next.customRoleId) return false;
+    if (current) {
+      await trx.updateTable("team_members").set({ role: next.role, custom_role_id: next.customRoleId })
+        .where("team_id", "=", teamId).where("member_id", "=", memberId).execute();
+    } else {
+      await trx.insertInto("team_members").values({ team_id: teamId, member_id: memberId, org_id: orgId, role: next.role, custom_role_id: next.customRoleId, created_at: t }).execute();
+    }
+    await touch(trx, teamId, memberId, t);
+    await recordAudit(trx, {
+      orgId, actor, action: current ? "team.member.role" : "team.member.add", targetType: "team", targetId: teamId,
+      detail: {
+        memberId, userName: member.user_name,
+        before: current ? { role: current.role === "custom" ? current.custom_name : current.role } : null,
+        after: { role: next.display },
+      },
+    });
+    return !current;
+  });
+  const view = (await listTeamMembers(db, orgId, teamId)).find((m) => m.memberId === memberId)!;
+  return { added, member: view };
+}
+
+/** Takes the member out of the team; nothing the member created is removed. */
+export async function removeTeamMember(db: Db, orgId: string, teamId: string, memberId: string, actor: Actor): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const team = await mustTeam(trx, orgId, teamId);
+    const gone = await trx.deleteFrom("team_members").where("team_id", "=", teamId).where("member_id", "=", memberId)
+      .returning(["role"]).executeTakeFirst();
+    if (!gone) throw notFound(`member ${memberId} is not in team "${team.display_name}"`);
+    await touch(trx, teamId, memberId, now());
+    await recordAudit(trx, { orgId, actor, action: "team.member.remove", targetType: "team", targetId: teamId, detail: { memberId, before: { role: gone.role }, after: null } });
+  });
+}

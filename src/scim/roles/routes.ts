@@ -1,0 +1,116 @@
+/**
+ * /Roles: the org's custom roles. Filters compile to SQL over a small whitelist
+ * (id, name, inheritedFrom, meta dates); PATCH adds and removes `permissions`
+ * (or replaces name, description, inheritedFrom) on the locked row.
+ */
+import { Router, type Request, type Response } from "express";
+import type { CustomRole } from "../../org/custom-roles.ts";
+import { createRole, deleteRole, getRole, updateRole } from "../../org/custom-roles.ts";
+import { ctxOf, sendJson, type ScimContext } from "../context.ts";
+import { scopeOf } from "../cursor.ts";
+import { unwrap } from "../errors.ts";
+import { compileFilter, sortExpression, type AttributeMap } from "../filter/compile.ts";
+import { parseFilter } from "../filter/parse.ts";
+import { runList } from "../list.ts";
+import { parseListParams, type ListParams } from "../list-params.ts";
+import { listResponse } from "../list-response.ts";
+import { applyPatch, type PatchSchema } from "../patch/apply.ts";
+import { readPatchOperations } from "../patch/request.ts";
+import { project } from "../projection.ts";
+import { ROLE_SHAPE, URN } from "../schemas.ts";
+import { validateResource } from "../validate.ts";
+import { etagOf, expectedRevision, notModified } from "../versioning.ts";
+import { acceptWandbRoleSchema, toPatchable, toRoleInput, toScimRole } from "./resource.ts";
+
+/** The attributes a Role filter or sortBy may name. */
+export const ROLE_ATTRIBUTES: AttributeMap = {
+  table: "custom_roles",
+  alias: "r",
+  schema: URN.role,
+  attributes: {
+    id: { type: "string", column: "id", caseExact: true, nullable: false },
+    name: { type: "string", column: "name", caseExact: true, nullable: false },
+    inheritedfrom: { type: "string", column: "inherited_from", caseExact: false, nullable: false },
+    "meta.created": { type: "dateTime", column: "created_at", caseExact: true, nullable: false },
+    "meta.lastmodified": { type: "dateTime", column: "updated_at", caseExact: true, nullable: false },
+  },
+  children: {},
+};
+
+const ROLE_PATCH_SCHEMA: PatchSchema = { core: { id: ROLE_SHAPE.core.id, attributes: ROLE_SHAPE.core.attributes }, extensions: [] };
+
+function readBody(body: unknown) {
+  return toRoleInput(validateResource(acceptWandbRoleSchema(body), ROLE_SHAPE));
+}
+
+function send(req: Request, res: Response, status: number, role: CustomRole, baseUrl: string, extra: Record<string, string> = {}): void {
+  const p = parseListParams(req.query as Record<string, unknown>, Infinity);
+  sendJson(res, status, project(toScimRole(role, baseUrl), p.attributes, p.excludedAttributes, ROLE_SHAPE), { ETag: etagOf(role.revision), ...extra });
+}
+
+export async function listRoles(ctx: ScimContext, params: ListParams): Promise<Record<string, unknown>> {
+  let base = ctx.store.db.selectFrom("custom_roles as r").selectAll("r").where("r.org_id", "=", ctx.orgId);
+  if (params.filter !== undefined) base = base.where(unwrap(compileFilter(unwrap(parseFilter(params.filter)), ROLE_ATTRIBUTES)));
+  const sortKey = params.sortBy ? unwrap(sortExpression(params.sortBy, ROLE_ATTRIBUTES)) : null;
+  const page = await runList<CustomRole>({
+    base, idColumn: "r.id", sortKey, params,
+    scope: scopeOf(["Roles", ctx.orgId, params.filter ?? "", params.sortBy ?? "", params.descending]),
+    cursorTtlSeconds: ctx.config.cursorTtlSeconds, cursorSecret: ctx.config.cursorSecret,
+  });
+  return listResponse(page, page.rows.map((r) => project(toScimRole(r, ctx.baseUrl), params.attributes, params.excludedAttributes, ROLE_SHAPE)));
+}
+
+export function rolesRouter(): Router {
+  const r = Router();
+
+  r.get("/", async (req, res) => {
+    const ctx = ctxOf(res);
+    sendJson(res, 200, await listRoles(ctx, parseListParams(req.query as Record<string, unknown>, ctx.config.maxPageSize)));
+  });
+
+  r.post("/.search", async (req, res) => {
+    const ctx = ctxOf(res);
+    sendJson(res, 200, await listRoles(ctx, parseListParams((req.body ?? {}) as Record<string, unknown>, ctx.config.maxPageSize)));
+  });
+
+  r.get("/:id", async (req, res) => {
+    const ctx = ctxOf(res);
+    const role = await getRole(ctx.store.db, ctx.orgId, req.params.id);
+    if (notModified(req, role.revision)) { res.status(304).set("ETag", etagOf(role.revision)).end(); return; }
+    send(req, res, 200, role, ctx.baseUrl);
+  });
+
+  r.post("/", async (req, res) => {
+    const ctx = ctxOf(res);
+    const role = await createRole(ctx.store.db, ctx.orgId, readBody(req.body), ctx.actor);
+    send(req, res, 201, role, ctx.baseUrl, { Location: `${ctx.baseUrl}/Roles/${role.id}` });
+  });
+
+  r.put("/:id", async (req, res) => {
+    const ctx = ctxOf(res);
+    const input = readBody(req.body);
+    const current = await getRole(ctx.store.db, ctx.orgId, req.params.id);
+    const role = await updateRole(ctx.store.db, ctx.orgId, current.id, () => input, ctx.actor, expectedRevision(req, current.revision));
+    send(req, res, 200, role, ctx.baseUrl);
+  });
+
+  r.patch("/:id", async (req, res) => {
+    const ctx = ctxOf(res);
+    const operations = readPatchOperations(req.body);
+    const current = await getRole(ctx.store.db, ctx.orgId, req.params.id);
+    const role = await updateRole(ctx.store.db, ctx.orgId, current.id, (locked) => {
+      const patched = unwrap(applyPatch(toPatchable(locked), operations, ROLE_PATCH_SCHEMA));
+      return toRoleInput(validateResource(patched, ROLE_SHAPE));
+    }, ctx.actor, expectedRevision(req, current.revision));
+    send(req, res, 200, role, ctx.baseUrl);
+  });
+
+  r.delete("/:id", async (req, res) => {
+    const ctx = ctxOf(res);
+    const current = await getRole(ctx.store.db, ctx.orgId, req.params.id);
+    await deleteRole(ctx.store.db, ctx.orgId, current.id, ctx.actor, expectedRevision(req, current.revision));
+    res.status(204).end();
+  });
+
+  return r;
+}

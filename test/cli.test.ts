@@ -1,0 +1,187 @@
+/**
+ * The operator CLI as real processes (`tsx src/cli.ts`, and the installed bin), against the
+ * database the suite runs on: a fresh SQLite file, or a fresh PostgreSQL schema selected
+ * through the connection string (`?options=-c search_path=…`) when DATABASE_URL is postgres://.
+ * Keys it prints are checked against the real SCIM app, in-process, on the same database.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { sql } from "kysely";
+import supertest from "supertest";
+import { openDatabase, type Store } from "../db/connect.ts";
+import { LATEST_MIGRATION } from "../db/migrate.ts";
+import { createApp } from "../src/app.ts";
+import { loadConfig } from "../src/config.ts";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+const CLI = path.join(ROOT, "src", "cli.ts");
+const BIN = path.join(ROOT, "bin", "rollcall.mjs");
+const PG = /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? "");
+const KEY_LINE = /^rc_[A-Za-z0-9_-]{43}$/;
+
+interface Result { code: number | null; stdout: string; stderr: string }
+
+function run(file: string, args: string[], env: Record<string, string | undefined>, cwd = ROOT): Promise<Result> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  delete childEnv.DATABASE_URL;
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
+  return new Promise((resolve) => {
+    execFile(file, args, { cwd, env: childEnv, timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : null) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const lastLine = (text: string) => text.trimEnd().split("\n").at(-1) ?? "";
+
+describe(`rollcall CLI (${PG ? "PostgreSQL" : "SQLite"})`, () => {
+  let url = "";
+  let store: Store;
+  let http: ReturnType<typeof supertest>;
+  let cleanup = async () => {};
+  const cli = (...args: string[]) => run(TSX, [CLI, ...args], { DATABASE_URL: url });
+  const scimStatus = async (key: string) => (await http.get("/scim/v2/Users").set("Authorization", `Bearer ${key}`)).status;
+
+  before(async () => {
+    if (PG) {
+      const base = process.env.DATABASE_URL!;
+      const schema = `t_cli_${crypto.randomBytes(5).toString("hex")}`;
+      const admin = openDatabase(base, { pgPoolSize: 1 });
+      await sql`create schema ${sql.id(schema)}`.execute(admin.db);
+      await admin.close();
+      // The CLI reads only DATABASE_URL; pg passes `options` from the URL to the server.
+      url = `${base}${base.includes("?") ? "&" : "?"}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+      cleanup = async () => {
+        const c = openDatabase(base, { pgPoolSize: 1 });
+        await sql`drop schema ${sql.id(schema)} cascade`.execute(c.db);
+        await c.close();
+      };
+    } else {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rollcall-cli-"));
+      url = `sqlite:${path.join(dir, "cli.db")}`;
+      cleanup = async () => { fs.rmSync(dir, { recursive: true, force: true }); };
+    }
+    // Not migrated here: the first test proves `migrate` does it.
+    store = openDatabase(url, { pgPoolSize: 2 });
+    http = supertest(createApp(store, loadConfig({}), { log: () => {} }));
+  });
+  after(async () => {
+    await store?.close();
+    await cleanup();
+  });
+
+  let acmeKey = "";
+  let secondKey = "";
+  let secondKeyId = "";
+
+  it("migrate applies the migrations to an empty database", async () => {
+    const first = await cli("migrate");
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, new RegExp(`^applied: .*${LATEST_MIGRATION}$`, "m"));
+    assert.deepEqual(await store.db.selectFrom("orgs").select("id").execute(), []);
+  });
+
+  it("org create prints the org's first API key as the last line, and the key works for SCIM", async () => {
+    const r = await cli("org", "create", "acme");
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, "");
+    assert.match(r.stdout, /created organization "acme"/);
+    acmeKey = lastLine(r.stdout);
+    assert.match(acmeKey, KEY_LINE);
+    assert.equal(await scimStatus(acmeKey), 200);
+    const [row] = await store.db.selectFrom("api_keys").select(["hash", "prefix"]).execute();
+    assert.notEqual(row!.hash, acmeKey, "stored hashed");
+    assert.ok(acmeKey.startsWith(row!.prefix));
+  });
+
+  it("org create with a name differing only in case fails clearly, non-zero, creating nothing", async () => {
+    const r = await cli("org", "create", "ACME");
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: an organization named "ACME" already exists/);
+    assert.doesNotMatch(r.stdout, /rc_/);
+    assert.equal((await store.db.selectFrom("orgs").select("id").execute()).length, 1);
+  });
+
+  it("key create --org prints a new working key as the last line", async () => {
+    const r = await cli("key", "create", "--org", "ACME", "--label", "okta");
+    assert.equal(r.code, 0, r.stderr);
+    secondKey = lastLine(r.stdout);
+    assert.match(secondKey, KEY_LINE);
+    assert.notEqual(secondKey, acmeKey);
+    secondKeyId = r.stdout.match(/API key id ([0-9a-f-]{36})/)![1]!;
+    assert.equal(await scimStatus(secondKey), 200);
+  });
+
+  it("key list --org shows ids and prefixes, never a secret", async () => {
+    const r = await cli("key", "list", "--org", "acme");
+    assert.equal(r.code, 0, r.stderr);
+    const ids = (await store.db.selectFrom("api_keys").select(["id", "prefix"]).orderBy("created_at").execute());
+    assert.equal(ids.length, 2);
+    const lines = r.stdout.trimEnd().split("\n");
+    assert.equal(lines.length, 2);
+    for (const [i, k] of ids.entries()) {
+      assert.ok(lines[i]!.startsWith(`${k.id}  ${k.prefix}…`), lines[i]);
+    }
+    assert.match(r.stdout, /\(okta\)/);
+    assert.ok(!r.stdout.includes(acmeKey) && !r.stdout.includes(secondKey), "no secret in the listing");
+    assert.ok(!r.stdout.includes(acmeKey.slice(0, 20)), "not even most of one");
+  });
+
+  it("key revoke revokes: that key gets 401, the other still works", async () => {
+    const r = await cli("key", "revoke", secondKeyId);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), `revoked ${secondKeyId}`);
+    assert.equal(await scimStatus(secondKey), 401);
+    assert.equal(await scimStatus(acmeKey), 200);
+    const row = await store.db.selectFrom("api_keys").select("revoked_at").where("id", "=", secondKeyId).executeTakeFirstOrThrow();
+    assert.ok(row.revoked_at);
+  });
+
+  it("an unknown org or key id is a clear error with exit status 1; migrate again is a no-op", async () => {
+    const [org, key, again] = await Promise.all([
+      cli("key", "create", "--org", "nope"),
+      cli("key", "revoke", "00000000-0000-0000-0000-000000000000"),
+      cli("migrate"),
+    ]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout.trim(), "database is up to date");
+    assert.equal(org.code, 1);
+    assert.equal(org.stderr.trim(), 'error: no organization named "nope"');
+    assert.equal(org.stdout, "");
+    assert.equal(key.code, 1);
+    assert.equal(key.stderr.trim(), "error: no API key with id 00000000-0000-0000-0000-000000000000");
+  });
+});
+
+describe("rollcall CLI command line (the installed bin)", () => {
+  let dir = "";
+  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "rollcall-bin-")); });
+  after(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+
+  it("--help exits 0 and prints the usage", async () => {
+    const r = await run(process.execPath, [BIN, "--help"], {}, dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^usage: rollcall <command>/);
+    for (const cmd of ["org create", "key create", "key list", "key revoke", "migrate"]) assert.ok(r.stdout.includes(cmd), cmd);
+  });
+
+  it("an unknown command or a missing argument prints the usage, exits 2, and opens no database", async () => {
+    // DATABASE_URL unset and cwd empty: had either touched the database, ./data/rollcall.db would now exist.
+    const [unknown, missing] = await Promise.all([
+      run(process.execPath, [BIN, "frobnicate"], {}, dir),
+      run(process.execPath, [BIN, "key", "list"], {}, dir),
+    ]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /^unknown command: frobnicate\nusage: rollcall <command>/);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^missing --org <name>\nusage: rollcall/);
+    assert.deepEqual(fs.readdirSync(dir), []);
+  });
+});
