@@ -53,7 +53,7 @@ async function openPostgres(url: string): Promise<BenchDatabase> {
   let version = "";
   try {
     await sql`create schema ${sql.id(schema)}`.execute(admin.db);
-    const { rows } = await sql<{ v: string }>`show server_version`.execute(admin.db);
+    const { rows } = await sql<{ v: string }>`select current_setting('server_version') as v`.execute(admin.db);
     version = rows[0]?.v ?? "";
   } finally {
     await admin.close();

@@ -44,7 +44,9 @@ export async function createKey(
   const key = presetKey ?? generateKey();
   if (key.length < 16) throw invalid("an API key must be at least 16 characters long");
   const id = crypto.randomUUID();
-  const prefix = key.slice(0, 10);
+  // Generated keys show their first characters (random, so they reveal nothing useful);
+  // an operator-chosen key must not leak any of itself, so it is named by its hash.
+  const prefix = presetKey === undefined ? key.slice(0, 10) : `#${hashKey(key).slice(0, 8)}`;
   await db
     .insertInto("api_keys")
     .values({

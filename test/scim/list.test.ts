@@ -165,7 +165,7 @@ describe("SCIM list and search", () => {
         const ms = performance.now() - started;
         assert.equal(res.status, 400);
         assert.equal(res.body.scimType, "invalidFilter");
-        assert.ok(ms < 250, `took ${ms} ms`);
+        assert.ok(ms < 1000, `took ${ms} ms`);
       }
       // and the exponential shape scimmy chokes on: many short alternatives inside brackets
       const wide = `emails[${Array.from({ length: 30 }, (_, i) => `value eq "${i}"`).join(" or ")}] and (${Array.from({ length: 40 }, () => "userName pr").join(" and ")})`;
@@ -173,7 +173,7 @@ describe("SCIM list and search", () => {
       const res = await list("/scim/v2/Users", { filter: wide });
       assert.equal(res.status, 400);
       assert.equal(res.body.scimType, "invalidFilter");
-      assert.ok(performance.now() - started < 250);
+      assert.ok(performance.now() - started < 1000);
       // nesting just inside the cap is answered, and as fast: parsing is linear
       let ok = 'userName eq "a"';
       while (ok.length < 440) ok = `(${ok} or not (userName eq "b"))`;
@@ -181,7 +181,7 @@ describe("SCIM list and search", () => {
       const fine = await list("/scim/v2/Users", { filter: ok, sortBy: "userName" });
       assert.equal(fine.status, 200, JSON.stringify(fine.body));
       assert.deepEqual(names(fine.body), sortedNames);
-      assert.ok(performance.now() - t0 < 250);
+      assert.ok(performance.now() - t0 < 1000);
     });
   });
 

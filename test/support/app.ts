@@ -4,7 +4,7 @@ import type { Store } from "../../db/connect.ts";
 import { createApp } from "../../src/app.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { createOrg } from "../../src/org/orgs.ts";
-import { openTestStore } from "./store.ts";
+import { openTestStore, type TestStore } from "./store.ts";
 
 export interface TestOrg {
   id: string;
@@ -13,7 +13,7 @@ export interface TestOrg {
 }
 
 export interface TestApp {
-  store: Store;
+  store: TestStore;
   config: Config;
   http: supertest.Agent;
   org: TestOrg;

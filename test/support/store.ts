@@ -11,14 +11,19 @@ import { sql } from "kysely";
 import { openDatabase, type Store } from "../../db/connect.ts";
 import { migrateToLatest } from "../../db/migrate.ts";
 
-export async function openTestStore(): Promise<Store> {
+/** A store plus a DATABASE_URL that reaches the same database, for child processes (CLI, server). */
+export type TestStore = Store & { url: string };
+
+export async function openTestStore(): Promise<TestStore> {
   const url = process.env.DATABASE_URL;
   if (url && /^postgres(ql)?:/.test(url)) {
     const schema = `t_${crypto.randomBytes(6).toString("hex")}`;
     const admin = openDatabase(url, { pgPoolSize: 1 });
     await sql`create schema ${sql.id(schema)}`.execute(admin.db);
     await admin.close();
-    const store = openDatabase(url, { pgSchema: schema });
+    const store = Object.assign(openDatabase(url, { pgSchema: schema }), {
+      url: `${url}${url.includes("?") ? "&" : "?"}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+    });
     await migrateToLatest(store);
     const close = store.close.bind(store);
     store.close = async () => {
@@ -30,7 +35,8 @@ export async function openTestStore(): Promise<Store> {
     return store;
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rollcall-test-"));
-  const store = openDatabase(`sqlite:${path.join(dir, "test.db")}`);
+  const file = path.join(dir, "test.db");
+  const store = Object.assign(openDatabase(`sqlite:${file}`), { url: `sqlite:${file}` });
   await migrateToLatest(store);
   const close = store.close.bind(store);
   store.close = async () => {

