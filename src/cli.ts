@@ -1,6 +1,9 @@
 /**
  * The operator's CLI: `rollcall org create <name>`, `key create --org <name>`,
- * `key list --org <name>`, `key revoke <key-id>`, `domain verify <domain>`, `migrate`. Uses DATABASE_URL.
+ * `key list --org <name>`, `key revoke <key-id>`, `domain verify <domain>`, `member list --org <name>`,
+ * `member set-role|deactivate|remove --org <name> <userName> …`, `migrate`. Uses DATABASE_URL.
+ * Member changes go through src/org/members.ts, under the same rules as SCIM and the admin API
+ * (the last active admin, seats, plans); a refusal prints `error: <message>` and exits 1.
  *
  * Exit status: 0 done, 1 refused or failed (unknown org, duplicate name, database error),
  * 2 bad command line (usage printed). The command line is checked before the database is opened.
@@ -8,7 +11,10 @@
 import { openDatabase, type Store } from "../db/connect.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import { markDomainVerified } from "./org/domains.ts";
-import { DomainError } from "./org/errors.ts";
+import type { Actor } from "./org/audit.ts";
+import { DomainError, notFound } from "./org/errors.ts";
+import { ORG_ROLES, type OrgRole } from "./org/member-roles.ts";
+import { deleteMember, updateMemberAccess } from "./org/members.ts";
 import { listKeys, revokeKey } from "./org/keys.ts";
 import { createOrg, createOrgKey, getOrgByName } from "./org/orgs.ts";
 
@@ -18,6 +24,10 @@ const USAGE = `usage: rollcall <command>
   key list --org <name>                             list the org's keys (never the secrets)
   key revoke <key-id>                               revoke a key
   domain verify <domain>                            mark a claimed domain verified (no public DNS needed)
+  member list --org <name>                          list the org's members: userName, org role, seats, active
+  member set-role --org <name> <userName> <admin|member|viewer>   change a member's org role
+  member deactivate --org <name> <userName>         deactivate a member (keeps the membership)
+  member remove --org <name> <userName>             remove a member from the org (the user stays)
   migrate                                           apply database migrations
   help                                              show this text
 The database is DATABASE_URL (unset: SQLite at ./data/rollcall.db; sqlite:PATH; postgres://…).`;
@@ -59,6 +69,17 @@ function need(p: Parsed, name: string): string {
 }
 
 type Action = (store: Store) => Promise<void>;
+
+const OPERATOR: Actor = { door: "cli", id: "operator" };
+
+/** The member of `orgName` called `userName` (case-insensitive), or a not-found error naming both. */
+async function memberByName(store: Store, orgName: string, userName: string): Promise<{ orgId: string; id: string; userName: string }> {
+  const org = await getOrgByName(store.db, orgName);
+  const m = await store.db.selectFrom("members").select(["id", "user_name"]).where("org_id", "=", org.id)
+    .where("user_name_key", "=", userName.toLowerCase()).executeTakeFirst();
+  if (!m) throw notFound(`no member named "${userName}" in organization "${org.name}"`);
+  return { orgId: org.id, id: m.id, userName: m.user_name };
+}
 
 /** The command line as an action on the database; throws UsageError without touching any database. */
 function command(args: string[]): Action {
@@ -122,6 +143,55 @@ function command(args: string[]): Action {
       await migrateToLatest(store);
       const { domain: d, already } = await markDomainVerified(store.db, domain!, { door: "cli", id: "operator" });
       console.log(already ? `${d.domain} was already verified (${d.verifiedAt})` : `verified ${d.domain}`);
+    };
+  }
+  if (cmd === "member" && sub === "list") {
+    const p = parse(rest, ["org"]);
+    exactly(p, 0, "");
+    const orgName = need(p, "org");
+    return async (store) => {
+      await migrateToLatest(store);
+      const org = await getOrgByName(store.db, orgName);
+      const rows = await store.db.selectFrom("members").select(["user_name", "org_role", "models_seat", "weave_role", "active"])
+        .where("org_id", "=", org.id).orderBy("user_name_key").orderBy("id").execute();
+      if (!rows.length) console.log("no members");
+      for (const m of rows)
+        console.log(`${m.user_name}  ${m.org_role}  models ${m.models_seat}  weave ${m.weave_role}  ${m.active ? "active" : "inactive"}`);
+    };
+  }
+  if (cmd === "member" && sub === "set-role") {
+    const p = parse(rest, ["org"]);
+    const [userName, given] = exactly(p, 2, "<userName> <admin|member|viewer>");
+    const orgName = need(p, "org");
+    const role = given!.toLowerCase();
+    if (!ORG_ROLES.includes(role as OrgRole)) throw new UsageError(`the role must be one of ${ORG_ROLES.join(", ")}`);
+    return async (store) => {
+      await migrateToLatest(store);
+      const m = await memberByName(store, orgName, userName!);
+      const after = await updateMemberAccess(store.db, m.orgId, m.id, { orgRole: role }, OPERATOR);
+      console.log(`${after.user_name} is now ${after.org_role}`);
+    };
+  }
+  if (cmd === "member" && sub === "deactivate") {
+    const p = parse(rest, ["org"]);
+    const [userName] = exactly(p, 1, "<userName>");
+    const orgName = need(p, "org");
+    return async (store) => {
+      await migrateToLatest(store);
+      const m = await memberByName(store, orgName, userName!);
+      const after = await updateMemberAccess(store.db, m.orgId, m.id, { active: false }, OPERATOR);
+      console.log(`deactivated ${after.user_name}`);
+    };
+  }
+  if (cmd === "member" && sub === "remove") {
+    const p = parse(rest, ["org"]);
+    const [userName] = exactly(p, 1, "<userName>");
+    const orgName = need(p, "org");
+    return async (store) => {
+      await migrateToLatest(store);
+      const m = await memberByName(store, orgName, userName!);
+      await deleteMember(store.db, m.orgId, m.id, OPERATOR);
+      console.log(`removed ${m.userName}`);
     };
   }
   throw new UsageError(`unknown command: ${args.join(" ")}`);

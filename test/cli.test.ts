@@ -158,6 +158,76 @@ describe(`rollcall CLI (${PG ? "PostgreSQL" : "SQLite"})`, () => {
     assert.equal(key.code, 1);
     assert.equal(key.stderr.trim(), "error: no API key with id 00000000-0000-0000-0000-000000000000");
   });
+
+  const EXT = "urn:ietf:params:scim:schemas:extension:rollcall:2.0:User";
+  const scimUser = async (userName: string, ext: Record<string, unknown> = {}) => {
+    const res = await http.post("/scim/v2/Users").set("Authorization", `Bearer ${acmeKey}`).set("Content-Type", "application/scim+json")
+      .send({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User", ...(Object.keys(ext).length ? [EXT] : [])], userName, ...(Object.keys(ext).length ? { [EXT]: ext } : {}) });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return res.body.id as string;
+  };
+  const scimGet = async (id: string) => (await http.get(`/scim/v2/Users/${id}`).set("Authorization", `Bearer ${acmeKey}`)).body;
+  let bossId = "";
+  let adaId = "";
+
+  it("member set-role changes the org role (a SCIM GET shows it); member list shows the members", async () => {
+    bossId = await scimUser("boss", { organizationRole: "admin" });
+    adaId = await scimUser("ada");
+    const up = await cli("member", "set-role", "--org", "acme", "ADA", "admin");
+    assert.equal(up.code, 0, up.stderr);
+    assert.equal(up.stdout.trim(), "ada is now admin");
+    assert.equal((await scimGet(adaId))[EXT].organizationRole, "admin");
+    const down = await cli("member", "set-role", "--org", "acme", "ada", "member");
+    assert.equal(down.code, 0, down.stderr);
+    assert.equal((await scimGet(adaId))[EXT].organizationRole, "member");
+    const ev = await store.db.selectFrom("audit_events").selectAll().where("target_id", "=", adaId).orderBy("id", "desc").executeTakeFirstOrThrow();
+    assert.deepEqual([ev.action, ev.door, ev.actor], ["member.update", "cli", "operator"]);
+    const list = await cli("member", "list", "--org", "acme");
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual(list.stdout.trimEnd().split("\n"), [
+      "ada  member  models full  weave full  active",
+      "boss  admin  models full  weave full  active",
+    ]);
+  });
+
+  it("demoting, deactivating or removing the last active admin is refused with exit 1, changing nothing", async () => {
+    const rows = () => store.db.selectFrom("members").selectAll().orderBy("user_name_key").execute();
+    const before = await rows();
+    for (const [args, what] of [
+      [["set-role", "--org", "acme", "boss", "member"], "change the org role of boss to member"],
+      [["deactivate", "--org", "acme", "boss"], "deactivate boss"],
+      [["remove", "--org", "acme", "boss"], "delete boss"],
+    ] as const) {
+      const r = await cli("member", ...args);
+      assert.equal(r.code, 1, `${args.join(" ")}: ${r.stdout}${r.stderr}`);
+      assert.equal(r.stdout, "");
+      assert.equal(r.stderr.trim(), `error: cannot ${what}: they are the last active admin of the organization, and at least one active admin must remain; make another member an admin first`);
+    }
+    assert.deepEqual(await rows(), before);
+    const boss = await scimGet(bossId);
+    assert.deepEqual([boss.active, boss[EXT].organizationRole], [true, "admin"]);
+  });
+
+  it("member deactivate and remove work on a member who is not the last admin; unknown names and roles are refused", async () => {
+    const off = await cli("member", "deactivate", "--org", "acme", "ada");
+    assert.equal(off.code, 0, off.stderr);
+    assert.equal((await scimGet(adaId)).active, false);
+    const gone = await cli("member", "remove", "--org", "acme", "ada");
+    assert.equal(gone.code, 0, gone.stderr);
+    assert.equal(gone.stdout.trim(), "removed ada");
+    assert.equal((await http.get(`/scim/v2/Users/${adaId}`).set("Authorization", `Bearer ${acmeKey}`)).status, 404);
+    const [nobody, badRole, noName] = await Promise.all([
+      cli("member", "remove", "--org", "acme", "ada"),
+      cli("member", "set-role", "--org", "acme", "boss", "owner"),
+      cli("member", "deactivate", "--org", "acme"),
+    ]);
+    assert.equal(nobody.code, 1);
+    assert.equal(nobody.stderr.trim(), 'error: no member named "ada" in organization "acme"');
+    assert.equal(badRole.code, 2);
+    assert.match(badRole.stderr, /^the role must be one of admin, member, viewer\nusage: rollcall/);
+    assert.equal(noName.code, 2);
+    assert.match(noName.stderr, /^missing <userName>\nusage: rollcall/);
+  });
 });
 
 describe("rollcall CLI command line (the installed bin)", () => {
@@ -169,7 +239,7 @@ describe("rollcall CLI command line (the installed bin)", () => {
     const r = await run(process.execPath, [BIN, "--help"], {}, dir);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^usage: rollcall <command>/);
-    for (const cmd of ["org create", "key create", "key list", "key revoke", "migrate"]) assert.ok(r.stdout.includes(cmd), cmd);
+    for (const cmd of ["org create", "key create", "key list", "key revoke", "member list", "member set-role", "member deactivate", "member remove", "migrate"]) assert.ok(r.stdout.includes(cmd), cmd);
   });
 
   it("an unknown command or a missing argument prints the usage, exits 2, and opens no database", async () => {

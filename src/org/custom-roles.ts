@@ -19,6 +19,7 @@ import { now } from "./clock.ts";
 import { isUniqueViolation } from "./db-errors.ts";
 import { conflict, invalid, notFound, preconditionFailed } from "./errors.ts";
 import { getOrg, ORG_ROLES, requireEnterprise, TEAM_ROLES } from "./member-roles.ts";
+import { lockForUpdate } from "./revision.ts";
 
 type Db = Kysely<Database>;
 export type CustomRole = Selectable<CustomRolesTable>;
@@ -130,18 +131,6 @@ export async function createRole(db: Db, orgId: string, input: RoleInput, actor:
   }
 }
 
-/** Bumps the revision first (row lock, then the If-Match check); returns the row as it was. */
-async function lockForUpdate(trx: Transaction<Database>, orgId: string, id: string, t: string, expected?: number): Promise<CustomRole> {
-  const bumped = await trx.updateTable("custom_roles")
-    .set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t }))
-    .where("org_id", "=", orgId).where("id", "=", id)
-    .returningAll().executeTakeFirst();
-  if (!bumped) throw notFound(`no Role with id ${id}`);
-  const before = { ...bumped, revision: bumped.revision - 1 };
-  if (expected !== undefined && before.revision !== expected) throw preconditionFailed(`Role ${id} is at revision ${before.revision}, not ${expected}`);
-  return before;
-}
-
 /** Updates a role in one transaction; `build` sees the locked current row (PATCH is read-modify-write). */
 export async function updateRole(
   db: Db, orgId: string, id: string, build: (current: CustomRole) => RoleInput, actor: Actor, expectedRevision?: number,
@@ -150,7 +139,7 @@ export async function updateRole(
   try {
     return await db.transaction().execute(async (trx) => {
       requireEnterprise(await getOrg(trx, orgId), "custom roles");
-      const current = await lockForUpdate(trx, orgId, id, now(), expectedRevision);
+      const current = await lockForUpdate(trx, "custom_roles", orgId, id, now(), expectedRevision);
       const fields = clean(build(current));
       name = fields.name;
       await assertNameFree(trx, orgId, fields.name, id);
@@ -173,7 +162,7 @@ export async function updateRole(
  */
 export async function deleteRole(db: Db, orgId: string, id: string, actor: Actor, expectedRevision?: number): Promise<{ holders: number }> {
   return db.transaction().execute(async (trx) => {
-    const current = await lockForUpdate(trx, orgId, id, now(), expectedRevision);
+    const current = await lockForUpdate(trx, "custom_roles", orgId, id, now(), expectedRevision);
     const fallback = FALLBACK_TEAM_ROLE[current.inherited_from as Inheritable] ?? "member";
     const held = await trx.updateTable("team_members").set({ role: fallback, custom_role_id: null })
       .where("org_id", "=", orgId).where("custom_role_id", "=", id).returning("member_id").execute();

@@ -15,6 +15,7 @@ import type { Database, Invite } from "../../db/types.ts";
 import { recordAudit, type Actor } from "./audit.ts";
 import { now } from "./clock.ts";
 import { conflict, forbidden, invalid, notFound, refused } from "./errors.ts";
+import { enforceMemberRules } from "./member-roles.ts";
 
 type Db = Kysely<Database>;
 
@@ -200,13 +201,6 @@ export async function acceptInvite(db: Db, token: string, userId: string, actor:
     if (await trx.selectFrom("members").select("id").where("org_id", "=", orgId).where("user_id", "=", user.id).executeTakeFirst())
       throw refused("you are already a member of this organization");
     const seat = row.org_role === "viewer" ? "viewer" : "full";
-    const org = await trx.selectFrom("orgs").select(["full_models_seat_limit", "viewer_models_seat_limit"]).where("id", "=", orgId).executeTakeFirstOrThrow();
-    const limit = seat === "full" ? org.full_models_seat_limit : org.viewer_models_seat_limit;
-    if (limit !== null) {
-      const used = await trx.selectFrom("members").select((eb) => eb.fn.countAll<number>().as("n")).where("org_id", "=", orgId)
-        .where("active", "=", 1).where("models_seat", "=", seat).executeTakeFirstOrThrow();
-      if (Number(used.n) >= limit) throw refused(`the organization has no ${seat} Models seat left (limit ${limit}); ask an admin to free one or raise the limit`);
-    }
     const userName = row.user_name ?? user.email ?? row.email!;
     if (await trx.selectFrom("members").select("id").where("org_id", "=", orgId).where("user_name_key", "=", userName.toLowerCase()).executeTakeFirst())
       throw conflict(`the user name "${userName}" is already taken in this organization; ask an admin`);
@@ -224,6 +218,8 @@ export async function acceptInvite(db: Db, token: string, userId: string, actor:
       resource: JSON.stringify(email ? { emails: [{ value: email, type: "work", primary: true }] } : {}),
       revision: 1, created_at: t, updated_at: t,
     }).execute();
+    // Seat limits (under the org lock), in the same transaction: a refusal rolls the acceptance back.
+    await enforceMemberRules(trx, orgId, null, await trx.selectFrom("members").selectAll().where("id", "=", memberId).executeTakeFirstOrThrow());
     if (email) await trx.insertInto("member_emails").values({ member_id: memberId, org_id: orgId, position: 0, value: email, value_key: email.toLowerCase(), type: "work", is_primary: 1 }).execute();
     const wanted = JSON.parse(row.team_ids) as string[];
     const teamIds = wanted.length ? (await trx.selectFrom("teams").select("id").where("org_id", "=", orgId).where("id", "in", wanted).execute()).map((r) => r.id) : [];

@@ -12,6 +12,7 @@ import { now } from "./clock.ts";
 import { isUniqueViolation } from "./db-errors.ts";
 import { conflict, invalid, notFound, preconditionFailed } from "./errors.ts";
 import { enforceMemberRules, parseOrgRole, parseSeat, setTeamRoles, type TeamRoleInput } from "./member-roles.ts";
+import { lockForUpdate } from "./revision.ts";
 
 export interface MemberEmail {
   value: string;
@@ -124,16 +125,18 @@ export async function createMember(db: Db, orgId: string, input: MemberInput, ac
   checkInput(input);
   try {
     return await db.transaction().execute(async (trx) => {
-      let q = trx.selectFrom("members").selectAll().where("org_id", "=", orgId).where((eb) =>
-        input.externalId
-          ? eb.or([eb("user_name_key", "=", input.userName.toLowerCase()), eb("external_id", "=", input.externalId)])
-          : eb("user_name_key", "=", input.userName.toLowerCase()));
-      const existing = await q.execute();
+      // org_id inside each branch, so SQLite uses both (org_id, …) indexes instead of scanning the org.
+      const key = input.userName.toLowerCase();
+      const existing = await trx.selectFrom("members").selectAll().where((eb) =>
+        eb.or([
+          eb.and([eb("org_id", "=", orgId), eb("user_name_key", "=", key)]),
+          ...(input.externalId ? [eb.and([eb("org_id", "=", orgId), eb("external_id", "=", input.externalId)])] : []),
+        ])).execute();
       const sameName = existing.find((m) => m.user_name_key === input.userName.toLowerCase());
       if (sameName?.active) throw conflict(`a User with userName "${input.userName}" already exists`);
       const dormant = sameName ?? existing.find((m) => !m.active);
       if (dormant && !dormant.active) {
-        const before = await lockForUpdate(trx, orgId, dormant.id, now());
+        const before = await lockForUpdate(trx, "members", orgId, dormant.id, now());
         const member = await writeFields(trx, orgId, dormant.id, { ...input, active: true });
         await enforceMemberRules(trx, orgId, before, member);
         await recordAudit(trx, { orgId, actor, action: "member.reactivate", targetType: "member", targetId: member.id, detail: { userName: member.user_name, ...accessDiff(before, member) } });
@@ -164,22 +167,6 @@ export async function createMember(db: Db, orgId: string, input: MemberInput, ac
   }
 }
 
-/**
- * Bumps the revision first: the UPDATE takes the row lock, so concurrent
- * writers queue up instead of losing each other's changes, and If-Match is
- * checked against the revision the lock saw. Returns the row as it was.
- */
-async function lockForUpdate(trx: Transaction<Database>, orgId: string, id: string, t: string, expected?: number): Promise<Member> {
-  const bumped = await trx.updateTable("members")
-    .set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t }))
-    .where("org_id", "=", orgId).where("id", "=", id)
-    .returningAll().executeTakeFirst();
-  if (!bumped) throw notFound(`no User with id ${id}`);
-  const before = { ...bumped, revision: bumped.revision - 1 };
-  if (expected !== undefined && before.revision !== expected) throw preconditionFailed(`User ${id} is at revision ${before.revision}, not ${expected}`);
-  return before;
-}
-
 async function writeFields(trx: Transaction<Database>, orgId: string, id: string, input: MemberInput): Promise<Member> {
   checkInput(input);
   await assertUserNameFree(trx, orgId, input.userName, id);
@@ -198,7 +185,7 @@ export async function updateMember(
 ): Promise<Member> {
   try {
     return await db.transaction().execute(async (trx) => {
-      const current = await lockForUpdate(trx, orgId, id, now(), expectedRevision);
+      const current = await lockForUpdate(trx, "members", orgId, id, now(), expectedRevision);
       const input = build(current);
       const member = await writeFields(trx, orgId, id, input);
       await enforceMemberRules(trx, orgId, current, member);
@@ -221,7 +208,7 @@ export async function updateMemberAccess(
 ): Promise<Member> {
   const set = accessColumns(change);
   return db.transaction().execute(async (trx) => {
-    const current = await lockForUpdate(trx, orgId, id, now(), expectedRevision);
+    const current = await lockForUpdate(trx, "members", orgId, id, now(), expectedRevision);
     if (Object.keys(set).length) await trx.updateTable("members").set(set).where("id", "=", id).execute();
     const member = await trx.selectFrom("members").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
     await enforceMemberRules(trx, orgId, current, member);

@@ -12,12 +12,11 @@ import type { Kysely, Transaction } from "kysely";
 import type { Database, Team } from "../../db/types.ts";
 import { recordAudit, type Actor } from "./audit.ts";
 import { now } from "./clock.ts";
-import { invalid, notFound, refused } from "./errors.ts";
+import { notFound } from "./errors.ts";
+import { getOrg, resolveTeamRole } from "./member-roles.ts";
 import { findTeam, updateTeam } from "./teams.ts";
 
 type Db = Kysely<Database>;
-
-export const BUILT_IN_TEAM_ROLES = ["admin", "member", "view-only"] as const;
 
 export interface TeamView {
   id: string;
@@ -122,21 +121,6 @@ async function touch(trx: Transaction<Database>, teamId: string, memberId: strin
   await trx.updateTable("members").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "=", memberId).execute();
 }
 
-async function resolveRole(trx: Transaction<Database>, orgId: string, roleName: string): Promise<{ role: string; customRoleId: string | null; display: string }> {
-  if (typeof roleName !== "string" || !roleName.trim()) throw invalid(`"role" must be admin, member, view-only or the name of a custom role`);
-  const plan = (await trx.selectFrom("orgs").select("plan").where("id", "=", orgId).executeTakeFirstOrThrow()).plan;
-  const lower = roleName.trim().toLowerCase();
-  if (lower === "admin" || lower === "member") return { role: lower, customRoleId: null, display: lower };
-  if (lower === "view-only") {
-    if (plan !== "enterprise") throw refused("the View-Only team role needs the enterprise plan");
-    return { role: "view-only", customRoleId: null, display: "view-only" };
-  }
-  const custom = await trx.selectFrom("custom_roles").select(["id", "name"]).where("org_id", "=", orgId).where("name", "=", roleName.trim()).executeTakeFirst();
-  if (!custom) throw invalid(`unknown team role "${roleName}": use admin, member, view-only or the name of one of this organization's custom roles`);
-  if (plan !== "enterprise") throw refused("custom roles need the enterprise plan");
-  return { role: "custom", customRoleId: custom.id, display: custom.name };
-}
-
 /** Adds the member to the team with `roleName`, or changes their role there. Returns whether they were added. */
 export async function setTeamMemberRole(
   db: Db, orgId: string, teamId: string, memberId: string, roleName: string, actor: Actor,
@@ -145,7 +129,8 @@ export async function setTeamMemberRole(
     await mustTeam(trx, orgId, teamId);
     const member = await trx.selectFrom("members").select(["id", "user_name"]).where("org_id", "=", orgId).where("id", "=", memberId).executeTakeFirst();
     if (!member) throw notFound(`no member with id ${memberId} in this organization`);
-    const next = await resolveRole(trx, orgId, roleName);
+    const resolved = await resolveTeamRole(trx, await getOrg(trx, orgId), roleName, "role");
+    const next = { ...resolved, display: resolved.customRoleId ? roleName : resolved.role };
     const current = await trx.selectFrom("team_members as tm").leftJoin("custom_roles as r", "r.id", "tm.custom_role_id")
       .select(["tm.role", "tm.custom_role_id", "r.name as custom_name"])
       .where("tm.team_id", "=", teamId).where("tm.member_id", "=", memberId).executeTakeFirst();

@@ -10,6 +10,7 @@ import { recordAudit, type Actor } from "./audit.ts";
 import { now } from "./clock.ts";
 import { isUniqueViolation } from "./db-errors.ts";
 import { conflict, invalid, notFound, preconditionFailed } from "./errors.ts";
+import { lockForUpdate } from "./revision.ts";
 
 type Db = Kysely<Database>;
 
@@ -161,7 +162,7 @@ export async function updateTeam(
 ): Promise<Team> {
   return db.transaction().execute(async (trx) => {
     const t = now();
-    const current = await lockForUpdate(trx, orgId, id, t, change.expectedRevision);
+    const current = await lockForUpdate(trx, "teams", orgId, id, t, change.expectedRevision);
     const fields = change.fields(current);
     let changes: ReturnType<typeof changedColumns> = {};
     if (fields) {
@@ -181,22 +182,6 @@ function changedColumns(current: Team, next: ReturnType<typeof columns>): { befo
   const keys = (Object.keys(next) as (keyof typeof next)[]).filter((k) => k !== "name_key" && next[k] !== current[k]);
   if (!keys.length) return {};
   return { before: Object.fromEntries(keys.map((k) => [k, current[k]])), after: Object.fromEntries(keys.map((k) => [k, next[k]])) };
-}
-
-/**
- * Bumps the revision first: the UPDATE takes the row lock, so concurrent
- * writers queue up instead of losing each other's changes, and If-Match is
- * checked against the revision the lock saw. Returns the row as it was.
- */
-async function lockForUpdate(trx: Transaction<Database>, orgId: string, id: string, t: string, expected?: number): Promise<Team> {
-  const bumped = await trx.updateTable("teams")
-    .set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t }))
-    .where("org_id", "=", orgId).where("id", "=", id)
-    .returningAll().executeTakeFirst();
-  if (!bumped) throw notFound(`no Group with id ${id}`);
-  const before = { ...bumped, revision: bumped.revision - 1 };
-  if (expected !== undefined && before.revision !== expected) throw preconditionFailed(`Group ${id} is at revision ${before.revision}, not ${expected}`);
-  return before;
 }
 
 export async function deleteTeam(db: Db, orgId: string, id: string, actor: Actor, expectedRevision?: number): Promise<void> {

@@ -178,7 +178,8 @@ describe("admin API: invites", () => {
     problem(await as(t, std.key).post("/invites", { email: "v@example.com", orgRole: "viewer" }), 409, /enterprise plan/);
     const inv = expectOk(await as(t, std.key).post("/invites", { email: "h@example.com" }), 201);
     const token = tokenIn((await nextMail()).raw);
-    await refusedWith(acceptInvite(t.store.db, token, await newUser(t, "h@example.com")), "rule", /no full Models seat left/);
+    await refusedWith(acceptInvite(t.store.db, token, await newUser(t, "h@example.com")), "rule", /^seat limit reached: 0 of 0 full Models seats in use$/);
+    assert.deepEqual(await t.store.db.selectFrom("members").select("id").where("org_id", "=", std.id).execute(), [], "the acceptance rolled back");
     assert.equal(expectOk(await as(t, std.key).get("/invites")).invites.find((i: any) => i.id === inv.id).status, "pending");
   });
 

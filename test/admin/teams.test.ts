@@ -87,7 +87,7 @@ describe("admin API: teams", () => {
     assert.equal(custom.role, "Reviewer");
     const row = await t.store.db.selectFrom("team_members").selectAll().where("team_id", "=", team.id).where("member_id", "=", outsider.id).executeTakeFirstOrThrow();
     assert.deepEqual([row.role, row.custom_role_id], ["custom", "cr-1"]);
-    problem(await as(t, lead.key).put(`/teams/${team.id}/members/${outsider.id}`, { role: "owner" }), 400, /unknown team role "owner"/);
+    problem(await as(t, lead.key).put(`/teams/${team.id}/members/${outsider.id}`, { role: "owner" }), 400, /"role" must be one of admin, member, view-only or the exact name of a custom role of this organization; got "owner"/);
     problem(await as(t, lead.key).put(`/teams/${team.id}/members/${outsider.id}`, {}), 400, /"role" is required/);
     problem(await as(t, lead.key).put(`/teams/${team.id}/members/nobody`, { role: "member" }), 404, /no member/);
     problem(await as(t, dev.key).put(`/teams/${team.id}/members/${outsider.id}`, { role: "admin" }), 403);
@@ -98,7 +98,7 @@ describe("admin API: teams", () => {
     await t.store.db.updateTable("orgs").set({ plan: "standard" }).where("id", "=", std.id).execute();
     const m = await addMember(t, "std-member", "member", std);
     const tm = expectOk(await as(t, std.key).post("/teams", { name: "std" }), 201);
-    problem(await as(t, std.key).put(`/teams/${tm.id}/members/${m.id}`, { role: "view-only" }), 409, /enterprise plan/);
+    problem(await as(t, std.key).put(`/teams/${tm.id}/members/${m.id}`, { role: "view-only" }), 403, /the enterprise plan is required for the View-Only team role; this organization is on the standard plan/);
     expectOk(await as(t, std.key).put(`/teams/${tm.id}/members/${m.id}`, { role: "admin" }), 201);
   });
 

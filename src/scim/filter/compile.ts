@@ -61,6 +61,8 @@ export interface AttributeMap {
   attributes: Record<string, AttributeSpec>;
   /** keyed by lower-cased multi-valued attribute name: "emails", "members" */
   children: Record<string, ChildTable>;
+  /** set by compileFilter: the org whose child rows may match */
+  orgId?: string;
 }
 
 const str = (column: string, caseExact: boolean, nullable: boolean, lowered = false): AttributeSpec =>
@@ -123,9 +125,14 @@ type EB = ExpressionBuilder<any, any>;
 
 class CompileError extends Error {}
 
-export function compileFilter(node: FilterNode, map: AttributeMap): Result<CompiledFilter> {
+/**
+ * `orgId`, when given, scopes child-table lookups to the org's own rows, so
+ * `emails.value eq …` is an index lookup (org_id, value_key) instead of a probe
+ * per member of the org.
+ */
+export function compileFilter(node: FilterNode, map: AttributeMap, orgId?: string): Result<CompiledFilter> {
   try {
-    return { ok: true, value: compileNode(node, map, null) };
+    return { ok: true, value: compileNode(node, orgId === undefined ? map : { ...map, orgId }, null) };
   } catch (e) {
     if (e instanceof CompileError) return { ok: false, error: { scimType: "invalidFilter", detail: e.message } };
     throw e;
@@ -243,6 +250,16 @@ function negate(cond: CompiledFilter): CompiledFilter {
 
 function exists(map: AttributeMap, childKey: string, cond: CompiledFilter): CompiledFilter {
   const c = map.children[childKey];
+  const orgId = map.orgId;
+  // `id in (…)` with the org bound lets both databases start from the child's (org_id, …) index.
+  // Still two-valued: the child's parent key is NOT NULL, so `not (…)` stays an exact complement.
+  if (orgId !== undefined)
+    return (eb) =>
+      eb(`${map.alias}.id`, "in",
+        eb.selectFrom(`${c.table} as ${c.alias}`)
+          .select(`${c.alias}.${c.parentKey}`)
+          .where(`${c.alias}.org_id`, "=", orgId)
+          .where(cond(eb)));
   return (eb) =>
     eb.exists(
       eb.selectFrom(`${c.table} as ${c.alias}`)

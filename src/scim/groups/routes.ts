@@ -50,7 +50,7 @@ function send(res: Response, status: number, group: Record<string, any>, revisio
 
 export async function listGroups(ctx: ScimContext, params: ListParams): Promise<Record<string, unknown>> {
   let base = ctx.store.db.selectFrom("teams as t").selectAll("t").where("t.org_id", "=", ctx.orgId);
-  if (params.filter !== undefined) base = base.where(unwrap(compileFilter(unwrap(parseFilter(params.filter)), GROUP_ATTRIBUTES)));
+  if (params.filter !== undefined) base = base.where(unwrap(compileFilter(unwrap(parseFilter(params.filter)), GROUP_ATTRIBUTES, ctx.orgId)));
   const sortKey = params.sortBy ? unwrap(sortExpression(params.sortBy, GROUP_ATTRIBUTES)) : null;
   const page = await runList<Team>({
     base, idColumn: "t.id", sortKey, params,

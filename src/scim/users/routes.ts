@@ -51,7 +51,7 @@ function sendUser(req: Request, res: Response, status: number, user: Record<stri
 export async function listUsers(ctx: ScimContext, params: ListParams): Promise<Record<string, unknown>> {
   let base = ctx.store.db.selectFrom("members as m").selectAll("m").where("m.org_id", "=", ctx.orgId);
   if (params.filter !== undefined) {
-    const where = unwrap(compileFilter(unwrap(parseFilter(params.filter)), USER_ATTRIBUTES));
+    const where = unwrap(compileFilter(unwrap(parseFilter(params.filter)), USER_ATTRIBUTES, ctx.orgId));
     base = base.where(where);
   }
   const sortKey = params.sortBy ? unwrap(sortExpression(params.sortBy, USER_ATTRIBUTES)) : null;
