@@ -15,7 +15,7 @@ import type { Database, Invite } from "../../db/types.ts";
 import { recordAudit, type Actor } from "./audit.ts";
 import { now } from "./clock.ts";
 import { conflict, forbidden, invalid, notFound, refused } from "./errors.ts";
-import { enforceMemberRules } from "./member-roles.ts";
+import { enforceMemberRules, requireEnterprise } from "./member-roles.ts";
 
 type Db = Kysely<Database>;
 
@@ -114,7 +114,7 @@ export async function createInvite(db: Db, orgId: string, input: InviteInput, op
   if (!ORG_ROLES.includes(orgRole)) throw invalid(`"orgRole" must be one of ${ORG_ROLES.join(", ")}`);
   return db.transaction().execute(async (trx) => {
     const org = await trx.selectFrom("orgs").select(["plan"]).where("id", "=", orgId).executeTakeFirstOrThrow();
-    if (orgRole === "viewer" && org.plan !== "enterprise") throw refused("the Viewer org role needs the enterprise plan");
+    if (orgRole === "viewer") requireEnterprise(org, "the Viewer org role");
     const teamIds = await checkTeams(trx, orgId, input.teamIds ?? []);
     const user = userName ? await userByName(trx, userName) : null;
     const emailKey = email?.toLowerCase() ?? null;

@@ -175,7 +175,7 @@ describe("admin API: invites", () => {
   it("the Viewer org role needs the enterprise plan; the seat limit is respected on acceptance", async () => {
     const std = await t.newOrg();
     await t.store.db.updateTable("orgs").set({ plan: "standard", full_models_seat_limit: 0 }).where("id", "=", std.id).execute();
-    problem(await as(t, std.key).post("/invites", { email: "v@example.com", orgRole: "viewer" }), 409, /enterprise plan/);
+    problem(await as(t, std.key).post("/invites", { email: "v@example.com", orgRole: "viewer" }), 403, /enterprise plan is required for the Viewer org role; this organization is on the standard plan/);
     const inv = expectOk(await as(t, std.key).post("/invites", { email: "h@example.com" }), 201);
     const token = tokenIn((await nextMail()).raw);
     await refusedWith(acceptInvite(t.store.db, token, await newUser(t, "h@example.com")), "rule", /^seat limit reached: 0 of 0 full Models seats in use$/);
