@@ -3,11 +3,17 @@ import { Migrator, sql, type Migration, type MigrationProvider } from "kysely";
 import type { Store } from "./connect.ts";
 import * as m0001 from "./migrations/0001-init.ts";
 import * as m0003 from "./migrations/0003-invites-domains.ts";
+import * as m0004 from "./migrations/0004-sessions.ts";
+import * as m0005 from "./migrations/0005-oidc.ts";
+import * as m0006 from "./migrations/0006-ldap.ts";
 
 type Step = { up(db: any, dialect: Store["dialect"]): Promise<void> };
 const steps: Record<string, Step> = {
   "0001-init": m0001,
   "0003-invites-domains": m0003,
+  "0004-sessions": m0004,
+  "0005-oidc": m0005,
+  "0006-ldap": m0006,
 };
 
 function provider(store: Store): MigrationProvider {

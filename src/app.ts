@@ -5,6 +5,8 @@ import { migrationsCurrent } from "../db/migrate.ts";
 import type { Config } from "./config.ts";
 import { adminRouter } from "./admin/router.ts";
 import { scimRouter } from "./scim/router.ts";
+import { sessionMiddleware } from "./http/session.ts";
+import { ssoRouter } from "./sso/router.ts";
 
 export interface AppOptions {
   log?: (msg: string, err?: unknown) => void;
@@ -26,6 +28,9 @@ export function createApp(store: Store, config: Config, opts: AppOptions = {}): 
     }
   });
   app.use("/scim/v2", scimRouter(store, config, log));
-  app.use("/api/v1", adminRouter(store, config, log));
+  // Sessions only where people sign in; SCIM stays stateless.
+  const sessions = sessionMiddleware(store, config);
+  app.use("/auth", sessions, ssoRouter(store, config, log));
+  app.use("/api/v1", sessions, adminRouter(store, config, log));
   return app;
 }

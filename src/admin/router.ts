@@ -16,9 +16,12 @@ import { register as serviceAccounts } from "./service-accounts-routes.ts";
 import { register as invites } from "./invites-routes.ts";
 import { register as domains } from "./domains-routes.ts";
 import { register as audit } from "./audit-routes.ts";
+import { register as me } from "./me-routes.ts";
+import { register as oidc } from "./oidc-routes.ts";
+import { register as ldap } from "./ldap-routes.ts";
 
 /** Each area of the admin API registers its routes (src/admin/*-routes.ts). */
-const ROUTE_MODULES: ((registry: RouteRegistry) => void)[] = [members, roles, seats, org, teams, serviceAccounts, invites, domains, audit];
+const ROUTE_MODULES: ((registry: RouteRegistry) => void)[] = [members, roles, seats, org, teams, serviceAccounts, invites, domains, audit, me, oidc, ldap];
 
 export function buildRegistry(): RouteRegistry {
   const registry = new RouteRegistry();

@@ -1,0 +1,4 @@
+/** Admin API: oidc. */
+import type { RouteRegistry } from "./openapi.ts";
+
+export function register(_r: RouteRegistry): void {}
