@@ -12,7 +12,7 @@ import fs from "node:fs";
 import path from "node:path";
 import SQLite from "better-sqlite3";
 import pg from "pg";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { CompiledQuery, Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, SqliteDriver, type DatabaseConnection, type DialectAdapter, type Driver } from "kysely";
 import type { Database } from "./types.ts";
 
 export type DialectName = "sqlite" | "postgres";
@@ -22,7 +22,15 @@ export interface Store {
   dialect: DialectName;
   /** human-readable location, never containing a password */
   describe: string;
+  /** connection pool state for metrics (PostgreSQL: the pg pool; SQLite: one connection, never waiting) */
+  poolStats?(): PoolStats;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
 }
 
 export interface OpenOptions {
@@ -40,6 +48,39 @@ export function openDatabase(url: string | undefined = process.env.DATABASE_URL,
   return openSqlite(file);
 }
 
+/**
+ * Transactions start with BEGIN IMMEDIATE: they take the write lock up front,
+ * so a second process waits (busy_timeout) instead of failing with SQLITE_BUSY
+ * when a transaction that has already read tries to write.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(settings);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
+
+/** SQLite's DDL is transactional: migrations then run in one BEGIN IMMEDIATE, so two
+ * processes starting on one empty file cannot both run the same migration. */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
 function openSqlite(file: string): Store {
   if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const sqlite = new SQLite(file);
@@ -50,11 +91,12 @@ function openSqlite(file: string): Store {
   sqlite.pragma("busy_timeout = 5000");
   // LIKE must be case-sensitive: case-insensitive attributes are matched on lower-cased key columns.
   sqlite.pragma("case_sensitive_like = ON");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
   return {
     db,
     dialect: "sqlite",
     describe: `sqlite:${file}`,
+    poolStats: () => ({ total: 1, idle: 0, waiting: 0 }),
     async close() {
       await db.destroy();
     },
@@ -74,6 +116,7 @@ function openPostgres(url: string, opts: OpenOptions): Store {
     db,
     dialect: "postgres",
     describe: url.replace(/:[^:@/]*@/, ":***@") + (opts.pgSchema ? ` (schema ${opts.pgSchema})` : ""),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
       await db.destroy();
     },
