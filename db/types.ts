@@ -16,6 +16,8 @@ export interface OrgsTable {
   auto_provisioning: Generated<Bool>;
   default_team_id: string | null;
   team_joining_at_signup: Generated<Bool>;
+  /** directory groups (OIDC `groups`, LDAP groups) place members in teams of the same name at each sign-in */
+  sync_groups_to_teams: Generated<Bool>;
   full_models_seat_limit: number | null;
   viewer_models_seat_limit: number | null;
   created_at: string;
@@ -190,6 +192,48 @@ export interface DomainsTable {
   verified_by: string | null;
 }
 
+/** An org's OpenID Connect connection (at most one per org). */
+export interface OidcConnectionsTable {
+  org_id: string;
+  issuer: string;
+  client_id: string;
+  /** encrypted with ROLLCALL_ENCRYPTION_KEY (src/org/secrets.ts); never the plain secret */
+  client_secret: string;
+  /** space-separated */
+  scopes: string;
+  /** JSON object: our claim name → the provider's claim name */
+  claims_mapping: string;
+  /** 1 only for an http:// issuer on a loopback host */
+  allow_insecure: Bool;
+  source: string; // 'admin' | 'env'
+  created_at: string;
+  updated_at: string;
+}
+
+/** express-session data, stored so that every instance serves the same sessions. */
+export interface SessionsTable {
+  sid: string;
+  /** JSON of the session */
+  data: string;
+  /** ISO-8601 UTC; rows past it are ignored and pruned */
+  expires_at: string;
+}
+
+/** Fixed-window counters of sign-in attempts, shared by every instance. */
+export interface RateLimitsTable {
+  key: string;
+  /** ISO-8601 UTC start of the current window */
+  window_start: string;
+  count: number;
+}
+
+/** Secrets generated once and shared by every instance (the session secret when SESSION_SECRET is unset). */
+export interface AppSecretsTable {
+  name: string;
+  value: string;
+  created_at: string;
+}
+
 export interface Database {
   orgs: OrgsTable;
   users: UsersTable;
@@ -204,6 +248,10 @@ export interface Database {
   audit_events: AuditEventsTable;
   invites: InvitesTable;
   domains: DomainsTable;
+  sessions: SessionsTable;
+  rate_limits: RateLimitsTable;
+  app_secrets: AppSecretsTable;
+  oidc_connections: OidcConnectionsTable;
 }
 
 export type Org = Selectable<OrgsTable>;
@@ -215,3 +263,4 @@ export type Team = Selectable<TeamsTable>;
 export type ApiKey = Selectable<ApiKeysTable>;
 export type Invite = Selectable<InvitesTable>;
 export type ClaimedDomain = Selectable<DomainsTable>;
+export type OidcConnection = Selectable<OidcConnectionsTable>;

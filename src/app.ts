@@ -7,16 +7,32 @@ import { adminRouter } from "./admin/router.ts";
 import { scimRouter } from "./scim/router.ts";
 import { sessionMiddleware } from "./http/session.ts";
 import { ssoRouter } from "./sso/router.ts";
+import { consoleRouter } from "./console/router.ts";
+import { createLogger, errorLogFunction, requestLogging, silentLogger, type Logger } from "./http/logging.ts";
+import { createMetrics } from "./http/metrics.ts";
 
 export interface AppOptions {
+  /** also receives every error the routers log (tests collect them); pino gets them either way */
   log?: (msg: string, err?: unknown) => void;
+  /** pino logger for access and error lines; `false`: silent. Default: JSON on stdout at LOG_LEVEL, silent when NODE_ENV=test */
+  logger?: Logger | false;
+  /** Node process metrics (CPU, memory, event loop, GC) in /metrics; default on, off when NODE_ENV=test */
+  processMetrics?: boolean;
 }
 
 export function createApp(store: Store, config: Config, opts: AppOptions = {}): express.Express {
-  const log = opts.log ?? ((msg: string, err?: unknown) => console.error(msg, err));
+  const testing = process.env.NODE_ENV === "test";
+  const logger = opts.logger === false ? silentLogger() : opts.logger ?? createLogger(testing ? "silent" : config.logLevel);
+  const log = errorLogFunction(logger, opts.log);
+  const metrics = createMetrics(store, { processMetrics: opts.processMetrics ?? !testing });
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
+  // TRUST_PROXY: whether X-Forwarded-For/-Proto are believed (req.ip for rate limits, req.secure for Secure cookies).
+  app.set("trust proxy", config.trustProxy ?? false);
+  app.use(requestLogging(logger, metrics.observe));
+  // No auth unless METRICS_TOKEN is set: operators keep /metrics on the internal network.
+  app.get("/metrics", metrics.handler(config.metricsToken));
   app.get("/healthz", (_req, res) => { res.json({ status: "ok" }); });
   // Ready when the database answers and every migration this code knows has run.
   app.get("/readyz", async (_req, res) => {
@@ -32,5 +48,6 @@ export function createApp(store: Store, config: Config, opts: AppOptions = {}): 
   const sessions = sessionMiddleware(store, config);
   app.use("/auth", sessions, ssoRouter(store, config, log));
   app.use("/api/v1", sessions, adminRouter(store, config, log));
+  app.use(consoleRouter(store, config, sessions)); // the web console under /admin (src/console/)
   return app;
 }

@@ -1,6 +1,6 @@
 /**
  * The operator's CLI: `rollcall org create <name>`, `key create --org <name>`,
- * `key list --org <name>`, `key revoke <key-id>`, `domain verify <domain>`, `member list --org <name>`,
+ * `key list --org <name>`, `key revoke <key-id>`, `admin-link --org <name>`, `domain verify <domain>`, `member list --org <name>`,
  * `member set-role|deactivate|remove --org <name> <userName> …`, `migrate`. Uses DATABASE_URL.
  * Member changes go through src/org/members.ts, under the same rules as SCIM and the admin API
  * (the last active admin, seats, plans); a refusal prints `error: <message>` and exits 1.
@@ -11,6 +11,7 @@
 import { openDatabase, type Store } from "../db/connect.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import { markDomainVerified } from "./org/domains.ts";
+import { createAdminLink } from "./org/admin-links.ts";
 import type { Actor } from "./org/audit.ts";
 import { DomainError, notFound } from "./org/errors.ts";
 import { ORG_ROLES, type OrgRole } from "./org/member-roles.ts";
@@ -23,6 +24,7 @@ const USAGE = `usage: rollcall <command>
   key create --org <name> [--label <text>]          create an API key for the org's provisioning account
   key list --org <name>                             list the org's keys (never the secrets)
   key revoke <key-id>                               revoke a key
+  admin-link --org <name> [--base-url <url>]        print a one-time console sign-in link (works once, for 1 hour)
   domain verify <domain>                            mark a claimed domain verified (no public DNS needed)
   member list --org <name>                          list the org's members: userName, org role, seats, active
   member set-role --org <name> <userName> <admin|member|viewer>   change a member's org role
@@ -135,6 +137,19 @@ function command(args: string[]): Action {
       await migrateToLatest(store);
       await revokeKey(store.db, id!);
       console.log(`revoked ${id}`);
+    };
+  }
+  if (cmd === "admin-link") {
+    const p = parse(args.slice(1), ["org", "base-url"]);
+    exactly(p, 0, "");
+    const orgName = need(p, "org");
+    return async (store) => {
+      await migrateToLatest(store);
+      const org = await getOrgByName(store.db, orgName);
+      const { token, expiresAt } = await createAdminLink(store.db, org.id);
+      const base = (p.flags.get("base-url") ?? process.env.ROLLCALL_BASE_URL ?? `http://localhost:${process.env.PORT ?? 8080}`).replace(/\/+$/, "");
+      console.log(`one-time console sign-in link for "${org.name}" (works once, until ${expiresAt}):`);
+      console.log(`${base}/admin/link/${token}`);
     };
   }
   if (cmd === "domain" && sub === "verify") {

@@ -1,4 +1,33 @@
 /** Configuration from the environment; every variable is listed in .env.example. */
+import { parseEncryptionKey } from "./org/secrets.ts";
+
+/** A single-org install's OpenID Connect connection, from OIDC_* (applied to the org named ROLLCALL_ORG_NAME). */
+export interface OidcEnvConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** space-separated */
+  scopes: string;
+}
+
+/** A single-org install's LDAP connection, from LDAP_* (used for the org named ROLLCALL_ORG_NAME; validated in src/sso/ldap/settings.ts). */
+export interface LdapEnvConfig {
+  url: string;
+  startTls: boolean;
+  bindDn: string;
+  bindPassword: string;
+  baseDn: string;
+  userFilter: string | undefined;
+  /** e.g. "email=mail,name=cn,givenName=givenName,familyName=sn,username=uid" */
+  attributes: string | undefined;
+  groupBaseDn: string | undefined;
+  groupFilter: string | undefined;
+  /** LDAP_ALLOWED_GROUPS: comma-separated group names, or a JSON array (for group DNs); empty: no allow-list */
+  allowedGroups: string[];
+  trustEmail: boolean;
+  timeoutMs: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -16,6 +45,8 @@ export interface Config {
   /** secret that signs cursors; random per process when unset (cursors then die with the process, and a second instance refuses them) */
   cursorSecret: string | undefined;
   logLevel: string;
+  /** when set, GET /metrics requires `Authorization: Bearer <metricsToken>` */
+  metricsToken: string | undefined;
   /** SMTP server for invite e-mails (smtp://user:pass@host:port); unset: invite links are logged */
   smtpUrl: string | undefined;
   /** From: address of invite e-mails */
@@ -24,6 +55,18 @@ export interface Config {
   inviteTtlHours: number;
   /** DNS server (host:port) for domain verification; unset: the system resolvers */
   dnsResolver: string | undefined;
+  /** SESSION_SECRET signs session cookies; unset: one random secret generated once and stored in the database (shared by every instance) */
+  sessionSecret?: string | undefined;
+  /** SESSION_TTL_HOURS: lifetime of a sign-in session (default 12) */
+  sessionTtlHours?: number;
+  /** TRUST_PROXY: express "trust proxy" (true/false, a hop count, or addresses/subnets); decides req.ip, req.secure and Secure cookies */
+  trustProxy?: boolean | number | string;
+  /** ROLLCALL_ENCRYPTION_KEY: 32 bytes that encrypt stored secrets (OIDC client secrets); unset: storing one is refused */
+  encryptionKey: Buffer | undefined;
+  /** OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_SCOPES */
+  oidc: OidcEnvConfig | undefined;
+  /** LDAP_URL, LDAP_BIND_DN, LDAP_BIND_PASSWORD, LDAP_BASE_DN, … (see .env.example) */
+  ldap: LdapEnvConfig | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -39,11 +82,61 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cursorTtlSeconds: intVar(env, "SCIM_CURSOR_TTL_SECONDS", 3600),
     cursorSecret: env.ROLLCALL_CURSOR_SECRET || undefined,
     logLevel: env.LOG_LEVEL || "info",
+    metricsToken: env.METRICS_TOKEN || undefined,
     smtpUrl: env.SMTP_URL || undefined,
     smtpFrom: env.SMTP_FROM || "Rollcall <rollcall@localhost>",
     inviteTtlHours: intVar(env, "INVITE_TTL_HOURS", 7 * 24),
     dnsResolver: env.DNS_RESOLVER || undefined,
+    sessionSecret: env.SESSION_SECRET || undefined,
+    sessionTtlHours: intVar(env, "SESSION_TTL_HOURS", 12),
+    trustProxy: trustProxyVar(env.TRUST_PROXY),
+    encryptionKey: env.ROLLCALL_ENCRYPTION_KEY ? parseEncryptionKey(env.ROLLCALL_ENCRYPTION_KEY) : undefined,
+    oidc: oidcVars(env),
+    ldap: ldapVars(env),
   };
+}
+
+function oidcVars(env: NodeJS.ProcessEnv): OidcEnvConfig | undefined {
+  const issuer = env.OIDC_ISSUER?.trim();
+  if (!issuer) return undefined;
+  const clientId = env.OIDC_CLIENT_ID?.trim();
+  const clientSecret = env.OIDC_CLIENT_SECRET;
+  if (!clientId || !clientSecret) throw new Error("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set too");
+  return { issuer, clientId, clientSecret, scopes: env.OIDC_SCOPES?.trim() || "openid email profile" };
+}
+
+function ldapVars(env: NodeJS.ProcessEnv): LdapEnvConfig | undefined {
+  const url = env.LDAP_URL?.trim();
+  if (!url) return undefined;
+  const bindDn = env.LDAP_BIND_DN?.trim();
+  const bindPassword = env.LDAP_BIND_PASSWORD;
+  const baseDn = env.LDAP_BASE_DN?.trim();
+  if (!bindDn || !bindPassword || !baseDn) throw new Error("LDAP_URL is set: LDAP_BIND_DN, LDAP_BIND_PASSWORD and LDAP_BASE_DN must be set too");
+  const startTls = (env.LDAP_STARTTLS ?? "").trim().toLowerCase();
+  if (!["", "true", "false", "1", "0"].includes(startTls)) throw new Error(`LDAP_STARTTLS must be true or false, got "${env.LDAP_STARTTLS}"`);
+  const trustEmail = (env.LDAP_TRUST_EMAIL ?? "").trim().toLowerCase();
+  if (!["", "true", "false", "1", "0"].includes(trustEmail)) throw new Error(`LDAP_TRUST_EMAIL must be true or false, got "${env.LDAP_TRUST_EMAIL}"`);
+  return {
+    url, bindDn, bindPassword, baseDn,
+    startTls: startTls === "true" || startTls === "1",
+    userFilter: env.LDAP_USER_FILTER?.trim() || undefined,
+    attributes: env.LDAP_ATTRIBUTES?.trim() || undefined,
+    groupBaseDn: env.LDAP_GROUP_BASE_DN?.trim() || undefined,
+    groupFilter: env.LDAP_GROUP_FILTER?.trim() || undefined,
+    allowedGroups: listVar(env, "LDAP_ALLOWED_GROUPS"),
+    trustEmail: trustEmail === "true" || trustEmail === "1",
+    timeoutMs: intVar(env, "LDAP_TIMEOUT_MS", 5000),
+  };
+}
+
+/** Comma-separated values, or a JSON array of strings when the value starts with "[". */
+function listVar(env: NodeJS.ProcessEnv, name: string): string[] {
+  const raw = (env[name] ?? "").trim();
+  if (!raw.startsWith("[")) return raw.split(",").map((v) => v.trim()).filter(Boolean);
+  let list: unknown;
+  try { list = JSON.parse(raw); } catch { list = null; }
+  if (!Array.isArray(list) || list.some((v) => typeof v !== "string")) throw new Error(`${name} must be comma-separated names or a JSON array of strings`);
+  return (list as string[]).map((v) => v.trim()).filter(Boolean);
 }
 
 function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -52,4 +145,13 @@ function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number): number 
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   return n;
+}
+
+/** TRUST_PROXY as express understands it: unset/false → false, true → true, a number → hops, else addresses/subnets. */
+function trustProxyVar(raw: string | undefined): boolean | number | string {
+  const v = raw?.trim();
+  if (!v || v.toLowerCase() === "false") return false;
+  if (v.toLowerCase() === "true") return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v;
 }

@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     if (config.bootstrapKey) console.log("its API key is the value of ROLLCALL_BOOTSTRAP_KEY");
     else console.log(`API key for "${boot.createdOrg.name}" (shown once, store it now):\n${boot.createdOrg.key}`);
   }
+  if (boot.oidc && boot.oidc !== "unchanged") console.log(`OIDC sign-in for "${config.orgName}" ${boot.oidc} from OIDC_ISSUER (${config.oidc?.issuer})`);
   if (stopping) return finish(0);
 
   const describe = store.describe;
@@ -82,6 +83,10 @@ async function main(): Promise<void> {
     const addr = srv.address();
     const port = typeof addr === "object" && addr ? addr.port : config.port;
     console.log(`rollcall listening on http://${config.host}:${port} (SCIM base URL: /scim/v2, database ${describe})`);
+    if (boot.adminLinkToken) {
+      const base = config.baseUrl ?? `http://${config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host}:${port}`;
+      console.log(`sign in to the console once, within an hour, to set up SSO (later: rollcall admin-link --org ${boot.createdOrg?.name}):\n${base}/admin/link/${boot.adminLinkToken}`);
+    }
   });
 }
 

@@ -12,6 +12,8 @@ export interface AdminContext {
   principal: Principal;
   orgId: string;
   actor: Actor;
+  /** how the caller authenticated: an API key, or a signed-in session (cookie) */
+  via?: "key" | "session";
 }
 
 export const adminCtx = (res: Response): AdminContext => res.locals.admin as AdminContext;

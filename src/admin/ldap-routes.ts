@@ -1,4 +1,113 @@
-/** Admin API: ldap. */
+/**
+ * Admin API: the org's LDAP connection (org admins only). The service account's
+ * bind password is write-only: stored encrypted, never returned. `POST
+ * /sso/ldap/test` talks to the directory and says in words what went wrong
+ * ("connection refused", "bind refused …", "user not found …").
+ */
+import type { Request } from "express";
+import type { Org } from "../../db/types.ts";
+import { SecretDecryptionError } from "../org/secrets.ts";
+import { allowed, lookup } from "../sso/ldap/directory.ts";
+import { deleteLdapConnection, parseLdapInput, resolveLdapSettings, saveLdapConnection, viewLdapConnection, type LdapConnectionView } from "../sso/ldap/settings.ts";
+import { adminCtx, requireOrgAdmin, type AdminContext } from "./context.ts";
+import { badInput, ProblemError } from "./errors.ts";
+import { body, optBool, optNullableString, optString, optStringArray, reqString } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
-export function register(_r: RouteRegistry): void {}
+const FIELDS = ["url", "startTls", "bindDn", "bindPassword", "baseDn", "userFilter", "attributes", "groupBaseDn", "groupFilter", "allowedGroups", "trustEmail", "timeoutMs"];
+
+const orgOf = (ctx: AdminContext): Promise<Org> => ctx.store.db.selectFrom("orgs").selectAll().where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
+
+function withLoginUrl(ctx: AdminContext, req: Request, org: Org, view: LdapConnectionView) {
+  return { ...view, loginUrl: `${ctx.config.baseUrl ?? `${req.protocol}://${req.get("host")}`}/auth/${encodeURIComponent(org.name)}/ldap/login` };
+}
+
+export function register(r: RouteRegistry): void {
+  r.add({
+    method: "get", path: "/sso/ldap", tag: "sso", summary: "The organization's LDAP connection (without its bind password)",
+    handler: async (req, res) => {
+      const ctx = adminCtx(res);
+      requireOrgAdmin(ctx);
+      const org = await orgOf(ctx);
+      const view = await viewLdapConnection(ctx.store.db, ctx.config, org);
+      if (!view) throw new ProblemError(404, "Not Found", "this organization has no LDAP connection; create one with PUT /api/v1/sso/ldap");
+      res.json(withLoginUrl(ctx, req, org, view));
+    },
+  });
+  r.add({
+    method: "put", path: "/sso/ldap", tag: "sso",
+    summary: "Create or replace the LDAP connection; bindPassword may be left out to keep the stored one",
+    body: {
+      type: "object", required: ["url", "bindDn", "baseDn"],
+      properties: {
+        url: { type: "string", description: "ldap://host:389 or ldaps://host:636" },
+        startTls: { type: "boolean" },
+        bindDn: { type: "string" }, bindPassword: { type: "string", writeOnly: true }, baseDn: { type: "string" },
+        userFilter: { type: "string", description: "e.g. (uid={username}); the name is escaped (RFC 4515)" },
+        attributes: { oneOf: [{ type: "string", description: "email=mail,name=cn,givenName=givenName,familyName=sn,username=uid" }, { type: "object", additionalProperties: { type: "string" } }] },
+        groupBaseDn: { type: ["string", "null"] }, groupFilter: { type: ["string", "null"], description: "e.g. (member={dn})" },
+        allowedGroups: { type: "array", items: { type: "string" }, description: "group names or DNs; empty: no allow-list" },
+        trustEmail: { type: "boolean", description: "treat the directory's e-mail as verified (default false)" },
+        timeoutMs: { type: "integer", minimum: 100, maximum: 60000 },
+      },
+      additionalProperties: false,
+    },
+    handler: async (req, res) => {
+      const ctx = adminCtx(res);
+      requireOrgAdmin(ctx);
+      const b = body(req, FIELDS);
+      const timeoutMs = b.timeoutMs;
+      if (timeoutMs !== undefined && typeof timeoutMs !== "number") throw badInput('"timeoutMs" must be an integer (milliseconds)');
+      const input = parseLdapInput({
+        url: reqString(b, "url"), startTls: optBool(b, "startTls"), bindDn: reqString(b, "bindDn"), bindPassword: optString(b, "bindPassword"),
+        baseDn: reqString(b, "baseDn"), userFilter: optString(b, "userFilter"), attributes: b.attributes,
+        groupBaseDn: optNullableString(b, "groupBaseDn"), groupFilter: optNullableString(b, "groupFilter"),
+        allowedGroups: optStringArray(b, "allowedGroups"), trustEmail: optBool(b, "trustEmail"), timeoutMs,
+      });
+      const org = await orgOf(ctx);
+      res.json(withLoginUrl(ctx, req, org, await saveLdapConnection(ctx.store.db, ctx.config, org, input, ctx.actor)));
+    },
+  });
+  r.add({
+    method: "delete", path: "/sso/ldap", tag: "sso", summary: "Remove the LDAP connection (LDAP sign-in stops)", status: 204,
+    handler: async (_req, res) => {
+      const ctx = adminCtx(res);
+      requireOrgAdmin(ctx);
+      await deleteLdapConnection(ctx.store.db, ctx.config, await orgOf(ctx), ctx.actor);
+      res.status(204).end();
+    },
+  });
+  r.add({
+    method: "post", path: "/sso/ldap/test", tag: "sso",
+    summary: "Try the LDAP connection: connect, service bind, and (with a username) find the user and their groups",
+    body: { type: "object", properties: { username: { type: "string" } }, additionalProperties: false },
+    handler: async (req, res) => {
+      const ctx = adminCtx(res);
+      requireOrgAdmin(ctx);
+      const username = optString(body(req, ["username"]), "username")?.trim() || undefined;
+      const org = await orgOf(ctx);
+      let settings;
+      try {
+        settings = await resolveLdapSettings(ctx.store.db, ctx.config, org);
+      } catch (err) {
+        if (err instanceof SecretDecryptionError) return res.json({ ok: false, stage: "configuration", message: err.message });
+        throw err;
+      }
+      if (!settings) throw new ProblemError(404, "Not Found", "this organization has no LDAP connection; create one with PUT /api/v1/sso/ldap");
+      const r = await lookup(settings, username);
+      if (!r.ok) {
+        const stage = r.reason === "unavailable" ? "connect" : r.reason === "bind_refused" ? "bind" : r.reason === "directory_error" ? "search" : "user";
+        return res.json({ ok: false, stage, message: r.reason === "unavailable" ? `${r.detail} (${settings.url})` : r.detail });
+      }
+      const bound = `connected to ${settings.url} and bound as ${settings.bindDn}`;
+      if (!r.user) return res.json({ ok: true, message: bound });
+      const u = r.user;
+      const mayJoin = allowed(settings, u);
+      res.json({
+        ok: true,
+        message: `${bound}; found ${u.dn}${mayJoin ? "" : " (not in a group of the allow-list: sign-in would be refused)"}`,
+        user: { dn: u.dn, username: u.username, email: u.email, displayName: u.displayName, givenName: u.givenName, familyName: u.familyName, groups: u.groups, allowed: mayJoin },
+      });
+    },
+  });
+}

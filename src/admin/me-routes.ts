@@ -1,4 +1,79 @@
-/** Admin API: me. */
+/**
+ * Admin API: me — the signed-in member (session or their own API key): who
+ * they are, their org and teams, the session's CSRF token; the teams offered
+ * at sign-up (src/org/joinable-teams.ts); accepting an invite while signed in
+ * (through the provisioning decision, door "invite").
+ */
+import { findInviteByToken } from "../org/invites.ts";
+import { joinableTeams, joinTeamAtSignup } from "../org/joinable-teams.ts";
+import { provision } from "../org/provisioning.ts";
+import { csrfToken } from "../http/session.ts";
+import { forbid } from "./access.ts";
+import { adminCtx, type AdminContext } from "./context.ts";
+import { ProblemError } from "./errors.ts";
+import { body, reqString } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
-export function register(_r: RouteRegistry): void {}
+function memberId(ctx: AdminContext): string {
+  if (!ctx.principal.memberId) throw forbid("this endpoint is for members (signed in, or with their own API key); service accounts have no /me");
+  return ctx.principal.memberId;
+}
+
+export function register(r: RouteRegistry): void {
+  r.add({
+    method: "get", path: "/me", tag: "me", summary: "The signed-in member, their org and teams, and the session's CSRF token",
+    handler: async (req, res) => {
+      const ctx = adminCtx(res);
+      const id = memberId(ctx);
+      const db = ctx.store.db;
+      const m = await db.selectFrom("members as m").innerJoin("users as u", "u.id", "m.user_id").innerJoin("orgs as o", "o.id", "m.org_id")
+        .select(["m.id", "m.user_id", "m.user_name", "m.display_name", "m.org_role", "m.models_seat", "m.weave_role", "m.active", "u.email", "u.email_verified", "o.id as org_id", "o.name as org_name"])
+        .where("m.id", "=", id).where("m.org_id", "=", ctx.orgId).executeTakeFirstOrThrow();
+      const teams = await db.selectFrom("team_members as tm").innerJoin("teams as t", "t.id", "tm.team_id").leftJoin("custom_roles as c", "c.id", "tm.custom_role_id")
+        .select(["t.id", "t.display_name", "tm.role", "c.name as custom_role"]).where("tm.member_id", "=", id).orderBy("t.name_key").execute();
+      res.json({
+        member: {
+          id: m.id, userId: m.user_id, userName: m.user_name, displayName: m.display_name, email: m.email, emailVerified: m.email_verified === 1,
+          orgRole: m.org_role, modelsSeat: m.models_seat, weaveRole: m.weave_role, active: m.active === 1,
+        },
+        org: { id: m.org_id, name: m.org_name },
+        teams: teams.map((t) => ({ id: t.id, name: t.display_name, role: t.custom_role ?? t.role })),
+        authenticatedBy: ctx.via ?? "key",
+        csrfToken: ctx.via === "session" ? csrfToken(req) : null,
+      });
+    },
+  });
+  r.add({
+    method: "get", path: "/me/joinable-teams", tag: "me", summary: "Teams offered at sign-up (domainMatching teams, for a verified e-mail in a verified domain of the org, when teamJoiningAtSignup is on)",
+    handler: async (_req, res) => {
+      const ctx = adminCtx(res);
+      res.json({ teams: await joinableTeams(ctx.store.db, ctx.orgId, memberId(ctx)) });
+    },
+  });
+  r.add({
+    method: "post", path: "/me/joinable-teams/:teamId/join", tag: "me", summary: "Join one of the teams offered at sign-up (as team member)",
+    handler: async (req, res) => {
+      const ctx = adminCtx(res);
+      const team = await joinTeamAtSignup(ctx.store.db, ctx.orgId, memberId(ctx), String(req.params.teamId), ctx.actor);
+      res.json({ team, role: "member" });
+    },
+  });
+  r.add({
+    method: "post", path: "/invites/accept", tag: "invites", summary: "Accept an invite as the signed-in user (joins the invite's org through the provisioning decision)",
+    body: { type: "object", properties: { token: { type: "string" } }, required: ["token"], additionalProperties: false },
+    handler: async (req, res) => {
+      const ctx = adminCtx(res);
+      const id = memberId(ctx);
+      const token = reqString(body(req, ["token"]), "token");
+      const db = ctx.store.db;
+      const invite = await findInviteByToken(db, token);
+      const me = await db.selectFrom("members as m").innerJoin("users as u", "u.id", "m.user_id").select(["u.id", "u.email", "u.email_verified"])
+        .where("m.id", "=", id).executeTakeFirstOrThrow();
+      const out = await provision(db, {
+        door: "invite", orgId: invite.org_id, userId: me.id, inviteToken: token, email: me.email, emailVerified: me.email_verified === 1,
+      }, ctx.actor);
+      if (!out.ok) throw new ProblemError(409, "Conflict", out.reason);
+      res.json({ decision: out.decision, orgId: invite.org_id, memberId: out.memberId });
+    },
+  });
+}

@@ -96,7 +96,7 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 export function register(r: RouteRegistry): void {
   r.add({
     method: "get", path: "/members", tag: TAG,
-    summary: "List members (paged: offset, limit ≤ 500; filters: role, modelsSeat, weaveRole, active, q = part of userName, display name or e-mail)",
+    summary: "List members (paged: offset, limit ≤ 500; filters: role, modelsSeat, weaveRole, active, team = team id, q = part of userName, display name or e-mail)",
     handler: async (req, res) => {
       const ctx = adminCtx(res);
       requireMemberReader(ctx);
@@ -105,6 +105,7 @@ export function register(r: RouteRegistry): void {
       const weaveRole = oneOf(req, "weaveRole", SEAT_TYPES);
       const active = oneOf(req, "active", ["true", "false"]);
       const q = query(req, "q")?.toLowerCase();
+      const team = query(req, "team");
       const limit = int(req, "limit", 50, 500);
       const offset = int(req, "offset", 0, Number.MAX_SAFE_INTEGER);
       let base = ctx.store.db.selectFrom("members as m").where("m.org_id", "=", ctx.orgId);
@@ -112,6 +113,7 @@ export function register(r: RouteRegistry): void {
       if (modelsSeat) base = base.where("m.models_seat", "=", modelsSeat);
       if (weaveRole) base = base.where("m.weave_role", "=", weaveRole);
       if (active) base = base.where("m.active", "=", active === "true" ? 1 : 0);
+      if (team) base = base.where((eb) => eb.exists(eb.selectFrom("team_members as tm").select("tm.member_id").whereRef("tm.member_id", "=", "m.id").where("tm.team_id", "=", team)));
       if (q) {
         const pattern = `%${likeEscape(q)}%`;
         base = base.where((eb) => eb.or([

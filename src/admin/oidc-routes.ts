@@ -1,4 +1,86 @@
-/** Admin API: oidc. */
+/**
+ * Admin API: the org's OpenID Connect connection (org admins only). The client
+ * secret is write-only: stored encrypted, never returned. PUT checks the issuer by
+ * running discovery before it saves anything.
+ */
+import type { Request } from "express";
+import { getOidcConnection, parseOidcConnectionInput, refuseEnvManaged, saveOidcConnection, deleteOidcConnection, toOidcConnectionView, connectionSecret, type OidcConnectionView } from "../org/oidc-connections.ts";
+import { requireEncryptionKey, SecretDecryptionError } from "../org/secrets.ts";
+import { describeProviderError, discoverProvider } from "../sso/oidc/provider.ts";
+import { adminCtx, requireOrgAdmin, type AdminContext } from "./context.ts";
+import { badInput, ProblemError } from "./errors.ts";
+import { body, optString, reqString } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
-export function register(_r: RouteRegistry): void {}
+const FIELDS = ["issuer", "clientId", "clientSecret", "scopes", "claimsMapping"];
+
+/** Where people start signing in, and the redirect URI to register at the provider. */
+async function withUrls(ctx: AdminContext, req: Request, view: OidcConnectionView) {
+  const org = await ctx.store.db.selectFrom("orgs").select("name").where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
+  const base = `${ctx.config.baseUrl ?? `${req.protocol}://${req.get("host")}`}/auth/${encodeURIComponent(org.name)}/oidc`;
+  return { ...view, loginUrl: `${base}/login`, redirectUri: `${base}/callback` };
+}
+
+export function register(r: RouteRegistry): void {
+  r.add({
+    method: "get", path: "/sso/oidc", tag: "sso", summary: "The organization's OIDC connection (without its client secret)",
+    handler: async (req, res) => {
+      const ctx = adminCtx(res);
+      requireOrgAdmin(ctx);
+      const row = await getOidcConnection(ctx.store.db, ctx.orgId);
+      if (!row) throw new ProblemError(404, "Not Found", "this organization has no OIDC connection; create one with PUT /api/v1/sso/oidc");
+      res.json(await withUrls(ctx, req, toOidcConnectionView(row)));
+    },
+  });
+  r.add({
+    method: "put", path: "/sso/oidc", tag: "sso",
+    summary: "Create or replace the OIDC connection; the issuer is checked by discovery; clientSecret may be left out to keep the stored one",
+    body: {
+      type: "object", required: ["issuer", "clientId"],
+      properties: {
+        issuer: { type: "string", description: "https URL (http only for localhost / 127.0.0.1 / [::1])" },
+        clientId: { type: "string" },
+        clientSecret: { type: "string", writeOnly: true },
+        scopes: { type: "string", description: 'space-separated, must include openid; default "openid email profile"' },
+        claimsMapping: { type: "object", additionalProperties: { type: "string" }, description: "our claim name → the provider's claim name, e.g. {\"groups\": \"roles\"}" },
+      },
+    },
+    handler: async (req, res) => {
+      const ctx = adminCtx(res);
+      requireOrgAdmin(ctx);
+      const b = body(req, FIELDS);
+      const input = parseOidcConnectionInput({
+        issuer: reqString(b, "issuer"), clientId: reqString(b, "clientId"), clientSecret: optString(b, "clientSecret"),
+        scopes: optString(b, "scopes"), claimsMapping: b.claimsMapping,
+      });
+      const before = await getOidcConnection(ctx.store.db, ctx.orgId);
+      refuseEnvManaged(before, ctx.config.oidc !== undefined);
+      if (input.clientSecret === undefined && !before) throw badInput("\"clientSecret\" is required for a new connection");
+      requireEncryptionKey(ctx.config.encryptionKey, "an OIDC client secret");
+      let secret = input.clientSecret;
+      try {
+        secret ??= connectionSecret(before!, ctx.config.encryptionKey);
+      } catch (err) {
+        if (err instanceof SecretDecryptionError) throw new ProblemError(409, "Conflict", `${err.message}; send "clientSecret" again`);
+        throw err;
+      }
+      try {
+        await discoverProvider({ issuer: input.issuer, clientId: input.clientId, clientSecret: secret, allowInsecure: input.allowInsecure });
+      } catch (err) {
+        throw badInput(`discovery failed: ${describeProviderError(err)}`);
+      }
+      const view = await saveOidcConnection(ctx.store.db, ctx.orgId, input, ctx.config.encryptionKey, "admin", ctx.actor);
+      res.json(await withUrls(ctx, req, view));
+    },
+  });
+  r.add({
+    method: "delete", path: "/sso/oidc", tag: "sso", status: 204, summary: "Remove the OIDC connection (OIDC sign-in stops for this organization)",
+    handler: async (_req, res) => {
+      const ctx = adminCtx(res);
+      requireOrgAdmin(ctx);
+      refuseEnvManaged(await getOidcConnection(ctx.store.db, ctx.orgId), ctx.config.oidc !== undefined);
+      await deleteOidcConnection(ctx.store.db, ctx.orgId, ctx.actor);
+      res.status(204).end();
+    },
+  });
+}

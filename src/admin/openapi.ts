@@ -54,10 +54,10 @@ export class RouteRegistry {
       info: { title: "Rollcall admin API", version: "1" },
       servers: [{ url: "/api/v1" }],
       components: {
-        securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+        securitySchemes: { bearer: { type: "http", scheme: "bearer" }, session: { type: "apiKey", in: "cookie", name: "rollcall.sid", description: "signed-in session; state-changing calls also need the X-Rollcall-CSRF header (csrfToken from GET /me)" } },
         schemas: { Problem: { type: "object", properties: { type: { type: "string" }, title: { type: "string" }, status: { type: "integer" }, detail: { type: "string" } } } },
       },
-      security: [{ bearer: [] }],
+      security: [{ bearer: [] }, { session: [] }],
       paths,
     };
   }

@@ -4,7 +4,7 @@ import { adminCtx, requireOrgAdmin } from "./context.ts";
 import { body, optBool, optLimit, optNullableString, optString } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
-const FIELDS = ["name", "plan", "autoProvisioning", "defaultTeamId", "teamJoiningAtSignup", "fullModelsSeatLimit", "viewerModelsSeatLimit"];
+const FIELDS = ["name", "plan", "autoProvisioning", "defaultTeamId", "teamJoiningAtSignup", "syncGroupsToTeams", "fullModelsSeatLimit", "viewerModelsSeatLimit"];
 
 export function register(r: RouteRegistry): void {
   r.add({
@@ -20,7 +20,7 @@ export function register(r: RouteRegistry): void {
       type: "object",
       properties: {
         name: { type: "string" }, plan: { enum: ["standard", "enterprise"] }, autoProvisioning: { type: "boolean" },
-        defaultTeamId: { type: ["string", "null"] }, teamJoiningAtSignup: { type: "boolean" },
+        defaultTeamId: { type: ["string", "null"] }, teamJoiningAtSignup: { type: "boolean" }, syncGroupsToTeams: { type: "boolean" },
         fullModelsSeatLimit: { type: ["integer", "null"], minimum: 0 }, viewerModelsSeatLimit: { type: ["integer", "null"], minimum: 0 },
       },
       additionalProperties: false,
@@ -35,6 +35,7 @@ export function register(r: RouteRegistry): void {
         autoProvisioning: optBool(b, "autoProvisioning"),
         defaultTeamId: optNullableString(b, "defaultTeamId"),
         teamJoiningAtSignup: optBool(b, "teamJoiningAtSignup"),
+        syncGroupsToTeams: optBool(b, "syncGroupsToTeams"),
         fullModelsSeatLimit: optLimit(b, "fullModelsSeatLimit"),
         viewerModelsSeatLimit: optLimit(b, "viewerModelsSeatLimit"),
       };

@@ -11,11 +11,12 @@
  */
 import crypto from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
-import type { Database, Invite } from "../../db/types.ts";
+import type { Database, Invite, User } from "../../db/types.ts";
 import { recordAudit, type Actor } from "./audit.ts";
 import { now } from "./clock.ts";
 import { conflict, forbidden, invalid, notFound, refused } from "./errors.ts";
-import { enforceMemberRules, requireEnterprise } from "./member-roles.ts";
+import { requireEnterprise } from "./member-roles.ts";
+import { insertMember } from "./members.ts";
 
 type Db = Kysely<Database>;
 
@@ -183,53 +184,80 @@ export interface AcceptedInvite {
  * join its org with its role and teams (not the default team). An unknown,
  * revoked, expired or already accepted invite is refused, and so is a user
  * other than the one invited (another user, or another e-mail address).
+ * The joining itself is `joinByInvite`, which the provisioning decision
+ * (src/org/provisioning.ts) uses as well.
  */
 export async function acceptInvite(db: Db, token: string, userId: string, actor: Actor = { door: "sso", id: `user:${userId}` }): Promise<AcceptedInvite> {
-  if (typeof token !== "string" || !token || token.length > 200) throw notFound("this invite link is not valid");
   return db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom("invites").selectAll().where("token_hash", "=", hashToken(token)).executeTakeFirst();
-    if (!row) throw notFound("this invite link is not valid (it was replaced by a newer one, or never existed)");
-    const status = inviteStatus(row);
-    if (status === "accepted") throw refused("this invite was already accepted");
-    if (status === "revoked") throw refused("this invite was revoked; ask an admin of the organization for a new one");
-    if (status === "expired") throw refused(`this invite expired at ${row.expires_at}; ask an admin of the organization to resend it`);
+    const row = await findInviteByToken(trx, token);
     const user = await trx.selectFrom("users").selectAll().where("id", "=", userId).executeTakeFirst();
     if (!user) throw notFound(`no user with id ${userId}`);
-    if (row.user_id && row.user_id !== user.id) throw forbidden("this invite is for another user");
-    if (row.email_key && row.email_key !== user.email_key) throw forbidden(`this invite was sent to ${row.email}; sign in with that e-mail address to accept it`);
-    const orgId = row.org_id;
-    if (await trx.selectFrom("members").select("id").where("org_id", "=", orgId).where("user_id", "=", user.id).executeTakeFirst())
-      throw refused("you are already a member of this organization");
-    const seat = row.org_role === "viewer" ? "viewer" : "full";
-    const userName = row.user_name ?? user.email ?? row.email!;
-    if (await trx.selectFrom("members").select("id").where("org_id", "=", orgId).where("user_name_key", "=", userName.toLowerCase()).executeTakeFirst())
-      throw conflict(`the user name "${userName}" is already taken in this organization; ask an admin`);
-    const t = now();
-    // Claim the invite first: of two concurrent acceptances only one updates the row.
-    const claimed = await trx.updateTable("invites").set({ accepted_at: t }).where("id", "=", row.id)
-      .where("accepted_at", "is", null).where("revoked_at", "is", null).executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) !== 1) throw refused("this invite was already accepted");
-    const memberId = crypto.randomUUID();
-    const email = user.email ?? row.email;
-    await trx.insertInto("members").values({
-      id: memberId, org_id: orgId, user_id: user.id, user_name: userName, user_name_key: userName.toLowerCase(), external_id: null,
-      display_name: user.display_name, display_name_key: user.display_name?.toLowerCase() ?? null, given_name: null, family_name: null,
-      active: 1, org_role: row.org_role, models_seat: seat, weave_role: seat, billing_admin: 0,
-      resource: JSON.stringify(email ? { emails: [{ value: email, type: "work", primary: true }] } : {}),
-      revision: 1, created_at: t, updated_at: t,
-    }).execute();
-    // Seat limits (under the org lock), in the same transaction: a refusal rolls the acceptance back.
-    await enforceMemberRules(trx, orgId, null, await trx.selectFrom("members").selectAll().where("id", "=", memberId).executeTakeFirstOrThrow());
-    if (email) await trx.insertInto("member_emails").values({ member_id: memberId, org_id: orgId, position: 0, value: email, value_key: email.toLowerCase(), type: "work", is_primary: 1 }).execute();
-    const wanted = JSON.parse(row.team_ids) as string[];
-    const teamIds = wanted.length ? (await trx.selectFrom("teams").select("id").where("org_id", "=", orgId).where("id", "in", wanted).execute()).map((r) => r.id) : [];
-    if (teamIds.length) {
-      await trx.insertInto("team_members").values(teamIds.map((team_id) => ({ team_id, member_id: memberId, org_id: orgId, role: "member", custom_role_id: null, created_at: t }))).execute();
-      await trx.updateTable("teams").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "in", teamIds).execute();
-    }
-    await trx.updateTable("invites").set({ accepted_member_id: memberId }).where("id", "=", row.id).execute();
-    await recordAudit(trx, { orgId, actor, action: "member.create", targetType: "member", targetId: memberId, detail: { userName, via: "invite", inviteId: row.id } });
-    await recordAudit(trx, { orgId, actor, action: "invite.accept", targetType: "invite", targetId: row.id, detail: { before: { status }, after: { status: "accepted", memberId, orgRole: row.org_role, teamIds } } });
-    return { orgId, memberId, orgRole: row.org_role, teamIds };
+    return joinByInvite(trx, row, user, user.email_key, actor);
   });
+}
+
+/** The invite whose link holds `token` (any status), or a 404 that does not say more. */
+export async function findInviteByToken(db: Db, token: string): Promise<Invite> {
+  if (typeof token !== "string" || !token || token.length > 200) throw notFound("this invite link is not valid");
+  const row = await db.selectFrom("invites").selectAll().where("token_hash", "=", hashToken(token)).executeTakeFirst();
+  if (!row) throw notFound("this invite link is not valid (it was replaced by a newer one, or never existed)");
+  return row;
+}
+
+/** Pending invites of `orgId` addressed to this user (by user id) or to this (verified) e-mail, oldest first. */
+export async function pendingInvitesFor(db: Db, orgId: string, who: { userId: string | null; emailKey: string | null }): Promise<Invite[]> {
+  if (!who.userId && !who.emailKey) return [];
+  return db.selectFrom("invites").selectAll().where("org_id", "=", orgId)
+    .where("accepted_at", "is", null).where("revoked_at", "is", null).where("expires_at", ">", now())
+    .where((eb) => eb.or([
+      ...(who.userId ? [eb("user_id", "=", who.userId)] : []),
+      ...(who.emailKey ? [eb("email_key", "=", who.emailKey)] : []),
+    ]))
+    .orderBy("created_at").orderBy("id").execute();
+}
+
+/**
+ * `user` joins the invite's org with its role and teams (as team member; never
+ * the default team), inside the caller's transaction. `emailKey` is the
+ * lower-cased e-mail the user is known to own (a verified one): an invite sent
+ * to an e-mail is accepted only by its owner, an invite by user name only by
+ * that user. The member is created through `insertMember`, so seat limits and
+ * plan rules apply exactly as for SCIM.
+ */
+export async function joinByInvite(trx: Transaction<Database>, row: Invite, user: User, emailKey: string | null, actor: Actor): Promise<AcceptedInvite> {
+  const status = inviteStatus(row);
+  if (status === "accepted") throw refused("this invite was already accepted");
+  if (status === "revoked") throw refused("this invite was revoked; ask an admin of the organization for a new one");
+  if (status === "expired") throw refused(`this invite expired at ${row.expires_at}; ask an admin of the organization to resend it`);
+  if (row.user_id && row.user_id !== user.id) throw forbidden("this invite is for another user");
+  if (row.email_key && row.email_key !== emailKey) throw forbidden(`this invite was sent to ${row.email}; sign in with that e-mail address (verified) to accept it`);
+  const orgId = row.org_id;
+  if (await trx.selectFrom("members").select("id").where("org_id", "=", orgId).where("user_id", "=", user.id).executeTakeFirst())
+    throw refused("you are already a member of this organization");
+  const seat = row.org_role === "viewer" ? "viewer" : "full";
+  const userName = row.user_name ?? user.email ?? row.email!;
+  if (await trx.selectFrom("members").select("id").where("org_id", "=", orgId).where("user_name_key", "=", userName.toLowerCase()).executeTakeFirst())
+    throw conflict(`the user name "${userName}" is already taken in this organization; ask an admin`);
+  const t = now();
+  // Claim the invite first: of two concurrent acceptances only one updates the row.
+  const claimed = await trx.updateTable("invites").set({ accepted_at: t }).where("id", "=", row.id)
+    .where("accepted_at", "is", null).where("revoked_at", "is", null).executeTakeFirst();
+  if (Number(claimed.numUpdatedRows) !== 1) throw refused("this invite was already accepted");
+  const email = user.email ?? row.email;
+  const emails = email ? [{ value: email, type: "work", primary: true }] : [];
+  // Seat limits (under the org lock), in the same transaction: a refusal rolls the acceptance back.
+  const member = await insertMember(trx, orgId, user.id, {
+    userName, externalId: null, displayName: user.display_name, givenName: null, familyName: null, active: true,
+    emails, resource: email ? { emails } : {}, orgRole: row.org_role, modelsSeat: seat, weaveRole: seat,
+  }, actor, { via: "invite", inviteId: row.id });
+  const memberId = member.id;
+  const wanted = JSON.parse(row.team_ids) as string[];
+  const teamIds = wanted.length ? (await trx.selectFrom("teams").select("id").where("org_id", "=", orgId).where("id", "in", wanted).execute()).map((r) => r.id) : [];
+  if (teamIds.length) {
+    await trx.insertInto("team_members").values(teamIds.map((team_id) => ({ team_id, member_id: memberId, org_id: orgId, role: "member", custom_role_id: null, created_at: t }))).execute();
+    await trx.updateTable("teams").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "in", teamIds).execute();
+  }
+  await trx.updateTable("invites").set({ accepted_member_id: memberId }).where("id", "=", row.id).execute();
+  await recordAudit(trx, { orgId, actor, action: "invite.accept", targetType: "invite", targetId: row.id, detail: { before: { status }, after: { status: "accepted", memberId, orgRole: row.org_role, teamIds } } });
+  return { orgId, memberId, orgRole: row.org_role, teamIds };
 }

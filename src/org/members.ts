@@ -120,6 +120,9 @@ async function assertUserNameFree(trx: Transaction<Database>, orgId: string, use
  * not verified by us, so they never link to an existing person). An inactive
  * member with the same userName or externalId is reactivated and replaced
  * instead (Okta re-assigning a person who was unassigned earlier).
+ * This is the SCIM door of the provisioning decision (src/org/provisioning.ts
+ * explains why SCIM skips its invite/auto-provisioning steps); the user and
+ * member are created by the same `insertUser` / `insertMember` it uses.
  */
 export async function createMember(db: Db, orgId: string, input: MemberInput, actor: Actor): Promise<{ member: Member; reactivated: boolean }> {
   checkInput(input);
@@ -143,21 +146,9 @@ export async function createMember(db: Db, orgId: string, input: MemberInput, ac
         if (input.teamRoles) await setTeamRoles(trx, orgId, member.id, input.teamRoles, actor);
         return { member, reactivated: true };
       }
-      const t = now();
-      const userId = crypto.randomUUID();
       const primary = input.emails.find((e) => e.primary) ?? input.emails[0];
-      await trx.insertInto("users").values({
-        id: userId, email: primary?.value ?? null, email_key: primary?.value.toLowerCase() ?? null, email_verified: 0,
-        display_name: input.displayName, created_at: t, updated_at: t,
-      }).execute();
-      const member: Member = {
-        id: crypto.randomUUID(), org_id: orgId, user_id: userId, org_role: "member", models_seat: "full", weave_role: "full",
-        billing_admin: 0, revision: 1, created_at: t, updated_at: t, ...columns(input),
-      };
-      await trx.insertInto("members").values(member).execute();
-      await writeEmails(trx, orgId, member.id, input.emails);
-      await enforceMemberRules(trx, orgId, null, member);
-      await recordAudit(trx, { orgId, actor, action: "member.create", targetType: "member", targetId: member.id, detail: { userName: member.user_name, orgRole: member.org_role, modelsSeat: member.models_seat, weaveRole: member.weave_role } });
+      const userId = await insertUser(trx, { email: primary?.value ?? null, emailVerified: false, displayName: input.displayName });
+      const member = await insertMember(trx, orgId, userId, input, actor);
       if (input.teamRoles) await setTeamRoles(trx, orgId, member.id, input.teamRoles, actor);
       return { member, reactivated: false };
     });
@@ -165,6 +156,41 @@ export async function createMember(db: Db, orgId: string, input: MemberInput, ac
     if (isUniqueViolation(err)) throw conflict(`a User with userName "${input.userName}" already exists`);
     throw err;
   }
+}
+
+/** Creates a global user (one person; memberships link to it). Returns its id. */
+export async function insertUser(trx: Transaction<Database>, u: { email: string | null; emailVerified: boolean; displayName: string | null }): Promise<string> {
+  const t = now();
+  const id = crypto.randomUUID();
+  await trx.insertInto("users").values({
+    id, email: u.email, email_key: u.email?.toLowerCase() ?? null, email_verified: u.emailVerified ? 1 : 0,
+    display_name: u.displayName, created_at: t, updated_at: t,
+  }).execute();
+  return id;
+}
+
+/**
+ * The one way a membership comes to be (SCIM create, invite acceptance, SSO
+ * just-in-time provisioning): the user `userId` joins `orgId` with `input`'s
+ * fields under the member rules (userName unique per org, seat limits under the
+ * org lock, plan), audited as `member.create`. Runs inside the caller's
+ * transaction: a refusal throws and rolls the whole arrival back.
+ */
+export async function insertMember(
+  trx: Transaction<Database>, orgId: string, userId: string, input: MemberInput, actor: Actor, auditDetail: Record<string, unknown> = {},
+): Promise<Member> {
+  checkInput(input);
+  await assertUserNameFree(trx, orgId, input.userName);
+  const t = now();
+  const member: Member = {
+    id: crypto.randomUUID(), org_id: orgId, user_id: userId, org_role: "member", models_seat: "full", weave_role: "full",
+    billing_admin: 0, revision: 1, created_at: t, updated_at: t, ...columns(input),
+  };
+  await trx.insertInto("members").values(member).execute();
+  await writeEmails(trx, orgId, member.id, input.emails);
+  await enforceMemberRules(trx, orgId, null, member);
+  await recordAudit(trx, { orgId, actor, action: "member.create", targetType: "member", targetId: member.id, detail: { userName: member.user_name, orgRole: member.org_role, modelsSeat: member.models_seat, weaveRole: member.weave_role, ...auditDetail } });
+  return member;
 }
 
 async function writeFields(trx: Transaction<Database>, orgId: string, id: string, input: MemberInput): Promise<Member> {

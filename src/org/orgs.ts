@@ -38,6 +38,7 @@ export async function createOrg(
       auto_provisioning: 1,
       default_team_id: null,
       team_joining_at_signup: 0,
+      sync_groups_to_teams: 0,
       full_models_seat_limit: null,
       viewer_models_seat_limit: null,
       created_at: t,

@@ -1,6 +1,6 @@
 /**
  * Org settings: name (unique case-insensitively), plan, auto-provisioning, the
- * default team, team joining at sign-up and seat limits. Every change is
+ * default team, team joining at sign-up, directory group sync and seat limits. Every change is
  * audited with the fields' values before and after.
  *
  * @example
@@ -25,6 +25,8 @@ export interface OrgSettings {
   autoProvisioning: boolean;
   defaultTeamId: string | null;
   teamJoiningAtSignup: boolean;
+  /** at each SSO sign-in, the directory's groups decide the member's teams (by name); see provisioning.ts */
+  syncGroupsToTeams: boolean;
   fullModelsSeatLimit: number | null;
   viewerModelsSeatLimit: number | null;
   createdAt: string;
@@ -41,6 +43,7 @@ export function toSettings(o: Org): OrgSettings {
     autoProvisioning: o.auto_provisioning === 1,
     defaultTeamId: o.default_team_id,
     teamJoiningAtSignup: o.team_joining_at_signup === 1,
+    syncGroupsToTeams: o.sync_groups_to_teams === 1,
     fullModelsSeatLimit: o.full_models_seat_limit,
     viewerModelsSeatLimit: o.viewer_models_seat_limit,
     createdAt: o.created_at,
@@ -121,6 +124,7 @@ export async function updateOrgSettings(db: Db, orgId: string, change: OrgSettin
         auto_provisioning: after.autoProvisioning ? 1 : 0,
         default_team_id: after.defaultTeamId,
         team_joining_at_signup: after.teamJoiningAtSignup ? 1 : 0,
+        sync_groups_to_teams: after.syncGroupsToTeams ? 1 : 0,
         full_models_seat_limit: after.fullModelsSeatLimit,
         viewer_models_seat_limit: after.viewerModelsSeatLimit,
         updated_at: t,

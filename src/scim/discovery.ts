@@ -1,6 +1,7 @@
 /** /ServiceProviderConfig, /ResourceTypes, /Schemas (RFC 7644 §4, RFC 7643 §5–7). */
 import { Router, type Request, type Response } from "express";
 import type { Config } from "../config.ts";
+import { MAX_BULK_OPERATIONS } from "./bulk/request.ts";
 import { scimBaseUrl, sendJson } from "./context.ts";
 import { ScimError } from "./errors.ts";
 import { DEFAULT_PAGE_SIZE } from "./list-params.ts";
@@ -15,7 +16,8 @@ export function serviceProviderConfig(config: Config, base: string) {
     schemas: [SPC_URN],
     documentationUri: "https://github.com/rollcall/rollcall#readme",
     patch: { supported: true },
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    // maxPayloadSize is the SCIM router's body limit, which parses /Bulk bodies too
+    bulk: { supported: true, maxOperations: MAX_BULK_OPERATIONS, maxPayloadSize: config.maxBodyBytes },
     filter: { supported: true, maxResults: config.maxPageSize },
     changePassword: { supported: false },
     sort: { supported: true },

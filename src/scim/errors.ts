@@ -37,9 +37,10 @@ const STATUS: Record<DomainError["kind"], number> = {
 export function toScimError(err: unknown): ScimError {
   if (err instanceof ScimError) return err;
   if (err instanceof DomainError) return new ScimError(STATUS[err.kind], err.kind === "invalid" || err.kind === "conflict" ? err.scimType : undefined, err.message);
-  const e = err as { type?: string; status?: number; statusCode?: number; message?: string };
-  // body-parser errors
-  if (e?.type === "entity.too.large") return new ScimError(413, undefined, "request body is larger than the configured limit");
+  const e = err as { type?: string; status?: number; statusCode?: number; message?: string; limit?: number };
+  // body-parser errors; RFC 7644 §3.7.4 wants the limit named (it is /Bulk's maxPayloadSize too)
+  if (e?.type === "entity.too.large")
+    return new ScimError(413, undefined, `request body is larger than the configured limit${typeof e.limit === "number" ? ` of ${e.limit} bytes (maxPayloadSize)` : ""}`);
   if (e?.type === "entity.parse.failed") return badRequest("invalidSyntax", `request body is not valid JSON: ${e.message ?? ""}`.trim());
   if (e?.type === "encoding.unsupported" || e?.type === "charset.unsupported") return new ScimError(415, undefined, e.message ?? "unsupported encoding");
   const status = e?.status ?? e?.statusCode;

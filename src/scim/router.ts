@@ -1,9 +1,11 @@
-/** The SCIM 2.0 endpoint: body parsing, auth, discovery, /Users, /Groups, /Roles, errors. */
+/** The SCIM 2.0 endpoint: body parsing, auth, discovery, /Bulk, /Users, /Groups, /Roles, errors. */
 import express, { Router, type NextFunction, type Request, type Response } from "express";
 import type { Store } from "../../db/connect.ts";
 import type { Config } from "../config.ts";
 import { readApiKey } from "../http/credentials.ts";
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../http/json-depth.ts";
 import { authenticateKey } from "../org/keys.ts";
+import { bulkRouter } from "./bulk/routes.ts";
 import { scimBaseUrl, type ScimContext } from "./context.ts";
 import { discoveryRouter } from "./discovery.ts";
 import { ScimError, scimErrorHandler } from "./errors.ts";
@@ -18,6 +20,7 @@ function requireJsonBody(req: Request, _res: Response, next: NextFunction): void
   const type = req.get("content-type");
   if (type && !req.is(JSON_TYPES)) return next(new ScimError(415, undefined, `Content-Type must be application/scim+json or application/json, got ${type}`));
   if (req.body === undefined || req.body === null) return next(new ScimError(400, "invalidSyntax", "the request needs a JSON body"));
+  if (jsonDepthExceeds(req.body)) return next(new ScimError(400, "invalidSyntax", `the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`));
   next();
 }
 
@@ -41,6 +44,7 @@ export function scimRouter(store: Store, config: Config, log: (msg: string, err:
     res.locals.scim = ctx;
     next();
   });
+  r.use("/Bulk", bulkRouter(log));
   r.use("/Users", usersRouter());
   r.use("/Groups", groupsRouter());
   r.use("/Roles", rolesRouter());

@@ -5,6 +5,7 @@
  * readOnly and unknown attributes dropped (RFC 7644 §3.3: the server ignores
  * what it does not keep). Wrong types are a 400 invalidValue, never coerced.
  * Canonical values are advisory (RFC 7643 §2.3.1 lets clients send others).
+ * Strings may not contain U+0000: PostgreSQL text cannot store it (found by test/fuzz).
  */
 import { badRequest } from "./errors.ts";
 import type { AttributeDef, ResourceShape, SchemaDef } from "./schemas.ts";
@@ -28,7 +29,7 @@ export function validateResource(body: unknown, shape: ResourceShape): Json {
     if (lower === "schemas" || lower === "id" || lower === "meta" || value === null) continue;
     if (lower === "externalid") {
       if (typeof value !== "string") throw badRequest("invalidValue", '"externalId" must be a string');
-      out.externalId = value;
+      out.externalId = noNul(value, "externalId");
       continue;
     }
     const ext = shape.extensions.find((e) => e.id.toLowerCase() === lower);
@@ -54,6 +55,12 @@ export function validateResource(body: unknown, shape: ResourceShape): Json {
       throw badRequest("invalidValue", `required attribute "${attr.name}" is missing`);
   }
   return out;
+}
+
+/** U+0000 cannot be stored in a PostgreSQL text column; refuse it everywhere, on every database. */
+function noNul(value: string, path: string): string {
+  if (value.includes("\u0000")) throw badRequest("invalidValue", `"${path}" must not contain the NUL character (U+0000)`);
+  return value;
 }
 
 function isAbsent(v: unknown): boolean {
@@ -94,7 +101,7 @@ function checkSingle(value: unknown, def: AttributeDef, path: string): unknown {
     case "string":
     case "reference":
     case "binary":
-      return typeof value === "string" ? value : fail("a string");
+      return typeof value === "string" ? noNul(value, path) : fail("a string");
     case "boolean":
       return typeof value === "boolean" ? value : fail("true or false");
     case "integer":
@@ -102,7 +109,7 @@ function checkSingle(value: unknown, def: AttributeDef, path: string): unknown {
     case "decimal":
       return typeof value === "number" && Number.isFinite(value) ? value : fail("a number");
     case "dateTime":
-      return typeof value === "string" && !Number.isNaN(Date.parse(value)) ? value : fail("an xsd:dateTime string");
+      return typeof value === "string" && !Number.isNaN(Date.parse(value)) ? noNul(value, path) : fail("an xsd:dateTime string");
     case "complex": {
       if (!isObject(value)) return fail("an object");
       return validateAttributes(value, { attributes: def.subAttributes ?? [] }, path);

@@ -17,7 +17,11 @@ function parseTags(header: string): string[] {
  * `current` right away; a single tag is returned so the write can compare-and-set.
  */
 export function expectedRevision(req: Request, current?: number): number | undefined {
-  const header = req.get("if-match");
+  return expectedRevisionOf(req.get("if-match"), current);
+}
+
+/** The same check over an If-Match value given as a string (a header, or a bulk operation's `version`). */
+export function expectedRevisionOf(header: string | undefined, current?: number): number | undefined {
   if (!header) return undefined;
   const tags = parseTags(header);
   if (tags.includes("*")) return current;

@@ -3,10 +3,12 @@ import { Router } from "express";
 import type { Store } from "../../db/connect.ts";
 import type { Config } from "../config.ts";
 import { ldapRouter } from "./ldap/routes.ts";
+import { logoutRouter } from "./logout.ts";
 import { oidcRouter } from "./oidc/routes.ts";
 
 export function ssoRouter(store: Store, config: Config, log: (msg: string, err?: unknown) => void): Router {
   const r = Router();
+  r.use(logoutRouter());
   r.use("/:org/oidc", oidcRouter(store, config, log));
   r.use("/:org/ldap", ldapRouter(store, config, log));
   return r;

@@ -126,7 +126,11 @@ function readString(text: string, start: number): [string, number] {
   let i = start + 1;
   while (i < text.length) {
     const c = text[i];
-    if (c === '"') return [out, i + 1];
+    if (c === '"') {
+      // PostgreSQL text cannot hold U+0000 (a query with it fails); nothing stored contains it either.
+      if (out.includes("\u0000")) throw new ParseError(`the string starting at position ${start} contains the NUL character (U+0000)`);
+      return [out, i + 1];
+    }
     if (c !== "\\") {
       out += c;
       i++;

@@ -184,3 +184,13 @@ describe("parsePatchPath", () => {
     }
   });
 });
+
+describe("parseFilter: NUL characters (found by test/fuzz: a 500 on PostgreSQL)", () => {
+  it("refuses a string literal containing U+0000, escaped or raw, as invalidFilter", () => {
+    for (const f of ['userName eq "\\u0000"', 'members.value eq "a\\u0000"', `displayName co "x\u0000"`]) {
+      const r = parseFilter(f);
+      assert.equal(r.ok, false, JSON.stringify(f));
+      if (!r.ok) assert.equal(r.error.scimType, "invalidFilter");
+    }
+  });
+});

@@ -1,0 +1,61 @@
+// The console shell: who is signed in (GET /api/v1/me), navigation by hash, one page at a time.
+import { ApiError, get, setCsrf } from "./api.js";
+import { h, loading } from "./ui.js";
+
+const ADMIN_PAGES = [
+  ["organization", "Organization"], ["members", "Members"], ["domains", "Domains"], ["teams", "Teams"], ["roles", "Custom roles"],
+  ["service-accounts", "Service accounts"], ["invites", "Invites"], ["scim", "SCIM"], ["sso", "SSO"], ["audit", "Audit log"],
+  ["seats", "Seat usage"], ["profile", "My profile"],
+];
+const MEMBER_PAGES = [["profile", "My profile"]];
+
+const main = document.getElementById("main");
+const nav = document.getElementById("nav");
+let me = null;
+let pages = MEMBER_PAGES;
+
+async function start() {
+  try {
+    me = await get("/me");
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) { location.replace("/admin/login"); return; }
+    main.replaceChildren(h("p.message.error", { role: "alert" }, err.message));
+    return;
+  }
+  setCsrf(me.csrfToken);
+  const isAdmin = me.member.orgRole === "admin";
+  pages = isAdmin ? ADMIN_PAGES : MEMBER_PAGES;
+  document.getElementById("org-name").textContent = me.org.name;
+  document.getElementById("who").textContent = `${me.member.displayName || me.member.userName} · ${me.member.orgRole}`;
+  const out = document.getElementById("sign-out");
+  out.hidden = false;
+  out.addEventListener("click", async () => {
+    await fetch("/auth/logout", { method: "POST", credentials: "same-origin" });
+    location.replace(`/admin/login?org=${encodeURIComponent(me.org.name)}`);
+  });
+  nav.replaceChildren(h("ul", {}, pages.map(([id, label]) => h("li", {}, h("a", { href: `#/${id}`, dataset: { page: id } }, label)))));
+  window.addEventListener("hashchange", show);
+  show();
+}
+
+async function show() {
+  const wanted = location.hash.replace(/^#\/?/, "").split("?")[0];
+  const id = pages.some(([p]) => p === wanted) ? wanted : pages[0][0];
+  if (id !== wanted) { history.replaceState(null, "", `#/${id}`); }
+  for (const a of nav.querySelectorAll("a")) {
+    if (a.dataset.page === id) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+  }
+  const label = pages.find(([p]) => p === id)[1];
+  document.title = `${label} · Rollcall console`;
+  main.replaceChildren(loading());
+  try {
+    const mod = await import(`./pages/${id}.js`);
+    const el = await mod.render({ me, reload: show });
+    main.replaceChildren(h("h1", {}, label), el);
+  } catch (err) {
+    main.replaceChildren(h("h1", {}, label), h("p.message.error", { role: "alert" }, err.message));
+  }
+  main.focus({ preventScroll: true });
+}
+
+start();

@@ -1,0 +1,90 @@
+/**
+ * The writes on /Groups as plain functions (see ../operation.ts): the HTTP routes
+ * and /Bulk call the same code. Member changes are SQL deltas (src/org/teams.ts).
+ */
+import type { Kysely } from "kysely";
+import type { Database, Team } from "../../../db/types.ts";
+import { createTeam, deleteTeam, getTeam, updateTeam, type MemberOp } from "../../org/teams.ts";
+import type { ScimContext } from "../context.ts";
+import { unwrap } from "../errors.ts";
+import { asksForAttributes, type OpOptions, type OpResult, type View } from "../operation.ts";
+import { applyPatch, GROUP_PATCH_SCHEMA } from "../patch/apply.ts";
+import { splitGroupPatch } from "../patch/members.ts";
+import { readPatchOperations } from "../patch/request.ts";
+import { project, wants } from "../projection.ts";
+import { GROUP_SHAPE } from "../schemas.ts";
+import { validateResource } from "../validate.ts";
+import { etagOf, expectedRevisionOf } from "../versioning.ts";
+import { memberIdsOf, toPatchable, toScimGroup, toTeamInput, type MemberRef } from "./resource.ts";
+
+export async function membersOf(db: Kysely<Database>, teamIds: string[]): Promise<Map<string, MemberRef[]>> {
+  const out = new Map<string, MemberRef[]>(teamIds.map((id) => [id, []]));
+  if (!teamIds.length) return out;
+  const rows = await db.selectFrom("team_members as tm")
+    .innerJoin("members as m", "m.id", "tm.member_id")
+    .select(["tm.team_id", "m.id", "m.user_name", "m.display_name"])
+    .where("tm.team_id", "in", teamIds)
+    .orderBy("tm.team_id").orderBy("m.id")
+    .execute();
+  for (const r of rows) out.get(r.team_id)!.push({ id: r.id, display: r.display_name ?? r.user_name });
+  return out;
+}
+
+/** The team as a SCIM Group, projected to `view`; members are read only when the view shows them. */
+export async function renderGroup(ctx: ScimContext, t: Team, view: View = {}): Promise<Record<string, any>> {
+  const withMembers = wants("members", view.attributes, view.excludedAttributes, GROUP_SHAPE);
+  const members = withMembers ? (await membersOf(ctx.store.db, [t.id])).get(t.id)! : null;
+  return project(toScimGroup(t, members, ctx.baseUrl), view.attributes, view.excludedAttributes, GROUP_SHAPE);
+}
+
+async function result(ctx: ScimContext, status: number, t: Team, view: View | null | undefined): Promise<OpResult> {
+  const out: OpResult = { status, id: t.id, location: `${ctx.baseUrl}/Groups/${t.id}`, etag: etagOf(t.revision) };
+  if (view !== null) out.resource = await renderGroup(ctx, t, view);
+  return out;
+}
+
+/** POST /Groups → 201. */
+export async function createGroupOp(ctx: ScimContext, body: unknown, opts: OpOptions = {}): Promise<OpResult> {
+  const group = validateResource(body, GROUP_SHAPE);
+  const t = await createTeam(ctx.store.db, ctx.orgId, toTeamInput(group), memberIdsOf(group.members), ctx.actor);
+  return result(ctx, 201, t, opts.view);
+}
+
+/**
+ * PUT /Groups/{id} → 200. Replaces the group's attributes; members are replaced when the
+ * body has a "members" attribute and kept when it has none (a rename must not empty a team).
+ */
+export async function replaceGroupOp(ctx: ScimContext, id: string, body: unknown, opts: OpOptions = {}): Promise<OpResult> {
+  const group = validateResource(body, GROUP_SHAPE);
+  const current = await getTeam(ctx.store.db, ctx.orgId, id);
+  const memberOps: MemberOp[] = group.members !== undefined ? [{ kind: "replace", ids: memberIdsOf(group.members) }] : [];
+  const t = await updateTeam(ctx.store.db, ctx.orgId, current.id, {
+    fields: () => toTeamInput(group), memberOps, expectedRevision: expectedRevisionOf(opts.ifMatch, current.revision), action: "team.replace",
+  }, ctx.actor);
+  return result(ctx, 200, t, opts.view);
+}
+
+/** PATCH /Groups/{id} → 204, or 200 with the group when the view asks for attributes. */
+export async function patchGroupOp(ctx: ScimContext, id: string, body: unknown, opts: OpOptions = {}): Promise<OpResult> {
+  const { memberOps, otherOps } = unwrap(splitGroupPatch(readPatchOperations(body)));
+  const current = await getTeam(ctx.store.db, ctx.orgId, id);
+  const t = await updateTeam(ctx.store.db, ctx.orgId, current.id, {
+    fields: (fresh) => {
+      if (!otherOps.length) return null;
+      const patched = unwrap(applyPatch(toPatchable(fresh), otherOps, GROUP_PATCH_SCHEMA));
+      return toTeamInput(validateResource(patched, GROUP_SHAPE));
+    },
+    memberOps,
+    expectedRevision: expectedRevisionOf(opts.ifMatch, current.revision),
+    action: "team.patch",
+  }, ctx.actor);
+  if (asksForAttributes(opts.view)) return result(ctx, 200, t, opts.view);
+  return { status: 204, id: t.id, location: `${ctx.baseUrl}/Groups/${t.id}`, etag: etagOf(t.revision) };
+}
+
+/** DELETE /Groups/{id} → 204. */
+export async function deleteGroupOp(ctx: ScimContext, id: string, opts: OpOptions = {}): Promise<OpResult> {
+  const current = await getTeam(ctx.store.db, ctx.orgId, id);
+  await deleteTeam(ctx.store.db, ctx.orgId, current.id, ctx.actor, expectedRevisionOf(opts.ifMatch, current.revision));
+  return { status: 204 };
+}

@@ -1,0 +1,83 @@
+/**
+ * The writes on /Users as plain functions (see ../operation.ts): the HTTP routes
+ * and /Bulk call the same code. Every query is scoped by the context's org.
+ */
+import type { Kysely } from "kysely";
+import type { Database, Member } from "../../../db/types.ts";
+import { createMember, deleteMember, getMember, replaceMember, updateMember } from "../../org/members.ts";
+import type { ScimContext } from "../context.ts";
+import { normalizeUserBody, wandbPatchOperations, wandbTopLevel } from "../dialects.ts";
+import { unwrap } from "../errors.ts";
+import type { OpOptions, OpResult, View } from "../operation.ts";
+import { applyPatch, USER_PATCH_SCHEMA } from "../patch/apply.ts";
+import { readPatchOperations } from "../patch/request.ts";
+import { project } from "../projection.ts";
+import { USER_SHAPE } from "../schemas.ts";
+import { validateResource } from "../validate.ts";
+import { etagOf, expectedRevisionOf } from "../versioning.ts";
+import { toMemberInput, toPatchable, toScimUser, type GroupRef } from "./resource.ts";
+
+export async function groupsOf(db: Kysely<Database>, memberIds: string[]): Promise<Map<string, GroupRef[]>> {
+  const out = new Map<string, GroupRef[]>();
+  if (!memberIds.length) return out;
+  const rows = await db.selectFrom("team_members as tm")
+    .innerJoin("teams as t", "t.id", "tm.team_id")
+    .leftJoin("custom_roles as r", "r.id", "tm.custom_role_id")
+    .select(["tm.member_id", "t.id", "t.display_name", "tm.role", "r.name as custom_role"])
+    .where("tm.member_id", "in", memberIds)
+    .orderBy("t.name_key")
+    .execute();
+  for (const r of rows) {
+    const list = out.get(r.member_id) ?? [];
+    list.push({ id: r.id, displayName: r.display_name, role: r.role, customRoleName: r.custom_role });
+    out.set(r.member_id, list);
+  }
+  return out;
+}
+
+/** The member as a SCIM User, projected to `view`. */
+export async function renderUser(ctx: ScimContext, m: Member, view: View = {}): Promise<Record<string, any>> {
+  const groups = await groupsOf(ctx.store.db, [m.id]);
+  return project(toScimUser(m, groups.get(m.id) ?? [], ctx.baseUrl), view.attributes, view.excludedAttributes, USER_SHAPE);
+}
+
+async function result(ctx: ScimContext, status: number, m: Member, view: View | null | undefined): Promise<OpResult> {
+  const out: OpResult = { status, id: m.id, location: `${ctx.baseUrl}/Users/${m.id}`, etag: etagOf(m.revision) };
+  if (view !== null) out.resource = await renderUser(ctx, m, view);
+  return out;
+}
+
+const inputOf = (body: unknown) => toMemberInput(validateResource(normalizeUserBody(wandbTopLevel(body)), USER_SHAPE));
+
+/** POST /Users → 201. */
+export async function createUserOp(ctx: ScimContext, body: unknown, opts: OpOptions = {}): Promise<OpResult> {
+  const { member } = await createMember(ctx.store.db, ctx.orgId, inputOf(body), ctx.actor);
+  return result(ctx, 201, member, opts.view);
+}
+
+/** PUT /Users/{id} → 200. */
+export async function replaceUserOp(ctx: ScimContext, id: string, body: unknown, opts: OpOptions = {}): Promise<OpResult> {
+  const input = inputOf(body);
+  const current = await getMember(ctx.store.db, ctx.orgId, id);
+  const m = await replaceMember(ctx.store.db, ctx.orgId, current.id, input, ctx.actor, expectedRevisionOf(opts.ifMatch, current.revision));
+  return result(ctx, 200, m, opts.view);
+}
+
+/** PATCH /Users/{id} → 200. Patches in memory (one user is small) inside the update's transaction, on the locked row. */
+export async function patchUserOp(ctx: ScimContext, id: string, body: unknown, opts: OpOptions = {}): Promise<OpResult> {
+  const operations = wandbPatchOperations(readPatchOperations(body));
+  const current = await getMember(ctx.store.db, ctx.orgId, id);
+  const groups = (await groupsOf(ctx.store.db, [id])).get(id) ?? [];
+  const m = await updateMember(ctx.store.db, ctx.orgId, id, (locked) => {
+    const patched = unwrap(applyPatch(toPatchable(locked, groups), operations, USER_PATCH_SCHEMA));
+    return toMemberInput(validateResource(normalizeUserBody(patched), USER_SHAPE));
+  }, ctx.actor, expectedRevisionOf(opts.ifMatch, current.revision));
+  return result(ctx, 200, m, opts.view);
+}
+
+/** DELETE /Users/{id} → 204. */
+export async function deleteUserOp(ctx: ScimContext, id: string, opts: OpOptions = {}): Promise<OpResult> {
+  const current = await getMember(ctx.store.db, ctx.orgId, id);
+  await deleteMember(ctx.store.db, ctx.orgId, current.id, ctx.actor, expectedRevisionOf(opts.ifMatch, current.revision));
+  return { status: 204 };
+}

@@ -1,0 +1,47 @@
+/**
+ * The OpenID Provider behind an org's connection: discovery (openid-client 6) and
+ * the words for its failures. Issuer, audience, expiry and signature checks are the
+ * library's and stay on; plain http is allowed only for a connection whose
+ * `allow_insecure` flag is set (an http:// issuer on a loopback host).
+ *
+ * @example
+ * const cfg = await discoverProvider({ issuer: "https://idp.example.com", clientId: "rollcall", clientSecret: "…", allowInsecure: false });
+ */
+import * as client from "openid-client";
+
+/** Seconds allowed for each request to the provider (discovery, token, userinfo, keys). */
+export const PROVIDER_TIMEOUT_SECONDS = 10;
+
+export interface ProviderClient {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  allowInsecure: boolean;
+}
+
+export async function discoverProvider(c: ProviderClient): Promise<client.Configuration> {
+  return client.discovery(new URL(c.issuer), c.clientId, c.clientSecret, undefined, {
+    execute: c.allowInsecure ? [client.allowInsecureRequests] : [],
+    timeout: PROVIDER_TIMEOUT_SECONDS,
+  });
+}
+
+/** One line that says what went wrong talking to the provider, without secrets. */
+export function describeProviderError(err: unknown): string {
+  if (err instanceof client.ResponseBodyError) {
+    const hint = err.error === "invalid_client" ? " (the provider did not accept the client id and secret)" : "";
+    return `the provider answered ${err.status} ${err.error}${err.error_description ? `: ${err.error_description}` : ""}${hint}`;
+  }
+  if (err instanceof client.AuthorizationResponseError) return `the provider returned ${err.error}${err.error_description ? `: ${err.error_description}` : ""}`;
+  const e = err as { message?: string; name?: string; code?: string; cause?: { message?: string; code?: string } };
+  if (e?.name === "TimeoutError" || e?.name === "AbortError") return `the provider did not answer within ${PROVIDER_TIMEOUT_SECONDS} seconds`;
+  if (err instanceof TypeError && e.message === "fetch failed") return `the provider could not be reached (${e.cause?.code ?? e.cause?.message ?? "network error"})`;
+  const cause = e?.cause?.message && e.cause.message !== e.message ? ` (${e.cause.message})` : "";
+  return `${e?.message ?? String(err)}${cause}`;
+}
+
+/** The authorization response did not match the request this browser started (state / nonce / missing code). */
+export function isResponseMismatch(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { message?: string } };
+  return err instanceof client.ClientError && e.code === "OAUTH_INVALID_RESPONSE" && /"state"|"code"|"iss"/.test(e.cause?.message ?? "");
+}

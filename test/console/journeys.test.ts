@@ -1,0 +1,200 @@
+/**
+ * The console in a real browser (Debian's Chromium through playwright-core),
+ * against the real app and a real OpenID Provider. One organization, one story:
+ * the operator's one-time link, SSO sign-ins, auto-provisioning off and on, a
+ * verified domain with a default team, an inline role change seen over SCIM, an
+ * invite that arrives over SMTP. Screenshots: test-artifacts/screenshots/.
+ */
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { createAdminLink } from "../../src/org/admin-links.ts";
+import { textOf, tokenIn } from "../admin/smtp.ts";
+import { loginAtProvider, ssoSignIn, startRig, type ConsoleRig } from "./browser.ts";
+
+const ACCOUNTS = [
+  { sub: "ada", email: "ada@acme.example", email_verified: true, name: "Ada Lovelace", preferred_username: "ada" },
+  { sub: "grace", email: "grace@acme.example", email_verified: true, name: "Grace Hopper", preferred_username: "grace" },
+  { sub: "linus", email: "linus@acme.example", email_verified: true, name: "Linus T", preferred_username: "linus" },
+  { sub: "newbie", email: "newbie@acme.example", email_verified: true, name: "New Person", preferred_username: "newbie" },
+];
+
+describe("console journeys (Chromium, real OpenID Provider, SMTP and DNS on loopback)", function () {
+  this.timeout(60_000);
+  let rig: ConsoleRig;
+  let operator: Page;
+  let admin: Page;
+
+  before(async () => { rig = await startRig(ACCOUNTS); });
+  afterEach(async function () {
+    if (this.currentTest?.state !== "failed") return;
+    for (const [name, page] of [["admin", admin], ["operator", operator]] as const) if (page) await rig.shot(page, `failed-${name}`).catch(() => {});
+  });
+  after(async () => {
+    await rig?.close();
+    if (rig?.errors.length) throw new Error(`errors during the journeys: ${JSON.stringify(rig.errors)}`);
+  });
+
+  const member = (userName: string) => rig.store.db.selectFrom("members").selectAll().where("org_id", "=", rig.org.id).where("user_name_key", "=", userName).executeTakeFirst();
+  const scim = async (path: string) => {
+    const res = await fetch(`${rig.base}/scim/v2${path}`, { headers: { Authorization: `Bearer ${rig.org.key}` } });
+    assert.equal(res.status, 200);
+    return res.json() as Promise<any>;
+  };
+  const saveOrg = async (page: Page) => {
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+  };
+
+  it("the operator's one-time link signs in once, as an admin, with security headers on every console page", async () => {
+    const { token } = await createAdminLink(rig.store.db, rig.org.id);
+    ({ page: operator } = await rig.person());
+    const res = await operator.goto(`/admin/link/${token}`);
+    assert.equal(res?.status(), 200);
+    await operator.waitForURL(/\/admin\/#\/organization$/);
+    await operator.getByRole("heading", { name: "Organization", level: 1 }).waitFor();
+    await operator.getByText("People who sign in with SSO and are not members yet join as Member").waitFor();
+    const csp = (await operator.request.get("/admin/")).headers()["content-security-policy"];
+    assert.match(csp!, /script-src 'self'/);
+    assert.match(csp!, /style-src 'self'/);
+    await rig.shot(operator, "01-operator-organization");
+    const again = await (await rig.person()).page.goto(`/admin/link/${token}`);
+    assert.equal(again?.status(), 410, "the link works once");
+    const op = await member("rollcall-operator");
+    assert.equal(op?.org_role, "admin");
+  });
+
+  it("a person signs in with SSO (auto-provisioning is on) and sees their profile as Member", async () => {
+    ({ page: admin } = await rig.person());
+    await ssoSignIn(rig, admin, "ada");
+    await admin.waitForURL(/\/admin\/#\/profile$/);
+    await admin.getByRole("heading", { name: "My profile" }).waitFor();
+    await admin.getByText("ada@acme.example (verified)").waitFor();
+    assert.equal(await admin.getByRole("link", { name: "Members" }).count(), 0, "a Member sees no admin pages");
+    await rig.shot(admin, "02-member-profile");
+  });
+
+  it("the Members table: search, the last-admin refusal as a message, then a role change that SCIM shows", async () => {
+    await operator.goto("/admin/#/members");
+    await operator.getByRole("cell", { name: "ada", exact: true }).waitFor();
+    // The operator is the only admin: demoting themselves is refused, and said so.
+    await operator.getByLabel("Org role of rollcall-operator").selectOption("member");
+    const alert = operator.getByRole("alert");
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /admin/i);
+    assert.equal(await operator.getByLabel("Org role of rollcall-operator").inputValue(), "admin", "the select shows the unchanged role");
+    await rig.shot(operator, "03-members-last-admin-refused");
+    await operator.getByLabel("Search").fill("ada");
+    await operator.getByText("1–1 of 1").waitFor();
+    await operator.getByLabel("Org role of ada").selectOption("admin");
+    await operator.getByRole("status").filter({ hasText: "ada: org role is now admin." }).waitFor();
+    await rig.shot(operator, "04-members-role-changed");
+    const ada = await member("ada");
+    const user = await scim(`/Users/${ada!.id}`);
+    assert.equal(user["urn:ietf:params:scim:schemas:extension:rollcall:2.0:User"].organizationRole, "admin");
+  });
+
+  it("auto-provisioning off: a new person is refused with what an admin can do; on again: they join as Member", async () => {
+    await admin.reload(); // ada is an admin now: the console shows the admin pages after a reload
+    await admin.goto("/admin/#/organization");
+    await admin.getByRole("heading", { name: "Organization", level: 1 }).waitFor();
+    const auto = admin.getByLabel("Auto-provisioning");
+    assert.equal(await auto.isChecked(), true);
+    await auto.uncheck();
+    await saveOrg(admin);
+    await rig.shot(admin, "05-auto-provisioning-off");
+
+    const { page: grace } = await rig.person();
+    await ssoSignIn(rig, grace, "grace");
+    await grace.getByRole("heading", { name: "Sign-in refused" }).waitFor();
+    await grace.getByText(/does not add people on their own sign-in: an admin of .* can turn on auto-provisioning, or send you an invite/).waitFor();
+    await rig.shot(grace, "06-sign-in-refused");
+    assert.equal(await member("grace"), undefined);
+
+    await admin.getByLabel("Auto-provisioning").check();
+    await saveOrg(admin);
+    await ssoSignIn(rig, grace, "grace");
+    await grace.waitForURL(/\/admin\/#\/profile$/);
+    await grace.getByText("grace@acme.example (verified)").waitFor();
+    assert.equal((await member("grace"))?.org_role, "member");
+  });
+
+  it("a claimed, verified domain and a default team: the next new person from that domain lands in the team", async () => {
+    await admin.goto("/admin/#/teams");
+    await admin.getByLabel("Team name").fill("Research");
+    await admin.getByRole("button", { name: "Create team" }).click();
+    await admin.getByRole("cell", { name: "Research", exact: true }).waitFor();
+
+    await admin.goto("/admin/#/domains");
+    await admin.getByLabel("E-mail domain").fill("acme.example");
+    await admin.getByRole("button", { name: "Claim domain" }).click();
+    const txt = admin.locator("tr[data-domain='acme.example'] code.txt");
+    await txt.waitFor();
+    const value = await txt.innerText();
+    assert.match(value, /^rollcall-verification=/);
+    await rig.shot(admin, "07-domain-claimed");
+    rig.dns.records.set("acme.example", [value]);
+    await admin.getByRole("button", { name: "Verify" }).click();
+    await admin.locator("tr[data-domain='acme.example'] .tag.verified").waitFor();
+    await rig.shot(admin, "08-domain-verified");
+
+    await admin.goto("/admin/#/organization");
+    await admin.getByLabel("Default team").selectOption({ label: "Research" });
+    await saveOrg(admin);
+
+    const { page: linus } = await rig.person();
+    await ssoSignIn(rig, linus, "linus");
+    await linus.waitForURL(/\/admin\/#\/profile$/);
+    await linus.getByRole("cell", { name: "Research" }).waitFor();
+    await rig.shot(linus, "09-new-person-in-default-team");
+    const l = await member("linus");
+    const tm = await rig.store.db.selectFrom("team_members as tm").innerJoin("teams as t", "t.id", "tm.team_id").select(["t.display_name", "tm.role"]).where("tm.member_id", "=", l!.id).execute();
+    assert.deepEqual(tm, [{ display_name: "Research", role: "member" }]);
+  });
+
+  it("every admin page renders at 1366×768 without an error (keyboard: the nav is reachable with Tab)", async () => {
+    for (const id of ["organization", "members", "domains", "teams", "roles", "service-accounts", "invites", "scim", "sso", "audit", "seats", "profile"]) {
+      await operator.goto(`/admin/#/${id}`);
+      await operator.locator(`nav a[data-page='${id}'][aria-current='page']`).waitFor();
+      await operator.locator("#main h1").waitFor();
+      await operator.locator("#main .loading").waitFor({ state: "detached" });
+      assert.equal(await operator.locator("#main [role=alert]").count(), 0, `${id}: ${await operator.locator("#main").innerText()}`);
+      const overflow = await operator.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${id} is wider than the window by ${overflow}px`);
+      if (id === "scim" || id === "audit") await rig.shot(operator, `13-${id}`);
+    }
+    await operator.keyboard.press("Tab");
+    assert.equal(await operator.evaluate(() => document.activeElement?.textContent), "Skip to content");
+  });
+
+  it("an invite sent from the console arrives over SMTP and its link lets the person in", async () => {
+    // Auto-provisioning off, so only the invite can let this person in.
+    await admin.goto("/admin/#/organization");
+    await admin.getByLabel("Auto-provisioning").uncheck();
+    await saveOrg(admin);
+
+    await admin.goto("/admin/#/invites");
+    await admin.getByLabel("E-mail").fill("newbie@acme.example");
+    await admin.getByLabel("Org role").selectOption("member");
+    await admin.getByRole("button", { name: "Send invite" }).click();
+    await admin.getByText("Invite sent to newbie@acme.example.").waitFor();
+    await rig.shot(admin, "10-invite-sent");
+    const mail = await rig.inbox.nth(1);
+    assert.deepEqual(mail.to, ["newbie@acme.example"]);
+    const link = /https?:\/\/\S+\/invites\/accept\?token=[A-Za-z0-9_%-]+/.exec(textOf(mail.raw))![0];
+    assert.ok(tokenIn(mail.raw));
+
+    const { page: newbie } = await rig.person();
+    await newbie.goto(link);
+    await newbie.getByRole("heading", { name: `Join ${rig.org.name}` }).waitFor();
+    await rig.shot(newbie, "11-invite-landing");
+    await Promise.all([newbie.waitForURL((u) => u.origin === rig.op.issuer), newbie.getByRole("link", { name: "Sign in with SSO" }).click()]);
+    await loginAtProvider(newbie, rig.op, "newbie");
+    await newbie.getByText(`Welcome: you are a member of ${rig.org.name}.`).waitFor();
+    await rig.shot(newbie, "12-invite-accepted");
+    const m = await rig.store.db.selectFrom("members as m").innerJoin("users as u", "u.id", "m.user_id").selectAll("m")
+      .where("m.org_id", "=", rig.org.id).where("u.email_key", "=", "newbie@acme.example").executeTakeFirst();
+    assert.equal(m?.org_role, "member");
+    const teams = await rig.store.db.selectFrom("team_members").select("team_id").where("member_id", "=", m!.id).execute();
+    assert.deepEqual(teams, [], "invited people are not put into the default team");
+  });
+});

@@ -1,0 +1,63 @@
+/** Sign-in rate limits in the database: the limit, Retry-After in seconds, two instances counting together, 429 over HTTP. */
+import assert from "node:assert/strict";
+import express from "express";
+import supertest from "supertest";
+import { openDatabase } from "../../db/connect.ts";
+import { limitSignIn } from "../../src/http/rate-limit.ts";
+import { checkSignIn, DEFAULT_SIGNIN_LIMITS, hit, signInLimits } from "../../src/org/rate-limits.ts";
+import { openTestStore, type TestStore } from "../support/store.ts";
+
+describe("sign-in rate limits", () => {
+  let store: TestStore;
+  before(async () => { store = await openTestStore(); });
+  after(async () => { await store?.close(); });
+
+  it("allows `limit` attempts in a window, then refuses with the seconds left in the window; a new window starts over", async () => {
+    const t0 = Date.parse("2030-01-01T00:00:10Z"); // 10 s into a 60 s window
+    for (let i = 0; i < 3; i++) assert.deepEqual(await hit(store.db, "k:limit", 3, 60, t0 + i), { ok: true });
+    assert.deepEqual(await hit(store.db, "k:limit", 3, 60, t0 + 5_000), { ok: false, retryAfterSeconds: 45 });
+    assert.deepEqual(await hit(store.db, "k:limit", 3, 60, t0 + 49_500), { ok: false, retryAfterSeconds: 1 });
+    assert.deepEqual(await hit(store.db, "k:limit", 3, 60, t0 + 50_000), { ok: true }); // next window
+    const row = await store.db.selectFrom("rate_limits").selectAll().where("key", "=", "k:limit").executeTakeFirstOrThrow();
+    assert.deepEqual([row.window_start, Number(row.count)], ["2030-01-01T00:01:00.000Z", 1]);
+  });
+
+  it("is shared by two instances (two connections to the same database), also under concurrent attempts", async () => {
+    const second = openDatabase(store.url);
+    try {
+      const at = Date.now();
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => hit(i % 2 ? second.db : store.db, "k:shared", 6, 300, at)));
+      assert.equal(results.filter((r) => r.ok).length, 6);
+      assert.ok(!(await hit(second.db, "k:shared", 6, 300, at)).ok);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("checkSignIn counts per address and per account (case-insensitive); the defaults are 20 and 10 per 5 minutes", async () => {
+    assert.deepEqual(signInLimits({}), { ...DEFAULT_SIGNIN_LIMITS });
+    assert.deepEqual(signInLimits({ SIGNIN_LIMIT_PER_ADDRESS: "5", SIGNIN_LIMIT_PER_ACCOUNT: "2", SIGNIN_LIMIT_WINDOW_SECONDS: "60" }), { perAddress: 5, perAccount: 2, windowSeconds: 60 });
+    const limits = { perAddress: 5, perAccount: 2, windowSeconds: 60 };
+    assert.ok((await checkSignIn(store.db, "10.0.0.1", "Ann@X.example", limits)).ok);
+    assert.ok((await checkSignIn(store.db, "10.0.0.2", "ann@x.example", limits)).ok);
+    const third = await checkSignIn(store.db, "10.0.0.3", "ANN@x.example", limits);
+    assert.ok(!third.ok && third.retryAfterSeconds >= 1 && third.retryAfterSeconds <= 60);
+    // another account from one address: the address limit
+    for (let i = 0; i < 5; i++) await checkSignIn(store.db, "10.0.0.9", `u${i}@x.example`, limits);
+    assert.ok(!(await checkSignIn(store.db, "10.0.0.9", "fresh@x.example", limits)).ok);
+  });
+
+  it("over HTTP: 429 with Retry-After", async () => {
+    const app = express();
+    app.post("/login", async (req, res) => {
+      if (await limitSignIn(store.db, req, res, "http-user", { perAddress: 100, perAccount: 1, windowSeconds: 120 })) return;
+      res.status(204).end();
+    });
+    assert.equal((await supertest(app).post("/login")).status, 204);
+    const res = await supertest(app).post("/login");
+    assert.equal(res.status, 429);
+    const after = Number(res.headers["retry-after"]);
+    assert.ok(Number.isInteger(after) && after >= 1 && after <= 120, String(after));
+    assert.match(res.text, /too many sign-in attempts/);
+  });
+});
