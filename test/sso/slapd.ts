@@ -103,7 +103,7 @@ function config(dir: string): string {
   ].join("\n");
 }
 
-function seed(): string {
+function seed(people: Person[]): string {
   const entries: string[] = [
     `dn: ${BASE_DN}\nobjectClass: dcObject\nobjectClass: organization\ndc: example\no: Example`,
     `dn: ou=people,${BASE_DN}\nobjectClass: organizationalUnit\nou: people`,
@@ -111,15 +111,15 @@ function seed(): string {
     `dn: ou=services,${BASE_DN}\nobjectClass: organizationalUnit\nou: services`,
     `dn: ${SERVICE_DN}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: rollcall\nuserPassword: ${SERVICE_PASSWORD}`,
   ];
-  for (const p of PEOPLE) {
+  for (const p of people) {
     entries.push([
       `dn: ${dnOf(p)}`, "objectClass: inetOrgPerson", `uid: ${p.uid}`, `cn: ${p.cn}`, `sn: ${p.sn}`,
       `givenName: ${p.givenName}`, `mail: ${p.mail}`, `userPassword: ${p.password}`,
     ].join("\n"));
   }
-  const groups = [...new Set(PEOPLE.flatMap((p) => p.groups))];
+  const groups = [...new Set(people.flatMap((p) => p.groups))];
   for (const g of groups) {
-    const members = PEOPLE.filter((p) => p.groups.includes(g)).map((p) => `member: ${dnOf(p)}`);
+    const members = people.filter((p) => p.groups.includes(g)).map((p) => `member: ${dnOf(p)}`);
     entries.push([`dn: cn=${g},${GROUPS_DN}`, "objectClass: groupOfNames", `cn: ${g}`, ...members].join("\n"));
   }
   return entries.join("\n\n") + "\n";
@@ -140,13 +140,18 @@ async function waitForPort(port: number, child: ChildProcess, log: string[], ms 
   throw new Error(`slapd did not listen on 127.0.0.1:${port} within ${ms} ms:\n${log.join("\n")}`);
 }
 
-export async function startSlapd(): Promise<Slapd> {
+/**
+ * Starts the tests' slapd seeded with PEOPLE, plus `extraPeople` (a suite's own
+ * people; their uids and DNs must not collide with PEOPLE's).
+ */
+export async function startSlapd(opts: { extraPeople?: Person[] } = {}): Promise<Slapd> {
+  const people = [...PEOPLE, ...(opts.extraPeople ?? [])];
   ensureSlapdInstalled();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rollcall-slapd-"));
   fs.mkdirSync(path.join(dir, "data"));
   const conf = path.join(dir, "slapd.conf");
   fs.writeFileSync(conf, config(dir));
-  fs.writeFileSync(path.join(dir, "seed.ldif"), seed());
+  fs.writeFileSync(path.join(dir, "seed.ldif"), seed(people));
   execFileSync(SLAPADD, ["-f", conf, "-b", BASE_DN, "-l", path.join(dir, "seed.ldif")], { stdio: "pipe" });
 
   const port = await freePort();
