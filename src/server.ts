@@ -4,6 +4,7 @@ import { openDatabase, type Store } from "../db/connect.ts";
 import { createApp } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { loadConfig } from "./config.ts";
+import { instanceSecret } from "./org/instance-secrets.ts";
 
 const FORCED_EXIT_MS = 10_000;
 
@@ -57,6 +58,8 @@ async function main(): Promise<void> {
   if (stopping) return finish(0);
 
   const describe = store.describe;
+  // Cursors issued by one instance must be accepted by the others: share the signing secret.
+  config.cursorSecret = await instanceSecret(store.db, "cursor_secret", config.cursorSecret);
   const app = createApp(store, config);
   server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
