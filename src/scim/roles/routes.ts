@@ -6,14 +6,10 @@
 import { Router, type Request, type Response } from "express";
 import type { CustomRole } from "../../org/custom-roles.ts";
 import { createRole, deleteRole, getRole, updateRole } from "../../org/custom-roles.ts";
-import { ctxOf, sendJson, type ScimContext } from "../context.ts";
-import { scopeOf } from "../cursor.ts";
+import { ctxOf, sendJson } from "../context.ts";
 import { unwrap } from "../errors.ts";
-import { compileFilter, sortExpression, type AttributeMap } from "../filter/compile.ts";
-import { parseFilter } from "../filter/parse.ts";
-import { runList } from "../list.ts";
-import { parseListParams, type ListParams } from "../list-params.ts";
-import { listResponse } from "../list-response.ts";
+import { type AttributeMap } from "../filter/compile.ts";
+import { parseListParams } from "../list-params.ts";
 import { applyPatch, type PatchSchema } from "../patch/apply.ts";
 import { readPatchOperations } from "../patch/request.ts";
 import { project } from "../projection.ts";
@@ -21,6 +17,7 @@ import { ROLE_SHAPE, URN } from "../schemas.ts";
 import { validateResource } from "../validate.ts";
 import { etagOf, expectedRevision, notModified } from "../versioning.ts";
 import { acceptWandbRoleSchema, toPatchable, toRoleInput, toScimRole } from "./resource.ts";
+import { mountListRoutes, type ResourceList } from "../list-resources.ts";
 
 /** The attributes a Role filter or sortBy may name. */
 export const ROLE_ATTRIBUTES: AttributeMap = {
@@ -48,30 +45,19 @@ function send(req: Request, res: Response, status: number, role: CustomRole, bas
   sendJson(res, status, project(toScimRole(role, baseUrl), p.attributes, p.excludedAttributes, ROLE_SHAPE), { ETag: etagOf(role.revision), ...extra });
 }
 
-export async function listRoles(ctx: ScimContext, params: ListParams): Promise<Record<string, unknown>> {
-  let base = ctx.store.db.selectFrom("custom_roles as r").selectAll("r").where("r.org_id", "=", ctx.orgId);
-  if (params.filter !== undefined) base = base.where(unwrap(compileFilter(unwrap(parseFilter(params.filter)), ROLE_ATTRIBUTES)));
-  const sortKey = params.sortBy ? unwrap(sortExpression(params.sortBy, ROLE_ATTRIBUTES)) : null;
-  const page = await runList<CustomRole>({
-    base, idColumn: "r.id", sortKey, params,
-    scope: scopeOf(["Roles", ctx.orgId, params.filter ?? "", params.sortBy ?? "", params.descending]),
-    cursorTtlSeconds: ctx.config.cursorTtlSeconds, cursorSecret: ctx.config.cursorSecret,
-  });
-  return listResponse(page, page.rows.map((r) => project(toScimRole(r, ctx.baseUrl), params.attributes, params.excludedAttributes, ROLE_SHAPE)));
-}
+const ROLE_LIST: ResourceList<CustomRole> = {
+  name: "Roles",
+  attributes: ROLE_ATTRIBUTES,
+  shape: ROLE_SHAPE,
+  async render(ctx, rows) {
+    return rows.map((r) => toScimRole(r, ctx.baseUrl));
+  },
+};
 
 export function rolesRouter(): Router {
   const r = Router();
 
-  r.get("/", async (req, res) => {
-    const ctx = ctxOf(res);
-    sendJson(res, 200, await listRoles(ctx, parseListParams(req.query as Record<string, unknown>, ctx.config.maxPageSize)));
-  });
-
-  r.post("/.search", async (req, res) => {
-    const ctx = ctxOf(res);
-    sendJson(res, 200, await listRoles(ctx, parseListParams((req.body ?? {}) as Record<string, unknown>, ctx.config.maxPageSize)));
-  });
+  mountListRoutes(r, ROLE_LIST);
 
   r.get("/:id", async (req, res) => {
     const ctx = ctxOf(res);
