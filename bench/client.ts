@@ -42,17 +42,20 @@ export interface LatencyResult {
   errorSamples: string[];
   /** stopped early by the time budget (fewer than the requested measurements) */
   capped: boolean;
+  /** p50 ÷ the bare route's p50 (filled in by run.ts) */
+  vsBare?: number;
 }
 
 export class Client {
   private agents = new Map<number, http.Agent>();
 
-  constructor(private headers: Record<string, string>) {}
+  /** maxSockets: keep-alive connections per port (1: strictly sequential) */
+  constructor(private headers: Record<string, string>, private maxSockets = 1) {}
 
   private agent(port: number): http.Agent {
     let a = this.agents.get(port);
     if (!a) {
-      a = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      a = new http.Agent({ keepAlive: true, maxSockets: this.maxSockets });
       this.agents.set(port, a);
     }
     return a;
@@ -159,6 +162,8 @@ export interface ThroughputResult {
   p99: number;
   errors: number;
   errorSamples: string[];
+  /** req/s ÷ the bare route's req/s at the same connections (filled in by run.ts) */
+  vsBare?: number;
 }
 
 /** autocannon against one route; `path()` gives each request's path. A warm-up second is run first and discarded. */

@@ -21,12 +21,19 @@ export interface BenchOptions {
   databaseUrl: string | undefined;
   /** members inserted per transaction while seeding */
   batch: number;
+  /** users created through the API by each initial-sync scenario */
+  syncUsers: number;
+  /** groups created through the API by each initial-sync scenario (~50 members each) */
+  syncGroups: number;
+  /** time budget of one initial-sync phase and of one full walk, in seconds (stops early, marked time-capped) */
+  phaseSeconds: number;
 }
 
-const HELP = `usage: npm run bench [-- --users=N --requests=N --page-requests=N --warmup=N --scenario-seconds=S --duration=S --seed=N --batch=N]
+const HELP = `usage: npm run bench [-- --users=N --requests=N --page-requests=N --warmup=N --scenario-seconds=S --duration=S --seed=N --batch=N --sync-users=N --sync-groups=N --phase-seconds=S]
 environment: BENCH_USERS (100000), BENCH_REQUESTS (400), BENCH_PAGE_REQUESTS (100), BENCH_WARMUP (50),
              BENCH_SCENARIO_SECONDS (30: time budget of one latency scenario, ≥ 30 measurements),
              BENCH_DURATION (5, 0 skips autocannon), BENCH_SEED (42), BENCH_BATCH (10000),
+             BENCH_SYNC_USERS (10000), BENCH_SYNC_GROUPS (200), BENCH_PHASE_SECONDS (300: budget of one sync phase / walk),
              DATABASE_URL (unset: fresh SQLite file in a temp dir; postgres://…: fresh schema, dropped afterwards)`;
 
 export function readOptions(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): BenchOptions {
@@ -60,6 +67,9 @@ export function readOptions(argv: string[] = process.argv.slice(2), env: NodeJS.
     seed: int("seed", "BENCH_SEED", 42, 0),
     databaseUrl,
     batch: int("batch", "BENCH_BATCH", 10_000, 100),
+    syncUsers: int("sync-users", "BENCH_SYNC_USERS", 10_000, 0),
+    syncGroups: int("sync-groups", "BENCH_SYNC_GROUPS", 200, 0),
+    phaseSeconds: int("phase-seconds", "BENCH_PHASE_SECONDS", 300, 1),
   };
 }
 

@@ -32,6 +32,8 @@ export interface Seeded {
   smallTeamSize: number;
   rowsInserted: number;
   seconds: number;
+  /** epoch ms: member i (spares follow the N members) was created and last modified at lastModifiedBase + i·1000 */
+  lastModifiedBase: number;
 }
 
 const ROWS_PER_INSERT = 1000;
@@ -133,6 +135,6 @@ export async function seed(store: Store, n: number, spares: number, batch: numbe
   }
   return {
     orgId, apiKey: key.key, members, spares: spareMembers, bigTeamId, smallTeamId, smallTeamSize: SMALL_TEAM_SIZE,
-    rowsInserted: rows, seconds: (performance.now() - started) / 1000,
+    rowsInserted: rows, seconds: (performance.now() - started) / 1000, lastModifiedBase: base,
   };
 }

@@ -5,7 +5,8 @@
  * sends {type:"ready", app, bare}; answers "stats" with its resource usage;
  * exits on "stop".
  *
- * Env: BENCH_SERVER_DB (the database URL), BENCH_SERVER_PG_SCHEMA (optional).
+ * Env: BENCH_SERVER_DB (the database URL), BENCH_SERVER_PG_SCHEMA (optional),
+ * BENCH_LOG_LEVEL (the app's LOG_LEVEL; default "info").
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,7 +17,9 @@ import { loadConfig } from "../src/config.ts";
 
 export type ServerMessage =
   | { type: "ready"; app: number; bare: number }
-  | { type: "stats"; maxRssKb: number; rssBytes: number; heapUsedBytes: number; appErrors: number; lastAppError?: string };
+  | { type: "stats"; maxRssKb: number; rssBytes: number; heapUsedBytes: number; appErrors: number; lastAppError?: string }
+  /** answer to "window": peak RSS sampled (every 25 ms) since the previous "window"; the window restarts */
+  | { type: "window"; peakRssBytes: number; rssBytes: number };
 
 const send = (m: ServerMessage) => process.send!(m);
 
@@ -37,7 +40,9 @@ async function main(): Promise<void> {
 
   let appErrors = 0;
   let lastAppError: string | undefined;
-  const app = createApp(store, loadConfig({}), {
+  // The app's defaults, except the request log level: BENCH_LOG_LEVEL (default "info", production's default:
+  // one pino JSON line per request on stdout, which run.ts sends to bench/results/server-<db>.log).
+  const app = createApp(store, loadConfig({ LOG_LEVEL: process.env.BENCH_LOG_LEVEL || "info" }), {
     log: (msg, err) => {
       appErrors++;
       lastAppError = `${msg} ${err instanceof Error ? err.stack ?? err.message : String(err ?? "")}`.slice(0, 2000);
@@ -49,8 +54,16 @@ async function main(): Promise<void> {
 
   const appServer = await listen(app);
   const bareServer = await listen(bare);
+  // process.resourceUsage().maxRSS is the lifetime peak; a sampled peak per window measures one phase (e.g. a walk).
+  let windowPeak = process.memoryUsage.rss();
+  const sampler = setInterval(() => { windowPeak = Math.max(windowPeak, process.memoryUsage.rss()); }, 25);
+  sampler.unref();
   process.on("message", async (m: { type: string }) => {
-    if (m.type === "stats") {
+    if (m.type === "window") {
+      const rss = process.memoryUsage.rss();
+      send({ type: "window", peakRssBytes: Math.max(windowPeak, rss), rssBytes: rss });
+      windowPeak = rss;
+    } else if (m.type === "stats") {
       const mem = process.memoryUsage();
       send({ type: "stats", maxRssKb: process.resourceUsage().maxRSS, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, appErrors, lastAppError });
     } else if (m.type === "stop") {
