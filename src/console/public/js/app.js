@@ -38,7 +38,11 @@ async function start() {
   show();
 }
 
+// Only the latest navigation may render: an earlier, slower page load must not overwrite it.
+let showing = 0;
+
 async function show() {
+  const turn = ++showing;
   const wanted = location.hash.replace(/^#\/?/, "").split("?")[0];
   const id = pages.some(([p]) => p === wanted) ? wanted : pages[0][0];
   if (id !== wanted) { history.replaceState(null, "", `#/${id}`); }
@@ -51,8 +55,10 @@ async function show() {
   try {
     const mod = await import(`./pages/${id}.js`);
     const el = await mod.render({ me, reload: show });
+    if (turn !== showing) return;
     main.replaceChildren(h("h1", {}, label), el);
   } catch (err) {
+    if (turn !== showing) return;
     main.replaceChildren(h("h1", {}, label), h("p.message.error", { role: "alert" }, err.message));
   }
   main.focus({ preventScroll: true });
