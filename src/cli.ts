@@ -89,10 +89,7 @@ function command(args: string[]): Action {
   if (!cmd) throw new UsageError("no command given");
   if (cmd === "migrate") {
     exactly(parse(args.slice(1), []), 0, "");
-    return async (store) => {
-      const done = await migrateToLatest(store);
-      console.log(done.length ? `applied: ${done.join(", ")}` : "database is up to date");
-    };
+    return async () => {};
   }
   if (cmd === "org" && sub === "create") {
     const p = parse(rest, ["plan"]);
@@ -100,7 +97,6 @@ function command(args: string[]): Action {
     const plan = p.flags.get("plan");
     if (plan !== undefined && plan !== "standard" && plan !== "enterprise") throw new UsageError("--plan must be standard or enterprise");
     return async (store) => {
-      await migrateToLatest(store);
       const { org, key } = await createOrg(store.db, name!, { plan });
       console.log(`created organization "${org.name}" (${org.id}), plan ${org.plan}`);
       console.log(`API key id ${key.id}; the key (shown once):`);
@@ -112,7 +108,6 @@ function command(args: string[]): Action {
     exactly(p, 0, "");
     const orgName = need(p, "org");
     return async (store) => {
-      await migrateToLatest(store);
       const key = await createOrgKey(store.db, orgName, p.flags.get("label"));
       console.log(`API key id ${key.id}; the key (shown once):`);
       console.log(key.key);
@@ -123,7 +118,6 @@ function command(args: string[]): Action {
     exactly(p, 0, "");
     const orgName = need(p, "org");
     return async (store) => {
-      await migrateToLatest(store);
       const org = await getOrgByName(store.db, orgName);
       const keys = await listKeys(store.db, org.id);
       if (!keys.length) console.log("no keys");
@@ -134,7 +128,6 @@ function command(args: string[]): Action {
   if (cmd === "key" && sub === "revoke") {
     const [id] = exactly(parse(rest, []), 1, "key id");
     return async (store) => {
-      await migrateToLatest(store);
       await revokeKey(store.db, id!);
       console.log(`revoked ${id}`);
     };
@@ -144,7 +137,6 @@ function command(args: string[]): Action {
     exactly(p, 0, "");
     const orgName = need(p, "org");
     return async (store) => {
-      await migrateToLatest(store);
       const org = await getOrgByName(store.db, orgName);
       const { token, expiresAt } = await createAdminLink(store.db, org.id);
       const base = (p.flags.get("base-url") ?? process.env.ROLLCALL_BASE_URL ?? `http://localhost:${process.env.PORT ?? 8080}`).replace(/\/+$/, "");
@@ -155,7 +147,6 @@ function command(args: string[]): Action {
   if (cmd === "domain" && sub === "verify") {
     const [domain] = exactly(parse(rest, []), 1, "domain");
     return async (store) => {
-      await migrateToLatest(store);
       const { domain: d, already } = await markDomainVerified(store.db, domain!, { door: "cli", id: "operator" });
       console.log(already ? `${d.domain} was already verified (${d.verifiedAt})` : `verified ${d.domain}`);
     };
@@ -165,7 +156,6 @@ function command(args: string[]): Action {
     exactly(p, 0, "");
     const orgName = need(p, "org");
     return async (store) => {
-      await migrateToLatest(store);
       const org = await getOrgByName(store.db, orgName);
       const rows = await store.db.selectFrom("members").select(["user_name", "org_role", "models_seat", "weave_role", "active"])
         .where("org_id", "=", org.id).orderBy("user_name_key").orderBy("id").execute();
@@ -181,7 +171,6 @@ function command(args: string[]): Action {
     const role = given!.toLowerCase();
     if (!ORG_ROLES.includes(role as OrgRole)) throw new UsageError(`the role must be one of ${ORG_ROLES.join(", ")}`);
     return async (store) => {
-      await migrateToLatest(store);
       const m = await memberByName(store, orgName, userName!);
       const after = await updateMemberAccess(store.db, m.orgId, m.id, { orgRole: role }, OPERATOR);
       console.log(`${after.user_name} is now ${after.org_role}`);
@@ -192,7 +181,6 @@ function command(args: string[]): Action {
     const [userName] = exactly(p, 1, "<userName>");
     const orgName = need(p, "org");
     return async (store) => {
-      await migrateToLatest(store);
       const m = await memberByName(store, orgName, userName!);
       const after = await updateMemberAccess(store.db, m.orgId, m.id, { active: false }, OPERATOR);
       console.log(`deactivated ${after.user_name}`);
@@ -203,7 +191,6 @@ function command(args: string[]): Action {
     const [userName] = exactly(p, 1, "<userName>");
     const orgName = need(p, "org");
     return async (store) => {
-      await migrateToLatest(store);
       const m = await memberByName(store, orgName, userName!);
       await deleteMember(store.db, m.orgId, m.id, OPERATOR);
       console.log(`removed ${m.userName}`);
@@ -219,7 +206,10 @@ async function main(): Promise<number> {
   try {
     const action = command(args);
     store = openDatabase(process.env.DATABASE_URL);
-    await action(store);
+    // Every command works on a current schema; `migrate` reports what this applied.
+    const applied = await migrateToLatest(store);
+    if (args[0] === "migrate") console.log(applied.length ? `applied: ${applied.join(", ")}` : "database is up to date");
+    else await action(store);
     return 0;
   } catch (err) {
     if (err instanceof UsageError) { console.error(`${err.message}\n${USAGE}`); return 2; }

@@ -17,6 +17,7 @@ import { openDatabase, type Store } from "../db/connect.ts";
 import { LATEST_MIGRATION } from "../db/migrate.ts";
 import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
+import { emptyDatabaseUrl } from "./support/store.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
@@ -50,24 +51,7 @@ describe(`rollcall CLI (${PG ? "PostgreSQL" : "SQLite"})`, () => {
   const scimStatus = async (key: string) => (await http.get("/scim/v2/Users").set("Authorization", `Bearer ${key}`)).status;
 
   before(async () => {
-    if (PG) {
-      const base = process.env.DATABASE_URL!;
-      const schema = `t_cli_${crypto.randomBytes(5).toString("hex")}`;
-      const admin = openDatabase(base, { pgPoolSize: 1 });
-      await sql`create schema ${sql.id(schema)}`.execute(admin.db);
-      await admin.close();
-      // The CLI reads only DATABASE_URL; pg passes `options` from the URL to the server.
-      url = `${base}${base.includes("?") ? "&" : "?"}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-      cleanup = async () => {
-        const c = openDatabase(base, { pgPoolSize: 1 });
-        await sql`drop schema ${sql.id(schema)} cascade`.execute(c.db);
-        await c.close();
-      };
-    } else {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rollcall-cli-"));
-      url = `sqlite:${path.join(dir, "cli.db")}`;
-      cleanup = async () => { fs.rmSync(dir, { recursive: true, force: true }); };
-    }
+    ({ url, cleanup } = await emptyDatabaseUrl("cli"));
     // Not migrated here: the first test proves `migrate` does it.
     store = openDatabase(url, { pgPoolSize: 2 });
     http = supertest(createApp(store, loadConfig({}), { log: () => {} }));

@@ -13,6 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import { openDatabase, type Store } from "../db/connect.ts";
+import { emptyDatabaseUrl } from "./support/store.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
@@ -205,21 +206,7 @@ describe(`SIGTERM (${PG ? "PostgreSQL" : "SQLite"})`, () => {
   let url = "";
   let cleanup = async () => {};
   before(async () => {
-    if (PG) {
-      const base = process.env.DATABASE_URL!;
-      const schema = `t_srv_${crypto.randomBytes(5).toString("hex")}`;
-      const admin = openDatabase(base, { pgPoolSize: 1 });
-      await sql`create schema ${sql.id(schema)}`.execute(admin.db);
-      await admin.close();
-      url = `${base}${base.includes("?") ? "&" : "?"}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-      cleanup = async () => {
-        const c = openDatabase(base, { pgPoolSize: 1 });
-        await sql`drop schema ${sql.id(schema)} cascade`.execute(c.db);
-        await c.close();
-      };
-    } else {
-      url = `sqlite:${path.join(tmpDir(), "sigterm.db")}`;
-    }
+    ({ url, cleanup } = await emptyDatabaseUrl("sigterm"));
   });
   after(async () => { await cleanup(); });
 

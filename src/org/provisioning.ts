@@ -49,16 +49,19 @@
  * if (out.ok) await signIn(req, { orgId, memberId: out.memberId, userId: out.userId, door: "oidc" });
  * else res.status(403).send(out.reason);
  */
-import crypto from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
-import type { Database, Org, User } from "../../db/types.ts";
+import type { Database } from "../../db/types.ts";
 import { recordAudit, type Actor } from "./audit.ts";
 import { now } from "./clock.ts";
 import { isUniqueViolation } from "./db-errors.ts";
 import { verifiedDomainOwner } from "./domains.ts";
 import { DomainError } from "./errors.ts";
+import { syncGroupsToTeams } from "./group-sync.ts";
+import { Refusal, resolveUser } from "./identity-links.ts";
 import { findInviteByToken, joinByInvite, pendingInvitesFor } from "./invites.ts";
-import { insertMember, insertUser, type MemberEmail } from "./members.ts";
+import { insertMember, type MemberEmail } from "./members.ts";
+
+export { syncGroupsToTeams, type TeamSync } from "./group-sync.ts";
 
 export interface Arrival {
   door: "scim" | "oidc" | "ldap" | "invite";
@@ -86,19 +89,10 @@ export type ProvisionOutcome =
   | { ok: true; decision: "signed_in" | "joined_by_invite" | "joined" | "joined_with_default_team"; userId: string; memberId: string; newUser: boolean; linked: boolean }
   | { ok: false; decision: "refused"; reason: string };
 
-/** What the sync changed (team display names), when the org syncs groups to teams. */
-export interface TeamSync {
-  added: string[];
-  removed: string[];
-}
-
 type Trx = Transaction<Database>;
 type Ok = Extract<ProvisionOutcome, { ok: true }>;
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-/** Thrown inside the transaction to roll it back; becomes a refused outcome. */
-class Refusal extends Error {}
 
 export async function provision(db: Kysely<Database>, arrival: Arrival, actor: Actor): Promise<ProvisionOutcome> {
   const email = arrival.email?.trim() || null;
@@ -135,13 +129,6 @@ function identityLabel(a: Arrival, email: string | null): string | null {
   return email;
 }
 
-interface Resolved {
-  user: User;
-  newUser: boolean;
-  linked: boolean;
-  /** how step 1 found the user */
-  how: string;
-}
 
 async function decide(
   trx: Trx, a: Arrival, actor: Actor, e: { email: string | null; verifiedKey: string | null }, about: Record<string, unknown>,
@@ -207,65 +194,6 @@ async function decide(
   throw new Refusal(`${org.name} does not add people on their own sign-in: an admin of ${org.name} can turn on auto-provisioning, or send you an invite`);
 }
 
-async function resolveUser(trx: Trx, org: Org, a: Arrival, e: { email: string | null; verifiedKey: string | null }): Promise<Resolved> {
-  const id = a.identity;
-  const known = id
-    ? await trx.selectFrom("identities").select("user_id").where("provider", "=", id.provider).where("issuer", "=", id.issuer).where("subject", "=", id.subject).executeTakeFirst()
-    : undefined;
-  const byId = (userId: string) => trx.selectFrom("users").selectAll().where("id", "=", userId).executeTakeFirst();
-
-  if (a.userId) {
-    const user = await byId(a.userId);
-    if (!user) throw new Refusal(`no user with id ${a.userId}`);
-    if (known && known.user_id !== user.id) throw new Refusal("this login identity belongs to another user");
-    if (id && !known) await recordIdentity(trx, user.id, id);
-    return { user, newUser: false, linked: !!id && !known, how: "signed-in user" };
-  }
-  if (known) return { user: (await byId(known.user_id))!, newUser: false, linked: false, how: "known identity" };
-
-  let found: { user: User; how: string } | null = null;
-  if (e.verifiedKey) {
-    const verified = await trx.selectFrom("users").selectAll().where("email_key", "=", e.verifiedKey).where("email_verified", "=", 1)
-      .orderBy("created_at").orderBy("id").limit(1).executeTakeFirst();
-    if (verified) found = { user: verified, how: "verified e-mail" };
-  }
-  if (!found && e.verifiedKey) {
-    // A member of this org the org's directory (or an admin) gave this e-mail: the person proved owning it just now.
-    const rows = await trx.selectFrom("members as m").innerJoin("users as u", "u.id", "m.user_id").select("u.id")
-      .where("m.org_id", "=", org.id)
-      .where((eb) => eb.or([
-        eb.exists(eb.selectFrom("member_emails as me").select("me.member_id").whereRef("me.member_id", "=", "m.id").where("me.org_id", "=", org.id).where("me.value_key", "=", e.verifiedKey!)),
-        eb("u.email_key", "=", e.verifiedKey!),
-      ]))
-      .execute();
-    const ids = [...new Set(rows.map((r) => r.id))];
-    if (ids.length === 1) {
-      const user = (await byId(ids[0]!))!;
-      if (user.email_key === e.verifiedKey && user.email_verified !== 1) {
-        await trx.updateTable("users").set({ email_verified: 1, updated_at: now() }).where("id", "=", user.id).execute();
-        user.email_verified = 1;
-      }
-      found = { user, how: "member e-mail of this organization" };
-    }
-  }
-  if (found) {
-    if (id) await recordIdentity(trx, found.user.id, id);
-    return { user: found.user, newUser: false, linked: true, how: found.how };
-  }
-
-  // A new person; an unverified e-mail is kept, marked unverified.
-  const displayName = a.displayName?.trim() || [a.givenName, a.familyName].filter(Boolean).join(" ") || null;
-  const userId = await insertUser(trx, { email: e.email, emailVerified: e.verifiedKey !== null, displayName });
-  if (id) await recordIdentity(trx, userId, id);
-  return { user: (await byId(userId))!, newUser: true, linked: false, how: "new user" };
-}
-
-async function recordIdentity(trx: Trx, userId: string, id: NonNullable<Arrival["identity"]>): Promise<void> {
-  await trx.insertInto("identities").values({
-    id: crypto.randomUUID(), user_id: userId, provider: id.provider, issuer: id.issuer, subject: id.subject, created_at: now(),
-  }).execute();
-}
-
 function memberInput(a: Arrival, email: string | null, orgRole: "member") {
   const emails: MemberEmail[] = email ? [{ value: email, type: "work", primary: true }] : [];
   const userName = a.userName?.trim() || email || (a.identity ? a.identity.subject : "");
@@ -278,34 +206,4 @@ function memberInput(a: Arrival, email: string | null, orgRole: "member") {
     },
     orgRole, modelsSeat: "full", weaveRole: "full",
   };
-}
-
-/**
- * Makes the member's teams follow the directory's groups (see the module
- * comment): joins the teams named by a group, leaves those not named, never the
- * default team. Audited as `member.team_sync` when something changed.
- */
-export async function syncGroupsToTeams(trx: Trx, org: Org, memberId: string, groups: string[], actor: Actor): Promise<TeamSync> {
-  const keys = [...new Set(groups.filter((g) => typeof g === "string").map((g) => g.trim().toLowerCase()).filter(Boolean))];
-  const wanted = keys.length ? await trx.selectFrom("teams").select(["id", "display_name"]).where("org_id", "=", org.id).where("name_key", "in", keys).execute() : [];
-  const current = await trx.selectFrom("team_members as tm").innerJoin("teams as t", "t.id", "tm.team_id")
-    .select(["t.id", "t.display_name", "t.name_key"]).where("tm.member_id", "=", memberId).execute();
-  const have = new Set(current.map((c) => c.id));
-  const keySet = new Set(keys);
-  const add = wanted.filter((w) => !have.has(w.id));
-  const remove = current.filter((c) => !keySet.has(c.name_key) && c.id !== org.default_team_id);
-  if (!add.length && !remove.length) return { added: [], removed: [] };
-  const t = now();
-  if (add.length) {
-    await trx.insertInto("team_members")
-      .values(add.map((w) => ({ team_id: w.id, member_id: memberId, org_id: org.id, role: "member", custom_role_id: null, created_at: t })))
-      .onConflict((oc) => oc.columns(["team_id", "member_id"]).doNothing()).execute();
-  }
-  if (remove.length) await trx.deleteFrom("team_members").where("member_id", "=", memberId).where("team_id", "in", remove.map((r) => r.id)).execute();
-  const touched = [...add.map((x) => x.id), ...remove.map((x) => x.id)].sort();
-  await trx.updateTable("teams").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "in", touched).execute();
-  await trx.updateTable("members").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "=", memberId).execute();
-  const out = { added: add.map((x) => x.display_name), removed: remove.map((x) => x.display_name) };
-  await recordAudit(trx, { orgId: org.id, actor, action: "member.team_sync", targetType: "member", targetId: memberId, detail: out });
-  return out;
 }

@@ -45,3 +45,28 @@ export async function openTestStore(): Promise<TestStore> {
   };
   return store;
 }
+
+/**
+ * An EMPTY (unmigrated) database for child processes (CLI, server) that read
+ * only DATABASE_URL: a fresh PostgreSQL schema selected through the URL's
+ * `options`, or a SQLite file in a fresh temp dir.
+ */
+export async function emptyDatabaseUrl(label: string): Promise<{ url: string; cleanup(): Promise<void> }> {
+  const base = process.env.DATABASE_URL;
+  if (base && /^postgres(ql)?:/.test(base)) {
+    const schema = `t_${label}_${crypto.randomBytes(5).toString("hex")}`;
+    const admin = openDatabase(base, { pgPoolSize: 1 });
+    await sql`create schema ${sql.id(schema)}`.execute(admin.db);
+    await admin.close();
+    return {
+      url: `${base}${base.includes("?") ? "&" : "?"}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+      async cleanup() {
+        const c = openDatabase(base, { pgPoolSize: 1 });
+        await sql`drop schema ${sql.id(schema)} cascade`.execute(c.db);
+        await c.close();
+      },
+    };
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `rollcall-${label}-`));
+  return { url: `sqlite:${path.join(dir, `${label}.db`)}`, async cleanup() { fs.rmSync(dir, { recursive: true, force: true }); } };
+}

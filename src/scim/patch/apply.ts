@@ -8,152 +8,14 @@
  * if (r.ok) save(r.value); else reply400(r.error.scimType, r.error.detail);
  */
 import type { FilterNode, Result } from "../filter/ast.ts";
-import { parsePatchPath } from "../filter/parse.ts";
 import { matches } from "../filter/evaluate.ts";
-import { GROUP_SHAPE, USER_SHAPE, type ResourceShape } from "../schemas.ts";
+import { boxOf, COMMON, resolve, type Ctx, type PatchAttribute, type PatchSchema, type Target } from "./targets.ts";
+import {
+  caseEq, caseExactFor, checkValue, contains, deepEqual, fail, findDef, getAttr, isObj, keyOf, lc, mergeInto,
+  PatchError, setAttr, settlePrimary, stripNulls, type Obj,
+} from "./values.ts";
 
-/** The subset of an RFC 7643 §7 attribute definition that PATCH needs, so /Schemas definitions fit as they are. */
-export interface PatchAttribute {
-  name: string;
-  /** "string" | "boolean" | "complex" | "reference" | "dateTime" | "integer" | "decimal" | "binary" */
-  type: string;
-  multiValued?: boolean;
-  required?: boolean;
-  caseExact?: boolean;
-  /** "readWrite" (default) | "readOnly" | "immutable" | "writeOnly" */
-  mutability?: string;
-  subAttributes?: PatchAttribute[];
-}
-export interface PatchSchemaPart { id: string; attributes: PatchAttribute[] }
-/** A resource type: core schema plus extensions. The common attributes (id, externalId, meta, schemas) are implied. */
-export interface PatchSchema { core: PatchSchemaPart; extensions: PatchSchemaPart[] }
-
-// Compact builders: the definitions below read like the RFC tables.
-const str = (name: string, x: Partial<PatchAttribute> = {}): PatchAttribute => ({ name, type: "string", ...x });
-const cx = (name: string, subAttributes: PatchAttribute[], x: Partial<PatchAttribute> = {}): PatchAttribute =>
-  ({ name, type: "complex", subAttributes, ...x });
-const ro = (a: PatchAttribute): PatchAttribute => ({ ...a, mutability: "readOnly" });
-
-const COMMON: PatchAttribute[] = [
-  str("id", { mutability: "readOnly", caseExact: true }),
-  str("externalId", { caseExact: true }),
-  cx("meta", ["resourceType", "created", "lastModified", "location", "version"].map((n) => ro(str(n))), { mutability: "readOnly" }),
-  // Not patchable; clients that echo it in a path-less value are tolerated (see writeObject).
-  str("schemas", { multiValued: true, mutability: "readOnly", caseExact: true }),
-];
-
-/** The PATCH view of a resource type, from the same definitions that /Schemas serves (one source). */
-const fromShape = (shape: ResourceShape): PatchSchema => ({
-  core: { id: shape.core.id, attributes: shape.core.attributes as PatchAttribute[] },
-  extensions: shape.extensions.map((e) => ({ id: e.id, attributes: e.attributes as PatchAttribute[] })),
-});
-
-export const USER_PATCH_SCHEMA: PatchSchema = fromShape(USER_SHAPE);
-export const GROUP_PATCH_SCHEMA: PatchSchema = fromShape(GROUP_SHAPE);
-
-type Obj = Record<string, any>;
-type Target =
-  | { kind: "schema"; part: PatchSchemaPart; core: boolean }
-  | { kind: "attr"; part: PatchSchemaPart; core: boolean; def: PatchAttribute; filter?: FilterNode; sub?: PatchAttribute };
-interface Ctx { schema: PatchSchema; coreAttrs: PatchAttribute[] }
-
-/** Internal only: unwinds deep helpers; applyPatch turns it into a Result. */
-class PatchError extends Error {
-  constructor(readonly scimType: string, detail: string) { super(detail); }
-}
-const fail = (scimType: string, detail: string): never => { throw new PatchError(scimType, detail); };
-
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-const lc = (s: string) => s.toLowerCase();
-const keyOf = (o: Obj, name: string) => Object.keys(o).find((k) => lc(k) === lc(name));
-const getAttr = (o: Obj, name: string) => { const k = keyOf(o, name); return k === undefined ? undefined : o[k]; };
-const findDef = (defs: PatchAttribute[] | undefined, name: string) => defs?.find((d) => lc(d.name) === lc(name));
-/** Writes under the schema's spelling, dropping the client's variants; undefined deletes. */
-function setAttr(o: Obj, name: string, v: unknown) {
-  for (const k of Object.keys(o)) if (lc(k) === lc(name) && k !== name) delete o[k];
-  if (v === undefined || (Array.isArray(v) && v.length === 0) || (isObj(v) && Object.keys(v).length === 0)) delete o[name];
-  else o[name] = v;
-}
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  if (!isObj(a) || !isObj(b)) return false;
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => deepEqual(a[k], getAttr(b, k)));
-}
-/** `incoming` adds nothing to `existing` (RFC 7644 §3.5.2.1: no change if the value is already there). */
-const contains = (existing: unknown, incoming: unknown) =>
-  deepEqual(existing, incoming) ||
-  (isObj(existing) && isObj(incoming) && Object.keys(incoming).every((k) => deepEqual(getAttr(existing, k), incoming[k])));
-const isPrimary = (v: unknown) => isObj(v) && v.primary === true;
-
-/** Type-checks a value and canonicalises complex keys. null stays null (= unassign) so merges can delete. */
-function checkValue(def: PatchAttribute, v: unknown, parent?: PatchAttribute): unknown {
-  if (v === null) return null;
-  const where = parent ? `${parent.name}.${def.name}` : def.name;
-  const want = (ok: boolean, what: string) => ok || fail("invalidValue", `${where} must be ${what}, got ${JSON.stringify(v)}`);
-  switch (def.type) {
-    case "boolean": want(typeof v === "boolean", "a boolean"); return v;
-    case "integer": want(Number.isInteger(v), "an integer"); return v;
-    case "decimal": want(typeof v === "number", "a number"); return v;
-    case "complex": {
-      want(isObj(v), "an object");
-      const out: Obj = {};
-      for (const [k, x] of Object.entries(v as Obj)) {
-        const sd = findDef(def.subAttributes, k) ?? fail("invalidValue", `${def.name} has no sub-attribute "${k}"`);
-        // Server-managed sub-attributes (manager.displayName) are ignored, as in PUT.
-        if (sd.mutability === "readOnly" && def.mutability !== "readOnly") continue;
-        out[sd.name] = checkValue(sd, x, def);
-      }
-      return out;
-    }
-    default: want(typeof v === "string", "a string"); return v;
-  }
-}
-const stripNulls = (v: unknown) => (isObj(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null)) : v);
-const mergeInto = (target: Obj, patch: Obj) => { for (const [k, x] of Object.entries(patch)) setAttr(target, k, x === null ? undefined : x); };
-/** One multi-valued value with primary=true: a new primary demotes the others; two new ones are an error. */
-function settlePrimary(list: unknown[], written: unknown[], def: PatchAttribute) {
-  const winners = written.filter(isPrimary);
-  if (winners.length > 1) fail("invalidValue", `only one value of ${def.name} may be primary`);
-  if (winners.length === 1) for (const e of list) if (e !== winners[0] && isPrimary(e)) (e as Obj).primary = false;
-}
-const caseExactFor = (def: PatchAttribute) => (path: string) => findDef(def.subAttributes, path.split(/[.:]/).pop() ?? "")?.caseExact ?? false;
-
-function resolve(path: string, ctx: Ctx): Target {
-  const parts = [{ part: { ...ctx.schema.core, attributes: ctx.coreAttrs }, core: true }, ...ctx.schema.extensions.map((part) => ({ part, core: false }))]
-    .sort((a, b) => b.part.id.length - a.part.id.length);
-  let rest = path;
-  let at = parts.find((p) => lc(p.part.id) === lc(path));
-  if (at) return { kind: "schema", ...at };
-  at = parts.find((p) => lc(path).startsWith(lc(p.part.id) + ":"));
-  if (at) rest = path.slice(at.part.id.length + 1);
-  else if (lc(path).startsWith("urn:")) fail("invalidPath", `"${path}" does not name a schema of this resource`);
-  const { part, core } = at ?? parts.find((p) => p.core)!;
-  const parsed = parsePatchPath(rest);
-  if (!parsed.ok) return fail("invalidPath", parsed.error.detail);
-  const { path: ap, filter } = parsed.value;
-  const subName = parsed.value.sub ?? ap.sub;
-  if (ap.uri) fail("invalidPath", `"${path}" does not name a schema of this resource`);
-  const def = findDef(part.attributes, ap.attr) ?? fail("invalidPath", `unknown attribute "${ap.attr}" in "${path}"`);
-  if (filter && !(def.multiValued && def.type === "complex")) fail("invalidPath", `"${def.name}" is not multi-valued; it takes no filter`);
-  let sub: PatchAttribute | undefined;
-  if (subName !== undefined) {
-    if (def.type !== "complex") fail("invalidPath", `"${def.name}" has no sub-attributes`);
-    sub = findDef(def.subAttributes, subName) ?? fail("invalidPath", `unknown sub-attribute "${def.name}.${subName}"`);
-  }
-  return { kind: "attr", part, core, def, filter, sub };
-}
-
-/** The object holding the target's attributes: the resource, or its extension object (created on write). */
-function boxOf(res: Obj, t: Target, create: boolean): Obj | undefined {
-  if (t.core) return res;
-  const ext = getAttr(res, t.part.id);
-  if (isObj(ext)) { setAttr(res, t.part.id, ext); return ext; }
-  if (!create) return undefined;
-  res[t.part.id] = {};
-  return res[t.part.id];
-}
+export { GROUP_PATCH_SCHEMA, USER_PATCH_SCHEMA, type PatchAttribute, type PatchSchema, type PatchSchemaPart } from "./targets.ts";
 
 /** Mutability (RFC 7643 §2.2): readOnly may only be "set" to what it is; immutable only when unassigned. */
 function guarded(res: Obj, t: Target, run: () => void) {
@@ -267,8 +129,6 @@ function remove(res: Obj, t: Target, value: unknown) {
   }
   setAttr(box, def.name, undefined);
 }
-const caseEq = (def: PatchAttribute, a: unknown, b: unknown) =>
-  typeof a === "string" && typeof b === "string" && !findDef(def.subAttributes, "value")?.caseExact ? lc(a) === lc(b) : a === b;
 
 function applyOne(res: Obj, raw: unknown, ctx: Ctx) {
   if (!isObj(raw)) return fail("invalidSyntax", "an operation must be an object");
