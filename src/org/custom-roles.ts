@@ -17,9 +17,10 @@ import type { CustomRolesTable, Database } from "../../db/types.ts";
 import { recordAudit, type Actor } from "./audit.ts";
 import { now } from "./clock.ts";
 import { isUniqueViolation } from "./db-errors.ts";
-import { conflict, invalid, notFound, preconditionFailed } from "./errors.ts";
+import { conflict, invalid, notFound } from "./errors.ts";
 import { getOrg, ORG_ROLES, requireEnterprise, TEAM_ROLES } from "./member-roles.ts";
-import { lockForUpdate } from "./revision.ts";
+import { racePoint } from "./race-points.ts";
+import { lockExisting, lockForUpdate, type ExpectedRevision } from "./revision.ts";
 
 type Db = Kysely<Database>;
 export type CustomRole = Selectable<CustomRolesTable>;
@@ -133,13 +134,14 @@ export async function createRole(db: Db, orgId: string, input: RoleInput, actor:
 
 /** Updates a role in one transaction; `build` sees the locked current row (PATCH is read-modify-write). */
 export async function updateRole(
-  db: Db, orgId: string, id: string, build: (current: CustomRole) => RoleInput, actor: Actor, expectedRevision?: number,
+  db: Db, orgId: string, id: string, build: (current: CustomRole) => RoleInput, actor: Actor, expectedRevision?: ExpectedRevision,
 ): Promise<CustomRole> {
   let name = "";
   try {
     return await db.transaction().execute(async (trx) => {
       requireEnterprise(await getOrg(trx, orgId), "custom roles");
       const current = await lockForUpdate(trx, "custom_roles", orgId, id, now(), expectedRevision);
+      await racePoint("role.update.locked");
       const fields = clean(build(current));
       name = fields.name;
       await assertNameFree(trx, orgId, fields.name, id);
@@ -160,10 +162,14 @@ export async function updateRole(
  * "member", viewer → "view-only"), in the same transaction; their revisions move
  * because their teamRoles changed.
  */
-export async function deleteRole(db: Db, orgId: string, id: string, actor: Actor, expectedRevision?: number): Promise<{ holders: number }> {
+export async function deleteRole(db: Db, orgId: string, id: string, actor: Actor, expectedRevision?: ExpectedRevision): Promise<{ holders: number }> {
   return db.transaction().execute(async (trx) => {
     const current = await lockForUpdate(trx, "custom_roles", orgId, id, now(), expectedRevision);
+    await racePoint("role.delete.locked");
     const fallback = FALLBACK_TEAM_ROLE[current.inherited_from as Inheritable] ?? "member";
+    // The holders' member rows are locked before their memberships change, the order every writer uses.
+    const holders = await trx.selectFrom("team_members").select("member_id").where("org_id", "=", orgId).where("custom_role_id", "=", id).execute();
+    await lockExisting(trx, "members", orgId, holders.map((h) => h.member_id));
     const held = await trx.updateTable("team_members").set({ role: fallback, custom_role_id: null })
       .where("org_id", "=", orgId).where("custom_role_id", "=", id).returning("member_id").execute();
     const memberIds = [...new Set(held.map((h) => h.member_id))].sort();

@@ -9,10 +9,11 @@ import type { Kysely, Transaction } from "kysely";
 import type { Database, Member } from "../../db/types.ts";
 import { recordAudit, type Actor } from "./audit.ts";
 import { now } from "./clock.ts";
-import { isUniqueViolation } from "./db-errors.ts";
-import { conflict, invalid, notFound, preconditionFailed } from "./errors.ts";
+import { isUniqueViolation, vanishedReference } from "./db-errors.ts";
+import { conflict, invalid, notFound } from "./errors.ts";
 import { enforceMemberRules, parseOrgRole, parseSeat, setTeamRoles, type TeamRoleInput } from "./member-roles.ts";
-import { lockForUpdate } from "./revision.ts";
+import { racePoint } from "./race-points.ts";
+import { lockForUpdate, type ExpectedRevision } from "./revision.ts";
 
 export interface MemberEmail {
   value: string;
@@ -154,7 +155,7 @@ export async function createMember(db: Db, orgId: string, input: MemberInput, ac
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(`a User with userName "${input.userName}" already exists`);
-    throw err;
+    throw vanishedReference(err, "the User");
   }
 }
 
@@ -207,11 +208,12 @@ async function writeFields(trx: Transaction<Database>, orgId: string, id: string
  * fields. `expectedRevision` (If-Match) must be current.
  */
 export async function updateMember(
-  db: Db, orgId: string, id: string, build: (current: Member) => MemberInput, actor: Actor, expectedRevision?: number,
+  db: Db, orgId: string, id: string, build: (current: Member) => MemberInput, actor: Actor, expectedRevision?: ExpectedRevision,
 ): Promise<Member> {
   try {
     return await db.transaction().execute(async (trx) => {
       const current = await lockForUpdate(trx, "members", orgId, id, now(), expectedRevision);
+      await racePoint("member.update.locked");
       const input = build(current);
       const member = await writeFields(trx, orgId, id, input);
       await enforceMemberRules(trx, orgId, current, member);
@@ -221,7 +223,7 @@ export async function updateMember(
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict("a User with that userName already exists");
-    throw err;
+    throw vanishedReference(err, "the User");
   }
 }
 
@@ -230,11 +232,12 @@ export async function updateMember(
  * PATCH — under the same rules as every other write.
  */
 export async function updateMemberAccess(
-  db: Db, orgId: string, id: string, change: MemberAccessChange, actor: Actor, expectedRevision?: number,
+  db: Db, orgId: string, id: string, change: MemberAccessChange, actor: Actor, expectedRevision?: ExpectedRevision,
 ): Promise<Member> {
   const set = accessColumns(change);
   return db.transaction().execute(async (trx) => {
     const current = await lockForUpdate(trx, "members", orgId, id, now(), expectedRevision);
+    await racePoint("member.update.locked");
     if (Object.keys(set).length) await trx.updateTable("members").set(set).where("id", "=", id).execute();
     const member = await trx.selectFrom("members").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
     await enforceMemberRules(trx, orgId, current, member);
@@ -244,16 +247,15 @@ export async function updateMemberAccess(
   });
 }
 
-export function replaceMember(db: Db, orgId: string, id: string, input: MemberInput, actor: Actor, expectedRevision?: number): Promise<Member> {
+export function replaceMember(db: Db, orgId: string, id: string, input: MemberInput, actor: Actor, expectedRevision?: ExpectedRevision): Promise<Member> {
   return updateMember(db, orgId, id, () => input, actor, expectedRevision);
 }
 
 /** Removes the membership (and its team memberships); the global user stays. */
-export async function deleteMember(db: Db, orgId: string, id: string, actor: Actor, expectedRevision?: number): Promise<void> {
+export async function deleteMember(db: Db, orgId: string, id: string, actor: Actor, expectedRevision?: ExpectedRevision): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const current = await getMember(trx, orgId, id);
-    if (expectedRevision !== undefined && current.revision !== expectedRevision)
-      throw preconditionFailed(`User ${id} is at revision ${current.revision}, not ${expectedRevision}`);
+    const current = await lockForUpdate(trx, "members", orgId, id, now(), expectedRevision);
+    await racePoint("member.delete.locked");
     await trx.deleteFrom("team_members").where("member_id", "=", id).execute();
     await trx.deleteFrom("member_emails").where("member_id", "=", id).execute();
     await trx.deleteFrom("members").where("id", "=", id).execute();

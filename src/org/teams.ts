@@ -8,9 +8,10 @@ import type { Kysely, Transaction } from "kysely";
 import type { Database, Team } from "../../db/types.ts";
 import { recordAudit, type Actor } from "./audit.ts";
 import { now } from "./clock.ts";
-import { isUniqueViolation } from "./db-errors.ts";
-import { conflict, invalid, notFound, preconditionFailed } from "./errors.ts";
-import { lockForUpdate } from "./revision.ts";
+import { isUniqueViolation, vanishedReference } from "./db-errors.ts";
+import { conflict, invalid, notFound } from "./errors.ts";
+import { racePoint } from "./race-points.ts";
+import { lockExisting, lockForUpdate, type ExpectedRevision } from "./revision.ts";
 
 type Db = Kysely<Database>;
 
@@ -67,14 +68,15 @@ async function assertNameFree(trx: Transaction<Database>, orgId: string, name: s
   if (await q.executeTakeFirst()) throw conflict(`a Group with displayName "${name}" already exists`);
 }
 
-/** Members must be Users of the same org; unknown ids are refused with their names. */
+/**
+ * Members must be Users of the same org; unknown ids are refused with their names.
+ * The check locks the member rows, so a User deleted meanwhile is waited for and
+ * then refused here (as if it had never existed), not by the foreign key.
+ */
 async function assertMembersExist(trx: Transaction<Database>, orgId: string, ids: string[]): Promise<void> {
   const unique = [...new Set(ids)];
-  const found = new Set<string>();
-  for (const part of chunks(unique)) {
-    const rows = await trx.selectFrom("members").select("id").where("org_id", "=", orgId).where("id", "in", part).execute();
-    for (const r of rows) found.add(r.id);
-  }
+  const found = await lockExisting(trx, "members", orgId, unique);
+  await racePoint("team.members.locked");
   const missing = unique.filter((id) => !found.has(id));
   if (missing.length)
     throw invalid(`unknown member id${missing.length > 1 ? "s" : ""}: ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ", …" : ""} (members must be Users of this organization)`);
@@ -101,27 +103,29 @@ async function addMembers(trx: Transaction<Database>, orgId: string, teamId: str
   }
 }
 
-async function removeMembers(trx: Transaction<Database>, teamId: string, ids: string[], t: string): Promise<void> {
+/** The member rows are locked before their memberships (as a User's delete does), so the two cannot deadlock. */
+async function removeMembers(trx: Transaction<Database>, orgId: string, teamId: string, ids: string[], t: string): Promise<void> {
+  await lockExisting(trx, "members", orgId, ids);
   for (const part of chunks([...new Set(ids)])) {
     const res = await trx.deleteFrom("team_members").where("team_id", "=", teamId).where("member_id", "in", part).returning("member_id").execute();
     await touchMembers(trx, res.map((r) => r.member_id), t);
   }
 }
 
-async function removeAllMembers(trx: Transaction<Database>, teamId: string, t: string, keep: string[] = []): Promise<void> {
+async function removeAllMembers(trx: Transaction<Database>, orgId: string, teamId: string, t: string, keep: string[] = []): Promise<void> {
   const current = await trx.selectFrom("team_members").select("member_id").where("team_id", "=", teamId).execute();
   const keepSet = new Set(keep);
-  await removeMembers(trx, teamId, current.map((r) => r.member_id).filter((id) => !keepSet.has(id)), t);
+  await removeMembers(trx, orgId, teamId, current.map((r) => r.member_id).filter((id) => !keepSet.has(id)), t);
 }
 
 async function applyOps(trx: Transaction<Database>, orgId: string, teamId: string, ops: MemberOp[], t: string): Promise<void> {
   for (const op of ops) {
     if (op.kind === "add") await addMembers(trx, orgId, teamId, op.ids, t);
-    else if (op.kind === "remove") await removeMembers(trx, teamId, op.ids, t);
-    else if (op.kind === "removeAll") await removeAllMembers(trx, teamId, t);
+    else if (op.kind === "remove") await removeMembers(trx, orgId, teamId, op.ids, t);
+    else if (op.kind === "removeAll") await removeAllMembers(trx, orgId, teamId, t);
     else {
       await assertMembersExist(trx, orgId, op.ids);
-      await removeAllMembers(trx, teamId, t, op.ids);
+      await removeAllMembers(trx, orgId, teamId, t, op.ids);
       await addMembers(trx, orgId, teamId, op.ids, t);
     }
   }
@@ -130,7 +134,7 @@ async function applyOps(trx: Transaction<Database>, orgId: string, teamId: strin
 function guardUnique<T>(name: string) {
   return (err: unknown): T => {
     if (isUniqueViolation(err)) throw conflict(`a Group with displayName ${name === "that name" ? "like that" : `"${name}"`} already exists`);
-    throw err;
+    throw vanishedReference(err, "the Group");
   };
 }
 
@@ -157,12 +161,13 @@ export async function createTeam(db: Db, orgId: string, input: TeamInput, member
  */
 export async function updateTeam(
   db: Db, orgId: string, id: string,
-  change: { fields: (current: Team) => TeamInput | null; memberOps: MemberOp[]; expectedRevision?: number; action: string },
+  change: { fields: (current: Team) => TeamInput | null; memberOps: MemberOp[]; expectedRevision?: ExpectedRevision; action: string },
   actor: Actor,
 ): Promise<Team> {
   return db.transaction().execute(async (trx) => {
     const t = now();
     const current = await lockForUpdate(trx, "teams", orgId, id, t, change.expectedRevision);
+    await racePoint("team.update.locked");
     const fields = change.fields(current);
     let changes: ReturnType<typeof changedColumns> = {};
     if (fields) {
@@ -184,12 +189,11 @@ function changedColumns(current: Team, next: ReturnType<typeof columns>): { befo
   return { before: Object.fromEntries(keys.map((k) => [k, current[k]])), after: Object.fromEntries(keys.map((k) => [k, next[k]])) };
 }
 
-export async function deleteTeam(db: Db, orgId: string, id: string, actor: Actor, expectedRevision?: number): Promise<void> {
+export async function deleteTeam(db: Db, orgId: string, id: string, actor: Actor, expectedRevision?: ExpectedRevision): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const current = await getTeam(trx, orgId, id);
-    if (expectedRevision !== undefined && current.revision !== expectedRevision)
-      throw preconditionFailed(`Group ${id} is at revision ${current.revision}, not ${expectedRevision}`);
-    await removeAllMembers(trx, id, now());
+    const current = await lockForUpdate(trx, "teams", orgId, id, now(), expectedRevision);
+    await racePoint("team.delete.locked");
+    await removeAllMembers(trx, orgId, id, now());
     await trx.updateTable("orgs").set({ default_team_id: null }).where("id", "=", orgId).where("default_team_id", "=", id).execute();
     await trx.deleteFrom("teams").where("id", "=", id).execute();
     await recordAudit(trx, { orgId, actor, action: "team.delete", targetType: "team", targetId: id, detail: { displayName: current.display_name } });

@@ -4,7 +4,7 @@
  * If-None-Match turns an unchanged GET into a 304.
  */
 import type { Request } from "express";
-import { ScimError } from "./errors.ts";
+import type { ExpectedRevision } from "../org/revision.ts";
 
 export const etagOf = (revision: number): string => `W/"${revision}"`;
 
@@ -13,22 +13,22 @@ function parseTags(header: string): string[] {
 }
 
 /**
- * The revision If-Match demands, if any. A list or `*` is checked against
- * `current` right away; a single tag is returned so the write can compare-and-set.
+ * What If-Match demands of the row, for the write to check under the row lock
+ * (src/org/revision.ts): nothing for no header or `*` (the row must exist, which
+ * the lock checks), else the revisions listed. A tag that is not one of our
+ * versions can never match, so the write answers 412 (or 404 if the row is gone).
  */
-export function expectedRevision(req: Request, current?: number): number | undefined {
-  return expectedRevisionOf(req.get("if-match"), current);
+export function expectedRevision(req: Request): ExpectedRevision | undefined {
+  return expectedRevisionOf(req.get("if-match"));
 }
 
-/** The same check over an If-Match value given as a string (a header, or a bulk operation's `version`). */
-export function expectedRevisionOf(header: string | undefined, current?: number): number | undefined {
+/** The same over an If-Match value given as a string (a header, or a bulk operation's `version`). */
+export function expectedRevisionOf(header: string | undefined): ExpectedRevision | undefined {
   if (!header) return undefined;
   const tags = parseTags(header);
-  if (tags.includes("*")) return current;
+  if (tags.includes("*")) return undefined;
   const revisions = tags.map((t) => /^"(\d+)"$/.exec(t)?.[1]).filter((x): x is string => x !== undefined).map(Number);
-  if (current !== undefined && revisions.includes(current)) return current;
-  if (revisions.length === 1 && current === undefined) return revisions[0];
-  throw new ScimError(412, undefined, `If-Match ${header} does not match the current version${current !== undefined ? ` ${etagOf(current)}` : ""}`);
+  return revisions.length === 1 ? revisions[0] : revisions;
 }
 
 export function notModified(req: Request, revision: number): boolean {

@@ -4,7 +4,7 @@
  */
 import type { Kysely } from "kysely";
 import type { Database, Team } from "../../../db/types.ts";
-import { createTeam, deleteTeam, getTeam, updateTeam, type MemberOp } from "../../org/teams.ts";
+import { createTeam, deleteTeam, updateTeam, type MemberOp } from "../../org/teams.ts";
 import type { ScimContext } from "../context.ts";
 import { unwrap } from "../errors.ts";
 import { asksForAttributes, type OpOptions, type OpResult, type View } from "../operation.ts";
@@ -56,10 +56,9 @@ export async function createGroupOp(ctx: ScimContext, body: unknown, opts: OpOpt
  */
 export async function replaceGroupOp(ctx: ScimContext, id: string, body: unknown, opts: OpOptions = {}): Promise<OpResult> {
   const group = validateResource(body, GROUP_SHAPE);
-  const current = await getTeam(ctx.store.db, ctx.orgId, id);
   const memberOps: MemberOp[] = group.members !== undefined ? [{ kind: "replace", ids: memberIdsOf(group.members) }] : [];
-  const t = await updateTeam(ctx.store.db, ctx.orgId, current.id, {
-    fields: () => toTeamInput(group), memberOps, expectedRevision: expectedRevisionOf(opts.ifMatch, current.revision), action: "team.replace",
+  const t = await updateTeam(ctx.store.db, ctx.orgId, id, {
+    fields: () => toTeamInput(group), memberOps, expectedRevision: expectedRevisionOf(opts.ifMatch), action: "team.replace",
   }, ctx.actor);
   return result(ctx, 200, t, opts.view);
 }
@@ -67,15 +66,14 @@ export async function replaceGroupOp(ctx: ScimContext, id: string, body: unknown
 /** PATCH /Groups/{id} → 204, or 200 with the group when the view asks for attributes. */
 export async function patchGroupOp(ctx: ScimContext, id: string, body: unknown, opts: OpOptions = {}): Promise<OpResult> {
   const { memberOps, otherOps } = unwrap(splitGroupPatch(readPatchOperations(body)));
-  const current = await getTeam(ctx.store.db, ctx.orgId, id);
-  const t = await updateTeam(ctx.store.db, ctx.orgId, current.id, {
+  const t = await updateTeam(ctx.store.db, ctx.orgId, id, {
     fields: (fresh) => {
       if (!otherOps.length) return null;
       const patched = unwrap(applyPatch(toPatchable(fresh), otherOps, GROUP_PATCH_SCHEMA));
       return toTeamInput(validateResource(patched, GROUP_SHAPE));
     },
     memberOps,
-    expectedRevision: expectedRevisionOf(opts.ifMatch, current.revision),
+    expectedRevision: expectedRevisionOf(opts.ifMatch),
     action: "team.patch",
   }, ctx.actor);
   if (asksForAttributes(opts.view)) return result(ctx, 200, t, opts.view);
@@ -84,7 +82,6 @@ export async function patchGroupOp(ctx: ScimContext, id: string, body: unknown, 
 
 /** DELETE /Groups/{id} → 204. */
 export async function deleteGroupOp(ctx: ScimContext, id: string, opts: OpOptions = {}): Promise<OpResult> {
-  const current = await getTeam(ctx.store.db, ctx.orgId, id);
-  await deleteTeam(ctx.store.db, ctx.orgId, current.id, ctx.actor, expectedRevisionOf(opts.ifMatch, current.revision));
+  await deleteTeam(ctx.store.db, ctx.orgId, id, ctx.actor, expectedRevisionOf(opts.ifMatch));
   return { status: 204 };
 }

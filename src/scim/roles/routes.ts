@@ -75,26 +75,23 @@ export function rolesRouter(): Router {
   r.put("/:id", async (req, res) => {
     const ctx = ctxOf(res);
     const input = readBody(req.body);
-    const current = await getRole(ctx.store.db, ctx.orgId, req.params.id);
-    const role = await updateRole(ctx.store.db, ctx.orgId, current.id, () => input, ctx.actor, expectedRevision(req, current.revision));
+    const role = await updateRole(ctx.store.db, ctx.orgId, req.params.id, () => input, ctx.actor, expectedRevision(req));
     send(req, res, 200, role, ctx.baseUrl);
   });
 
   r.patch("/:id", async (req, res) => {
     const ctx = ctxOf(res);
     const operations = readPatchOperations(req.body);
-    const current = await getRole(ctx.store.db, ctx.orgId, req.params.id);
-    const role = await updateRole(ctx.store.db, ctx.orgId, current.id, (locked) => {
+    const role = await updateRole(ctx.store.db, ctx.orgId, req.params.id, (locked) => {
       const patched = unwrap(applyPatch(toPatchable(locked), operations, ROLE_PATCH_SCHEMA));
       return toRoleInput(validateResource(patched, ROLE_SHAPE));
-    }, ctx.actor, expectedRevision(req, current.revision));
+    }, ctx.actor, expectedRevision(req));
     send(req, res, 200, role, ctx.baseUrl);
   });
 
   r.delete("/:id", async (req, res) => {
     const ctx = ctxOf(res);
-    const current = await getRole(ctx.store.db, ctx.orgId, req.params.id);
-    await deleteRole(ctx.store.db, ctx.orgId, current.id, ctx.actor, expectedRevision(req, current.revision));
+    await deleteRole(ctx.store.db, ctx.orgId, req.params.id, ctx.actor, expectedRevision(req));
     res.status(204).end();
   });
 

@@ -4,7 +4,7 @@
  */
 import type { Kysely } from "kysely";
 import type { Database, Member } from "../../../db/types.ts";
-import { createMember, deleteMember, getMember, replaceMember, updateMember } from "../../org/members.ts";
+import { createMember, deleteMember, replaceMember, updateMember } from "../../org/members.ts";
 import type { ScimContext } from "../context.ts";
 import { normalizeUserBody, wandbPatchOperations, wandbTopLevel } from "../dialects.ts";
 import { unwrap } from "../errors.ts";
@@ -58,26 +58,23 @@ export async function createUserOp(ctx: ScimContext, body: unknown, opts: OpOpti
 /** PUT /Users/{id} → 200. */
 export async function replaceUserOp(ctx: ScimContext, id: string, body: unknown, opts: OpOptions = {}): Promise<OpResult> {
   const input = inputOf(body);
-  const current = await getMember(ctx.store.db, ctx.orgId, id);
-  const m = await replaceMember(ctx.store.db, ctx.orgId, current.id, input, ctx.actor, expectedRevisionOf(opts.ifMatch, current.revision));
+  const m = await replaceMember(ctx.store.db, ctx.orgId, id, input, ctx.actor, expectedRevisionOf(opts.ifMatch));
   return result(ctx, 200, m, opts.view);
 }
 
 /** PATCH /Users/{id} → 200. Patches in memory (one user is small) inside the update's transaction, on the locked row. */
 export async function patchUserOp(ctx: ScimContext, id: string, body: unknown, opts: OpOptions = {}): Promise<OpResult> {
   const operations = wandbPatchOperations(readPatchOperations(body));
-  const current = await getMember(ctx.store.db, ctx.orgId, id);
   const groups = (await groupsOf(ctx.store.db, [id])).get(id) ?? [];
   const m = await updateMember(ctx.store.db, ctx.orgId, id, (locked) => {
     const patched = unwrap(applyPatch(toPatchable(locked, groups), operations, USER_PATCH_SCHEMA));
     return toMemberInput(validateResource(normalizeUserBody(patched), USER_SHAPE));
-  }, ctx.actor, expectedRevisionOf(opts.ifMatch, current.revision));
+  }, ctx.actor, expectedRevisionOf(opts.ifMatch));
   return result(ctx, 200, m, opts.view);
 }
 
 /** DELETE /Users/{id} → 204. */
 export async function deleteUserOp(ctx: ScimContext, id: string, opts: OpOptions = {}): Promise<OpResult> {
-  const current = await getMember(ctx.store.db, ctx.orgId, id);
-  await deleteMember(ctx.store.db, ctx.orgId, current.id, ctx.actor, expectedRevisionOf(opts.ifMatch, current.revision));
+  await deleteMember(ctx.store.db, ctx.orgId, id, ctx.actor, expectedRevisionOf(opts.ifMatch));
   return { status: 204 };
 }
