@@ -81,6 +81,8 @@ export interface TestDatabase {
   open(): Store;
   /** the SQLite file, when on SQLite */
   file?: string;
+  /** the PostgreSQL schema, when on PostgreSQL */
+  schema?: string;
   drop(): Promise<void>;
 }
 
@@ -94,6 +96,7 @@ export async function freshDatabase(label: string): Promise<TestDatabase> {
     await admin.close();
     return {
       url: `${base}${base.includes("?") ? "&" : "?"}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+      schema,
       open: () => openDatabase(base, { pgSchema: schema, pgPoolSize: 2 }),
       async drop() {
         const c = openDatabase(base, { pgPoolSize: 1 });
