@@ -16,7 +16,7 @@ import type { Kysely, Selectable, Transaction } from "kysely";
 import type { CustomRolesTable, Database } from "../../db/types.ts";
 import { recordAudit, type Actor } from "./audit.ts";
 import { now } from "./clock.ts";
-import { isUniqueViolation } from "./db-errors.ts";
+import { isUniqueViolation, lostRace } from "./db-errors.ts";
 import { conflict, invalid, notFound } from "./errors.ts";
 import { getOrg, ORG_ROLES, requireEnterprise, TEAM_ROLES } from "./member-roles.ts";
 import { racePoint } from "./race-points.ts";
@@ -153,7 +153,7 @@ export async function updateRole(
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw nameTaken(name);
-    throw err;
+    throw lostRace(err, "the Role");
   }
 }
 
@@ -180,5 +180,5 @@ export async function deleteRole(db: Db, orgId: string, id: string, actor: Actor
     await trx.deleteFrom("custom_roles").where("id", "=", id).execute();
     await recordAudit(trx, { orgId, actor, action: "role.delete", targetType: "role", targetId: id, detail: { name: current.name, holders: held.length, fallback } });
     return { holders: held.length };
-  });
+  }).catch((err: unknown) => { throw lostRace(err, "the Role"); });
 }

@@ -18,12 +18,21 @@ export function isForeignKeyViolation(err: unknown): boolean {
   return code === "23503" || code === "SQLITE_CONSTRAINT_FOREIGNKEY";
 }
 
+/** PostgreSQL gave up on one of two writers that waited for each other. */
+export function isDeadlock(err: unknown): boolean {
+  const code = codeOf(err);
+  return code === "40P01" || code === "40001";
+}
+
 /**
- * The one translation of a vanished reference: the writes that lock what they
- * refer to never get here, but a row referred to without a lock (a team or a
- * role named in a member's team roles) can still be deleted under the write.
+ * The one translation of a lost race into a domain error (409): a row the write
+ * refers to was deleted under it (the writes that lock what they refer to never
+ * get here, but a team or role named in a member's team roles is referred to
+ * without a lock), or the database broke a deadlock by aborting this writer.
+ * Anything else is returned unchanged.
  */
-export function vanishedReference(err: unknown, what: string): unknown {
-  if (!isForeignKeyViolation(err)) return err;
-  return new DomainError("conflict", `${what} refers to a row that was deleted meanwhile; read it again and retry`);
+export function lostRace(err: unknown, what: string): unknown {
+  if (isForeignKeyViolation(err)) return new DomainError("conflict", `${what} refers to a row that was deleted meanwhile; read it again and retry`);
+  if (isDeadlock(err)) return new DomainError("conflict", `${what} was changed by a concurrent request at the same time; retry`);
+  return err;
 }

@@ -9,7 +9,7 @@ import type { Kysely, Transaction } from "kysely";
 import type { Database, Member } from "../../db/types.ts";
 import { recordAudit, type Actor } from "./audit.ts";
 import { now } from "./clock.ts";
-import { isUniqueViolation, vanishedReference } from "./db-errors.ts";
+import { isUniqueViolation, lostRace } from "./db-errors.ts";
 import { conflict, invalid, notFound } from "./errors.ts";
 import { enforceMemberRules, parseOrgRole, parseSeat, setTeamRoles, type TeamRoleInput } from "./member-roles.ts";
 import { racePoint } from "./race-points.ts";
@@ -155,7 +155,7 @@ export async function createMember(db: Db, orgId: string, input: MemberInput, ac
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(`a User with userName "${input.userName}" already exists`);
-    throw vanishedReference(err, "the User");
+    throw lostRace(err, "the User");
   }
 }
 
@@ -223,7 +223,7 @@ export async function updateMember(
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict("a User with that userName already exists");
-    throw vanishedReference(err, "the User");
+    throw lostRace(err, "the User");
   }
 }
 
@@ -261,5 +261,5 @@ export async function deleteMember(db: Db, orgId: string, id: string, actor: Act
     await trx.deleteFrom("members").where("id", "=", id).execute();
     await enforceMemberRules(trx, orgId, current, null);
     await recordAudit(trx, { orgId, actor, action: "member.remove", targetType: "member", targetId: id, detail: { userName: current.user_name } });
-  });
+  }).catch((err: unknown) => { throw lostRace(err, "the User"); });
 }

@@ -8,7 +8,7 @@ import type { Kysely, Transaction } from "kysely";
 import type { Database, Team } from "../../db/types.ts";
 import { recordAudit, type Actor } from "./audit.ts";
 import { now } from "./clock.ts";
-import { isUniqueViolation, vanishedReference } from "./db-errors.ts";
+import { isUniqueViolation, lostRace } from "./db-errors.ts";
 import { conflict, invalid, notFound } from "./errors.ts";
 import { racePoint } from "./race-points.ts";
 import { lockExisting, lockForUpdate, type ExpectedRevision } from "./revision.ts";
@@ -118,7 +118,20 @@ async function removeAllMembers(trx: Transaction<Database>, orgId: string, teamI
   await removeMembers(trx, orgId, teamId, current.map((r) => r.member_id).filter((id) => !keepSet.has(id)), t);
 }
 
+/**
+ * Every member row the ops will touch is locked first, in one sorted pass: two
+ * writers whose ops name overlapping members in other orders (a replace on one
+ * team, a remove on another) then cannot deadlock.
+ */
+async function lockOpMembers(trx: Transaction<Database>, orgId: string, teamId: string, ops: MemberOp[]): Promise<void> {
+  const ids = ops.flatMap((op) => ("ids" in op ? op.ids : []));
+  if (ops.some((op) => op.kind === "removeAll" || op.kind === "replace"))
+    for (const r of await trx.selectFrom("team_members").select("member_id").where("team_id", "=", teamId).execute()) ids.push(r.member_id);
+  if (ids.length) await lockExisting(trx, "members", orgId, ids);
+}
+
 async function applyOps(trx: Transaction<Database>, orgId: string, teamId: string, ops: MemberOp[], t: string): Promise<void> {
+  await lockOpMembers(trx, orgId, teamId, ops);
   for (const op of ops) {
     if (op.kind === "add") await addMembers(trx, orgId, teamId, op.ids, t);
     else if (op.kind === "remove") await removeMembers(trx, orgId, teamId, op.ids, t);
@@ -134,7 +147,7 @@ async function applyOps(trx: Transaction<Database>, orgId: string, teamId: strin
 function guardUnique<T>(name: string) {
   return (err: unknown): T => {
     if (isUniqueViolation(err)) throw conflict(`a Group with displayName ${name === "that name" ? "like that" : `"${name}"`} already exists`);
-    throw vanishedReference(err, "the Group");
+    throw lostRace(err, "the Group");
   };
 }
 
@@ -197,5 +210,5 @@ export async function deleteTeam(db: Db, orgId: string, id: string, actor: Actor
     await trx.updateTable("orgs").set({ default_team_id: null }).where("id", "=", orgId).where("default_team_id", "=", id).execute();
     await trx.deleteFrom("teams").where("id", "=", id).execute();
     await recordAudit(trx, { orgId, actor, action: "team.delete", targetType: "team", targetId: id, detail: { displayName: current.display_name } });
-  });
+  }).catch((err: unknown) => { throw lostRace(err, "the Group"); });
 }
