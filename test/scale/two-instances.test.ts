@@ -154,6 +154,55 @@ describe(`two instances on one ${PG ? "PostgreSQL schema" : "SQLite file (WAL)"}
     }
   });
 
+  it("conditional PATCH against DELETE, and two identical conditional DELETEs, on both instances (20 trials each) → exactly one winner", async () => {
+    const outcomes: string[] = [];
+    for (let trial = 0; trial < 20; trial++) {
+      for (const competitor of ["PATCH", "DELETE"] as const) {
+        const created = await call(a, "POST", "/scim/v2/Users", { schemas: [USER_URN], userName: `cond.${competitor}.${trial}@two.example` });
+        expectStatus(created, 201, "POST /Users");
+        const url = `/scim/v2/Users/${created.json().id as string}`;
+        const etag = created.headers.etag!;
+        const [del, other] = await Promise.all([
+          call(a, "DELETE", url, undefined, { "if-match": etag }),
+          competitor === "PATCH"
+            ? call(b, "PATCH", url, { schemas: [PATCH_URN], Operations: [{ op: "replace", path: "displayName", value: "patched" }] }, { "if-match": etag })
+            : call(b, "DELETE", url, undefined, { "if-match": etag }),
+        ]);
+        const statuses = `${competitor} ${del.status}/${other.status}`;
+        const wins = [del, other].filter((r) => r.status === 200 || r.status === 204).length;
+        const losers = [del, other].filter((r) => r.status === 404 || r.status === 412).length;
+        if (wins !== 1 || losers !== 1) outcomes.push(`${statuses}: ${describeRequest("", "", del)} | ${describeRequest("", "", other)}`);
+        // A PATCH that won leaves the User; remove it, so the tests below see only their 50.
+        if (competitor === "PATCH" && other.status === 200) expectStatus(await call(a, "DELETE", url), 204, "DELETE the patched User");
+      }
+    }
+    assert.deepEqual(outcomes, [], serverErrors());
+  });
+
+  it("adding a User to a Group on one instance while deleting it on the other (20 trials) → never a 5xx, no membership of a deleted User", async () => {
+    const group = await call(a, "POST", "/scim/v2/Groups", { schemas: [GROUP_URN], displayName: "Vanishing" });
+    expectStatus(group, 201, "POST /Groups");
+    const groupUrl = `/scim/v2/Groups/${group.json().id as string}`;
+    const wrong: string[] = [];
+    for (let trial = 0; trial < 20; trial++) {
+      const created = await call(a, "POST", "/scim/v2/Users", { schemas: [USER_URN], userName: `vanish.${trial}@two.example` });
+      expectStatus(created, 201, "POST /Users");
+      const id = created.json().id as string;
+      const [add, del] = await Promise.all([
+        call(trial % 2 ? a : b, "PATCH", groupUrl, { schemas: [PATCH_URN], Operations: [{ op: "add", path: "members", value: [{ value: id }] }] }),
+        call(trial % 2 ? b : a, "DELETE", `/scim/v2/Users/${id}`),
+      ]);
+      // The add either ran first (204, then the delete removed the membership) or after (400: unknown id).
+      if (del.status !== 204 || (add.status !== 204 && add.status !== 400)) wrong.push(`add ${add.status} / delete ${del.status}: ${describeRequest("", "", add)} | ${describeRequest("", "", del)}`);
+    }
+    assert.deepEqual(wrong, [], serverErrors());
+    const got = await call(b, "GET", groupUrl);
+    expectStatus(got, 200, "GET /Groups/{id}");
+    assert.deepEqual(got.json().members ?? [], [], "every added User was deleted, and its membership with it");
+    const orphans = await store.db.selectFrom("team_members as tm").leftJoin("members as m", "m.id", "tm.member_id").select("tm.member_id").where("m.id", "is", null).execute();
+    assert.deepEqual(orphans, []);
+  });
+
   it("an RFC 9865 cursor issued by instance A continues on instance B (the signing secret is shared through the database)", async () => {
     const walk = async (next: (page: number) => ServerProcess) => {
       const seen: string[] = [];
