@@ -194,5 +194,14 @@ describe("SCIM bounds (BOUNDS at the boundary, the same on every database)", fun
       const known = new Set(["name", "type", "multiValued", "description", "required", "caseExact", "canonicalValues", "mutability", "returned", "uniqueness", "referenceTypes", "subAttributes"]);
       for (const s of res.body.Resources) for (const a of s.attributes) for (const k of Object.keys(a)) assert.ok(known.has(k), `${s.id} ${a.name}: ${k}`);
     });
+
+    it("/ServiceProviderConfig has only the fields of RFC 7643 §5 and RFC 9865 (scim2-client and other strict clients refuse others)", async () => {
+      const res = await t.http.get("/scim/v2/ServiceProviderConfig");
+      assert.equal(res.status, 200);
+      const rfc = ["schemas", "documentationUri", "patch", "bulk", "filter", "changePassword", "sort", "etag", "authenticationSchemes", "meta", "pagination"];
+      assert.deepEqual(Object.keys(res.body).filter((k) => !rfc.includes(k)), []);
+      assert.deepEqual(Object.keys(res.body.bulk).sort(), ["maxOperations", "maxPayloadSize", "supported"]);
+      assert.deepEqual(Object.keys(res.body.filter).sort(), ["maxResults", "supported"]);
+    });
   });
 });
