@@ -11,6 +11,8 @@ export const BOUNDS = {
   emailChars: 254,
   /** free text that is not indexed (titles, labels, descriptions) */
   textChars: 1024,
+  /** base64 values that are not indexed (an X.509 certificate is 1–3 KB in base64) */
+  binaryChars: 8192,
   /** multi-valued attributes of one resource (emails, phoneNumbers, addresses, …) */
   multiValuedItems: 100,
   /** members changed by one PATCH operation or given in one PUT/POST of a group */

@@ -8,6 +8,7 @@ import crypto from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
 import type { Database, Member } from "../../db/types.ts";
 import { recordAudit, type Actor } from "./audit.ts";
+import { BOUNDS } from "./bounds.ts";
 import { now } from "./clock.ts";
 import { isUniqueViolation, lostRace } from "./db-errors.ts";
 import { conflict, invalid, notFound } from "./errors.ts";
@@ -59,9 +60,20 @@ export async function getMember(db: Db, orgId: string, id: string): Promise<Memb
   return m;
 }
 
+/** A string kept in an indexed column fits its bound on every database (PostgreSQL's btree: 2,704 bytes). */
+function checkChars(name: string, value: string | null, max: number, bound: keyof typeof BOUNDS): void {
+  if (value !== null && value.length > max) throw invalid(`"${name}" is ${value.length} characters long; at most ${max} are allowed (${bound})`);
+}
+
 function checkInput(input: MemberInput): void {
   if (!input.userName || !input.userName.trim()) throw invalid('"userName" must not be empty');
-  if (input.userName.length > 256) throw invalid('"userName" must be at most 256 characters');
+  checkChars("userName", input.userName, BOUNDS.identifierChars, "identifierChars");
+  checkChars("externalId", input.externalId, BOUNDS.identifierChars, "identifierChars");
+  checkChars("displayName", input.displayName, BOUNDS.identifierChars, "identifierChars");
+  // one insert binds 7 values per e-mail: a bound keeps it far below SQLite's and PostgreSQL's parameter limits
+  if (input.emails.length > BOUNDS.multiValuedItems)
+    throw invalid(`"emails" has ${input.emails.length} values; at most ${BOUNDS.multiValuedItems} are allowed (multiValuedItems)`);
+  input.emails.forEach((e, i) => checkChars(`emails[${i}].value`, e.value, BOUNDS.emailChars, "emailChars"));
 }
 
 function accessColumns(change: MemberAccessChange) {
@@ -161,6 +173,7 @@ export async function createMember(db: Db, orgId: string, input: MemberInput, ac
 
 /** Creates a global user (one person; memberships link to it). Returns its id. */
 export async function insertUser(trx: Transaction<Database>, u: { email: string | null; emailVerified: boolean; displayName: string | null }): Promise<string> {
+  checkChars("email", u.email, BOUNDS.emailChars, "emailChars");
   const t = now();
   const id = crypto.randomUUID();
   await trx.insertInto("users").values({

@@ -9,6 +9,7 @@
 import type { Kysely } from "kysely";
 import type { Database, Org } from "../../db/types.ts";
 import { recordAudit, type Actor } from "./audit.ts";
+import { BOUNDS } from "./bounds.ts";
 import { now } from "./clock.ts";
 import { isUniqueViolation } from "./db-errors.ts";
 import { conflict, invalid, notFound, refused } from "./errors.ts";
@@ -64,6 +65,8 @@ export async function getOrgSettings(db: Db, orgId: string): Promise<OrgSettings
 function checkLimit(name: string, v: number | null | undefined): void {
   if (v === undefined || v === null) return;
   if (!Number.isInteger(v) || v < 0) throw invalid(`"${name}" must be a non-negative integer or null (no limit)`);
+  // 2^63 fits no column on PostgreSQL and would be stored rounded on SQLite: refuse it on both
+  if (v > BOUNDS.maxCount) throw invalid(`"${name}" must be at most ${BOUNDS.maxCount} (maxCount), or null (no limit)`);
 }
 
 /** Members that hold a Models seat of `kind` now (active ones: deactivated members free their seat). */

@@ -7,6 +7,7 @@ import crypto from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
 import type { Database, Team } from "../../db/types.ts";
 import { recordAudit, type Actor } from "./audit.ts";
+import { BOUNDS } from "./bounds.ts";
 import { now } from "./clock.ts";
 import { isUniqueViolation, lostRace } from "./db-errors.ts";
 import { conflict, invalid, notFound } from "./errors.ts";
@@ -48,7 +49,13 @@ export async function getTeam(db: Db, orgId: string, id: string): Promise<Team> 
 
 function checkInput(input: TeamInput): void {
   if (!input.displayName || !input.displayName.trim()) throw invalid('"displayName" must not be empty');
-  if (input.displayName.length > 256) throw invalid('"displayName" must be at most 256 characters');
+  // indexed columns: the same bound on every database (PostgreSQL's btree refuses entries over 2,704 bytes)
+  for (const [name, v] of [["displayName", input.displayName], ["externalId", input.externalId]] as const) {
+    if (typeof v === "string" && v.length > BOUNDS.identifierChars)
+      throw invalid(`"${name}" is ${v.length} characters long; at most ${BOUNDS.identifierChars} are allowed (identifierChars)`);
+  }
+  if (typeof input.storageType === "string" && input.storageType.length > BOUNDS.textChars)
+    throw invalid(`"storageType" is ${input.storageType.length} characters long; at most ${BOUNDS.textChars} are allowed (textChars)`);
 }
 
 function columns(input: TeamInput) {

@@ -6,7 +6,6 @@ import { scimBaseUrl, sendJson } from "./context.ts";
 import { ScimError } from "./errors.ts";
 import { DEFAULT_PAGE_SIZE } from "./list-params.ts";
 import { ALL_SCHEMAS, URN } from "./schemas.ts";
-import { MAX_FILTER_LENGTH } from "./filter/parse.ts";
 
 const SPC_URN = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
 const RT_URN = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
@@ -36,8 +35,9 @@ export function serviceProviderConfig(config: Config, base: string) {
       { type: "oauthbearertoken", name: "Bearer token", description: "An API key of the organization: Authorization: Bearer <key>", primary: true },
       { type: "httpbasic", name: "HTTP Basic", description: "An empty user name and the API key as the password" },
     ],
+    // Only RFC 7643 §5 (and RFC 9865) fields: strict clients refuse unknown ones. The filter
+    // length limit (MAX_FILTER_LENGTH) and the value bounds are in the README and /Schemas.
     meta: { resourceType: "ServiceProviderConfig", location: `${base}/ServiceProviderConfig` },
-    maxFilterLength: MAX_FILTER_LENGTH,
   };
 }
 

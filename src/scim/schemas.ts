@@ -5,6 +5,7 @@
  */
 import fs from "node:fs";
 import SCIMMY from "scimmy";
+import { boundOf, describeBound } from "./attribute-bounds.ts";
 
 export const URN = {
   user: "urn:ietf:params:scim:schemas:core:2.0:User",
@@ -91,7 +92,24 @@ function build() {
     if (sub.name === "$ref") sub.referenceTypes = ["User"];
   }
   const enterprise = fromScimmy(SCIMMY.Schemas.EnterpriseUser.definition, `/Schemas/${URN.enterprise}`);
-  return { user, group, enterprise, rollcallUser: fromFile("rollcall-user.json"), rollcallGroup: fromFile("rollcall-group.json"), role: fromFile("role.json") };
+  const all = { user, group, enterprise, rollcallUser: fromFile("rollcall-user.json"), rollcallGroup: fromFile("rollcall-group.json"), role: fromFile("role.json") };
+  for (const s of Object.values(all)) publishBounds(s.attributes, "");
+  return all;
+}
+
+/**
+ * RFC 7643 §7 has no characteristic for a length or count limit, and strict clients
+ * refuse unknown ones, so each attribute's bound is published in its description.
+ */
+function publishBounds(attrs: AttributeDef[], parent: string): void {
+  for (const a of attrs) {
+    const path = parent ? `${parent}.${a.name}` : a.name;
+    if (a.mutability !== "readOnly") {
+      const text = describeBound(boundOf(a, path));
+      if (text) a.description = a.description ? `${a.description.replace(/\s*$/, "")}${/[.!?]$/.test(a.description.trim()) ? "" : "."} ${text}` : text;
+    }
+    if (a.subAttributes) publishBounds(a.subAttributes, path);
+  }
 }
 
 export const SCHEMAS = build();

@@ -6,7 +6,10 @@
  * what it does not keep). Wrong types are a 400 invalidValue, never coerced.
  * Canonical values are advisory (RFC 7643 §2.3.1 lets clients send others).
  * Strings may not contain U+0000: PostgreSQL text cannot store it (found by test/fuzz).
+ * Every string and multi-valued attribute is held to its bound (attribute-bounds.ts),
+ * the same on SQLite and PostgreSQL: a 400 invalidValue naming the attribute and the bound.
  */
+import { boundOf, overBound } from "./attribute-bounds.ts";
 import { badRequest } from "./errors.ts";
 import type { AttributeDef, ResourceShape, SchemaDef } from "./schemas.ts";
 
@@ -29,7 +32,7 @@ export function validateResource(body: unknown, shape: ResourceShape): Json {
     if (lower === "schemas" || lower === "id" || lower === "meta" || value === null) continue;
     if (lower === "externalid") {
       if (typeof value !== "string") throw badRequest("invalidValue", '"externalId" must be a string');
-      out.externalId = noNul(value, "externalId");
+      out.externalId = withinChars(noNul(value, "externalId"), "externalId", "externalId", { type: "string", multiValued: false });
       continue;
     }
     const ext = shape.extensions.find((e) => e.id.toLowerCase() === lower);
@@ -72,28 +75,40 @@ function findAttr(defs: AttributeDef[], name: string): AttributeDef | undefined 
   return defs.find((a) => a.name.toLowerCase() === lower);
 }
 
-function validateAttributes(obj: Json, schema: SchemaDef | { attributes: AttributeDef[] }, where: string): Json {
+/** `where` names the value in errors ("emails[2]"); `shapePath` is its place in the schema ("emails"), which decides its bound. */
+function validateAttributes(obj: Json, schema: SchemaDef | { attributes: AttributeDef[] }, where: string, shapePath = ""): Json {
   const out: Json = {};
   for (const [key, value] of Object.entries(obj)) {
     if (value === null || value === undefined) continue;
     const def = findAttr(schema.attributes, key);
     if (!def || def.mutability === "readOnly") continue;
     if (def.returned === "never") continue; // write-only secrets (password) are not kept
-    out[def.name] = checkValue(value, def, where ? `${where}:${def.name}` : def.name);
+    const sep = shapePath ? "." : ":";
+    out[def.name] = checkValue(value, def, where ? `${where}${sep}${def.name}` : def.name, shapePath ? `${shapePath}.${def.name}` : def.name);
   }
   return out;
 }
 
-function checkValue(value: unknown, def: AttributeDef, path: string): unknown {
+function checkValue(value: unknown, def: AttributeDef, path: string, shapePath: string): unknown {
   if (def.multiValued) {
     if (!Array.isArray(value)) throw badRequest("invalidValue", `"${path}" must be an array`);
-    return value.filter((v) => v !== null).map((v, i) => checkSingle(v, def, `${path}[${i}]`));
+    const values = value.filter((v) => v !== null);
+    const bound = boundOf(def, shapePath);
+    if (bound.maxItems !== undefined && values.length > bound.maxItems) throw badRequest("invalidValue", overBound(path, "items", values.length, bound));
+    return values.map((v, i) => checkSingle(v, def, `${path}[${i}]`, shapePath));
   }
   if (Array.isArray(value)) throw badRequest("invalidValue", `"${path}" must be a single value, not an array`);
-  return checkSingle(value, def, path);
+  return checkSingle(value, def, path, shapePath);
 }
 
-function checkSingle(value: unknown, def: AttributeDef, path: string): unknown {
+/** A string within its bound (the same on every database: PostgreSQL's btree refuses index entries over 2,704 bytes). */
+function withinChars(value: string, path: string, shapePath: string, def: Pick<AttributeDef, "type" | "multiValued">): string {
+  const bound = boundOf(def, shapePath);
+  if (bound.maxChars !== undefined && value.length > bound.maxChars) throw badRequest("invalidValue", overBound(path, "chars", value.length, bound));
+  return value;
+}
+
+function checkSingle(value: unknown, def: AttributeDef, path: string, shapePath: string): unknown {
   const fail = (expected: string): never => {
     throw badRequest("invalidValue", `"${path}" must be ${expected}, got ${JSON.stringify(value)?.slice(0, 80)}`);
   };
@@ -101,18 +116,19 @@ function checkSingle(value: unknown, def: AttributeDef, path: string): unknown {
     case "string":
     case "reference":
     case "binary":
-      return typeof value === "string" ? noNul(value, path) : fail("a string");
+      return typeof value === "string" ? withinChars(noNul(value, path), path, shapePath, def) : fail("a string");
     case "boolean":
       return typeof value === "boolean" ? value : fail("true or false");
     case "integer":
-      return typeof value === "number" && Number.isInteger(value) ? value : fail("an integer");
+      // beyond 2^53 a JSON number is already rounded: what was sent cannot be stored
+      return typeof value === "number" && Number.isSafeInteger(value) ? value : fail(`an integer from ${Number.MIN_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}`);
     case "decimal":
       return typeof value === "number" && Number.isFinite(value) ? value : fail("a number");
     case "dateTime":
-      return typeof value === "string" && !Number.isNaN(Date.parse(value)) ? noNul(value, path) : fail("an xsd:dateTime string");
+      return typeof value === "string" && !Number.isNaN(Date.parse(value)) ? withinChars(noNul(value, path), path, shapePath, def) : fail("an xsd:dateTime string");
     case "complex": {
       if (!isObject(value)) return fail("an object");
-      return validateAttributes(value, { attributes: def.subAttributes ?? [] }, path);
+      return validateAttributes(value, { attributes: def.subAttributes ?? [] }, path, shapePath);
     }
     default:
       return value;

@@ -208,3 +208,40 @@ export const plausibleGroupOperation = (ids: string[]) => {
 
 export const plausiblePatch = (operation: fc.Arbitrary<unknown>) =>
   fc.array(operation, { minLength: 1, maxLength: 3 }).map((Operations) => ({ schemas: [PATCH_URN], Operations }));
+
+/** Lengths just around and far over the bounds of src/org/bounds.ts, and the PostgreSQL btree limit (2,704 bytes). */
+const EXTREME_LENGTHS = [255, 256, 257, 1025, 2_705, 10_000, 100_000];
+
+/** Strings that break naive storage: NUL bytes, lone surrogates, multi-byte runs, and lengths over every bound. */
+export const extremeString: fc.Arbitrary<string> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom("\u0000", "a\u0000b", "\u0000".repeat(300), "", " ", "\uD800", "\uDFFF", "İ".repeat(300), "€".repeat(1_000), "🦄".repeat(700), "%00", "%", "../..", "\r\n") },
+  { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...EXTREME_LENGTHS), fc.constantFrom("x", "é", "😀", "\u0000")).map(([n, c]) => c.repeat(c.length === 2 ? Math.ceil(n / 2) : n)) },
+  { weight: 2, arbitrary: anyText(40) },
+);
+
+/**
+ * Number literals as JSON text (JSON.stringify cannot write 1e400 or keep 2^63 exact):
+ * wrap one in raw() and encode the body with rawJson().
+ */
+export const extremeNumberLiteral = fc.constantFrom(
+  "9223372036854775808", "9223372036854775807", "-9223372036854775809", "18446744073709551616", "1e400", "-1e400", "1e308", "-1",
+  "-0", "0.5", "1.0000000000000002", "4294967296", "2147483648", "1000000000", "1000000001", "9007199254740993", "1e-400", "1E2",
+);
+const RAW = "\u0001raw:";
+export const raw = (literal: string) => `${RAW}${literal}`;
+/** JSON.stringify, with raw() strings written as the bare literals they hold. */
+export const rawJson = (v: unknown): string =>
+  JSON.stringify(v).replace(/"\\u0001raw:([^"]*)"/g, (_m, lit: string) => lit);
+
+/** Arrays far longer than any bound (multiValuedItems, groupMembersPerRequest), of `item`. */
+export const hugeArray = <T>(item: (i: number) => T) =>
+  fc.constantFrom(101, 1_000, 10_001, 20_000).map((n) => Array.from({ length: n }, (_, i) => item(i)));
+
+/** Any extreme JSON value: strings, numbers, huge arrays, wrong shapes. */
+export const extremeValue: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 4, arbitrary: extremeString },
+  { weight: 3, arbitrary: extremeNumberLiteral.map(raw) },
+  { weight: 2, arbitrary: hugeArray((i) => `v${i}`) },
+  { weight: 1, arbitrary: hugeArray((i) => ({ value: `v${i}` })) },
+  { weight: 2, arbitrary: fc.constantFrom<unknown>(null, true, false, {}, [], [null], { "": 1 }, { a: { b: { c: [] } } }, [[["x"]]]) },
+);

@@ -48,6 +48,8 @@ export interface FuzzApp {
   send(req: Request): Promise<Reply>;
   /** send + the properties every reply must have */
   check(req: Request): Promise<Reply>;
+  /** send + no 5xx, and a 4xx is problem+json with a detail (admin API, console API) */
+  checkProblem(req: Request): Promise<Reply>;
   /** counts and max revisions of the provisioning tables */
   fingerprint(): Promise<string>;
   /** check() a write and, when it is rejected (4xx), that the database did not change */
@@ -65,7 +67,18 @@ export function assertScimError(req: Request, res: Reply): void {
   assert.deepEqual(res.body.schemas, [ERROR_URN], where);
   assert.equal(res.body.status, String(res.status), where);
   assert.equal(typeof res.body.detail, "string", where);
+  assert.ok(res.body.detail.trim().length > 0, `a 4xx detail names what was wrong: ${where}`);
   if (res.body.scimType !== undefined) assert.equal(typeof res.body.scimType, "string", where);
+}
+
+/** An admin API / console API refusal: RFC 9457 problem+json whose detail says what was wrong. */
+export function assertProblem(req: Request, res: Reply): void {
+  const where = `${res.status} for ${describeReq(req)}\n→ ${res.text.slice(0, 500)}`;
+  assert.match(res.contentType, /^application\/problem\+json/, `an admin/console API error is problem+json: ${where}`);
+  assert.ok(res.body && typeof res.body === "object", `a 4xx body is JSON: ${where}`);
+  assert.equal(res.body.status, res.status, where);
+  assert.equal(typeof res.body.detail, "string", where);
+  assert.ok(res.body.detail.trim().length > 0, `a 4xx detail names what was wrong: ${where}`);
 }
 
 export async function startFuzzApp(overrides: Partial<Config> = {}): Promise<FuzzApp> {
@@ -89,6 +102,8 @@ export async function startFuzzApp(overrides: Partial<Config> = {}): Promise<Fuz
     if (req.body !== undefined) {
       body = typeof req.body === "string" ? req.body : JSON.stringify(req.body);
       if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["Content-Type"] = "application/scim+json";
+      // Node's client sends a GET or DELETE body without framing unless told its length
+      headers["Content-Length"] = String(Buffer.byteLength(body));
     }
     const res = await new Promise<{ status: number; contentType: string; text: string }>((resolve, reject) => {
       const r = http.request({ host: "127.0.0.1", port, method: req.method, path: req.path, headers, agent }, (incoming) => {
@@ -113,6 +128,13 @@ export async function startFuzzApp(overrides: Partial<Config> = {}): Promise<Fuz
     return res;
   };
 
+  const checkProblem = async (req: Request): Promise<Reply> => {
+    const res = await send({ ...req, headers: { "Content-Type": "application/json", ...(req.headers ?? {}) } });
+    assert.ok(res.status < 500, `no 5xx: ${res.status} for ${describeReq(req)}\n→ ${res.text.slice(0, 500)}\nlogged: ${JSON.stringify(errors).slice(0, 2000)}`);
+    if (res.status >= 400) assertProblem(req, res);
+    return res;
+  };
+
   const count = (table: string) => sql<number>`(select count(*) from ${sql.table(table)})`;
   const fingerprint = async (): Promise<string> => {
     const { rows } = await sql<Record<string, unknown>>`select
@@ -134,7 +156,7 @@ export async function startFuzzApp(overrides: Partial<Config> = {}): Promise<Fuz
   };
 
   return {
-    store, config, key: key.key, orgId: org.id, send, check, fingerprint, checkWrite,
+    store, config, key: key.key, orgId: org.id, send, check, checkProblem, fingerprint, checkWrite,
     async healthy() {
       const res = await send({ method: "GET", path: "/healthz", auth: null });
       assert.equal(res.status, 200);

@@ -7,6 +7,7 @@
  * const r = splitGroupPatch([{ op: "add", path: "members", value: [{ value: "u1" }] }]);
  * // r.value → { memberOps: [{ kind: "add", ids: ["u1"] }], otherOps: [] }
  */
+import { BOUNDS } from "../../org/bounds.ts";
 import type { FilterNode, Result } from "../filter/ast.ts";
 import { parsePatchPath } from "../filter/parse.ts";
 
@@ -29,14 +30,18 @@ const getKey = (o: Obj, name: string) => { const k = keyOf(o, name); return k ==
 /** Member ids from a value list; each member must be `{ value: "<non-empty id>" }`, users only. */
 function idsOf(value: unknown): string[] {
   const list = Array.isArray(value) ? value : [value]; // a single member object is tolerated
+  if (list.length > BOUNDS.groupMembersPerRequest)
+    fail("invalidValue", `"members" has ${list.length} values; one operation may change at most ${BOUNDS.groupMembersPerRequest} members (groupMembersPerRequest)`);
   const ids = list.map((m) => {
-    if (!isObj(m)) return fail("invalidValue", `a member must be an object like {"value": "<user id>"}, got ${JSON.stringify(m)}`);
+    if (!isObj(m)) return fail("invalidValue", `a member must be an object like {"value": "<user id>"}, got ${JSON.stringify(m)?.slice(0, 80)}`);
     const type = getKey(m, "type");
     const ref = getKey(m, "$ref");
     if ((typeof type === "string" && lc(type) === "group") || (typeof ref === "string" && /\/Groups\//i.test(ref)))
       fail("invalidValue", "nested groups are not supported: a member must be a User");
     const id = getKey(m, "value");
-    if (typeof id !== "string" || id.trim() === "") return fail("invalidValue", `a member needs a non-empty string "value", got ${JSON.stringify(id)}`);
+    if (typeof id !== "string" || id.trim() === "") return fail("invalidValue", `a member needs a non-empty string "value", got ${JSON.stringify(id)?.slice(0, 80)}`);
+    if (id.length > BOUNDS.identifierChars)
+      fail("invalidValue", `"members.value" is ${id.length} characters long; at most ${BOUNDS.identifierChars} are allowed (identifierChars)`);
     return id;
   });
   return [...new Set(ids)];
@@ -46,6 +51,8 @@ function idsOf(value: unknown): string[] {
 function idsOfFilter(f: FilterNode, ids: string[] = []): string[] {
   if (f.kind === "or") { idsOfFilter(f.left, ids); idsOfFilter(f.right, ids); return ids; }
   if (f.kind === "compare" && f.op === "eq" && lc(f.path.attr) === "value" && !f.path.sub && !f.path.uri && typeof f.value === "string" && f.value !== "") {
+    if (ids.length >= BOUNDS.groupMembersPerRequest)
+      fail("invalidFilter", `a member filter may name at most ${BOUNDS.groupMembersPerRequest} members (groupMembersPerRequest)`);
     ids.push(f.value);
     return ids;
   }
