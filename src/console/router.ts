@@ -94,6 +94,6 @@ export function consoleRouter(store: Store, config: Config, sessions: RequestHan
   r.get("/admin/login", (_req, res) => { res.sendFile(path.join(PUBLIC, "login.html")); });
   r.get("/admin", (req, res, next) => (req.originalUrl.startsWith("/admin/") ? next() : res.redirect(301, "/admin/")));
   r.use("/admin", express.static(PUBLIC, { index: "index.html", fallthrough: true, maxAge: 0 }));
-  r.use("/admin", (_req, res) => page(res, 404, "Not found", `<p><a href="/admin/">Back to the console</a></p>`));
+  // Anything else under /admin falls through to the app's 404 (an HTML page here, problem+json under /admin/api).
   return r;
 }

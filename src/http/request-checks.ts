@@ -40,10 +40,10 @@ export function findNul(value: unknown): string | undefined {
       for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${at}[${i}]`]);
       continue;
     }
-    for (const [k, child] of Object.entries(v)) {
-      if (k.includes("\u0000")) return `a member name in ${at || "the body"}`;
-      stack.push([child, at ? `${at}.${k}` : k]);
-    }
+    const entries = Object.entries(v);
+    for (const [k] of entries) if (k.includes("\u0000")) return `a member name in ${at || "the body"}`;
+    // reversed: the first member is looked at first, so the message names the first offender
+    for (let i = entries.length - 1; i >= 0; i--) stack.push([entries[i]![1], at ? `${at}.${entries[i]![0]}` : entries[i]![0]]);
   }
   return undefined;
 }
