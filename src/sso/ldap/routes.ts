@@ -9,7 +9,7 @@
  * same-origin `returnTo` is redirected there (303).
  *
  * Refusals: wrong password and unknown user are the same 401 (no enumeration);
- * outside the allow-list or refused by the decision → 403; the directory down or
+ * outside the allow-list → 403, refused by the decision → 409 (a rule, as at every door); the directory down or
  * slow → 503 "directory unavailable" within the connection's timeout, creating
  * nothing; over a rate limit → 429 with Retry-After.
  *

@@ -4,7 +4,7 @@
  * - `GET login[?returnTo=/path]` → redirect to the org's OpenID Provider (code flow, PKCE, state, nonce).
  * - `GET callback` → the library checks the response and the ID token; then the one
  *   provisioning decision; then a session (src/http/session.ts) and a redirect to
- *   `returnTo` (same-origin paths only) or /admin. A refusal is a 403 with the
+ *   `returnTo` (same-origin paths only) or /admin. A refusal is a 409 (a rule, as at every door) with the
  *   decision's reason; the provider's errors and mismatched state are 400s, a provider
  *   that is unreachable or refuses our client is a 502 — never a 500.
  *
