@@ -114,6 +114,11 @@ describe("error bodies at the HTTP boundary", () => {
     it("the console's API and sign-in doors", async () => {
       assertError(await http.get("/admin/api/sign-in-methods?org=%00"), 400, "problem", "GET /admin/api/sign-in-methods?org=%00");
       assertError(await http.get(`/auth/${encodeURIComponent(orgName)}%00/oidc/login`).set("Accept", "application/json"), 400, "problem", "GET /auth/<org>%00/oidc/login");
+      const ldap = `/auth/${encodeURIComponent(orgName)}/ldap/login`;
+      const json = await http.post(ldap).send({ username: "a\u0000b", password: "x" });
+      assertError(json, 400, "problem", "POST /auth/<org>/ldap/login JSON username with NUL");
+      assert.match(JSON.parse(json.text).detail, /NUL.*username/);
+      assertError(await http.post(ldap).type("form").send("username=a%00b&password=x"), 400, "html", "POST /auth/<org>/ldap/login form username with NUL");
     });
   });
 

@@ -26,6 +26,7 @@ import { signIn } from "../../http/session.ts";
 import { recordAudit } from "../../org/audit.ts";
 import { DomainError, refused } from "../../org/errors.ts";
 import { problemOf } from "../../http/problems.ts";
+import { refuseNulInBody } from "../../http/request-checks.ts";
 import { findOrgByName } from "../../org/orgs.ts";
 import { provision } from "../../org/provisioning.ts";
 import { hit, signInLimits } from "../../org/rate-limits.ts";
@@ -54,7 +55,7 @@ export function ldapRouter(store: Store, config: Config, log: (msg: string, err?
   const db = store.db;
   // SIGNIN_LIMIT_PER_ADDRESS, SIGNIN_LIMIT_PER_ACCOUNT, SIGNIN_LIMIT_WINDOW_SECONDS, shared with the OIDC door.
   const limits = signInLimits();
-  const parsers = [express.urlencoded({ extended: false, limit: config.maxBodyBytes }), express.json({ limit: config.maxBodyBytes })];
+  const parsers = [express.urlencoded({ extended: false, limit: config.maxBodyBytes }), express.json({ limit: config.maxBodyBytes }), refuseNulInBody];
 
   async function orgAndSettings(req: Request): Promise<{ org: Org; settings: LdapSettings }> {
     const ref = String(req.params.org ?? "");
