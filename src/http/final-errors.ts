@@ -24,7 +24,8 @@ function areaOf(req: Request): Area {
 
 /** After every router: an unmatched request is a 404 in its area's format. */
 export function notFoundHandler(req: Request, _res: Response, next: NextFunction): void {
-  next(new HttpProblem(404, `nothing is served at ${req.method} ${(req.originalUrl ?? req.url).split("?")[0]!.slice(0, 200)}`));
+  const path = (req.originalUrl ?? req.url).split("?")[0] ?? "";
+  next(new HttpProblem(404, `nothing is served at ${req.method} ${path.slice(0, 200)}`));
 }
 
 export function finalErrorHandler(log: (msg: string, err: unknown) => void) {
@@ -36,13 +37,11 @@ export function finalErrorHandler(log: (msg: string, err: unknown) => void) {
       if (!res.writableEnded) res.end();
       return;
     }
-    switch (areaOf(req)) {
-      case "scim": return sendScimError(res, toScimError(err));
-      case "api": return sendProblem(res, p);
-      case "auth": return sendFailure(req, res, { status: p.status, detail: p.detail });
-      default:
-        if (req.accepts(["text/html", "application/json"]) === "application/json") return sendProblem(res, p);
-        return sendPage(res, p.status, p.title, `<p>${escapeHtml(p.detail)}</p><p><a href="/admin/">Rollcall console</a></p>`);
-    }
+    const area = areaOf(req);
+    if (area === "scim") sendScimError(res, toScimError(err));
+    else if (area === "api") sendProblem(res, p);
+    else if (area === "auth") sendFailure(req, res, { status: p.status, detail: p.detail });
+    else if (req.accepts(["text/html", "application/json"]) === "application/json") sendProblem(res, p);
+    else sendPage(res, p.status, p.title, `<p>${escapeHtml(p.detail)}</p><p><a href="/admin/">Rollcall console</a></p>`);
   };
 }
