@@ -10,6 +10,10 @@ import { ssoRouter } from "./sso/router.ts";
 import { consoleRouter } from "./console/router.ts";
 import { createLogger, errorLogFunction, requestLogging, silentLogger, type Logger } from "./http/logging.ts";
 import { createMetrics } from "./http/metrics.ts";
+import { finalErrorHandler, notFoundHandler } from "./http/final-errors.ts";
+import { checkHost } from "./http/public-address.ts";
+import { refuseBadUrls } from "./http/request-checks.ts";
+import { noStore, securityHeaders } from "./http/security-headers.ts";
 
 export interface AppOptions {
   /** also receives every error the routers log (tests collect them); pino gets them either way */
@@ -31,6 +35,7 @@ export function createApp(store: Store, config: Config, opts: AppOptions = {}): 
   // TRUST_PROXY: whether X-Forwarded-For/-Proto are believed (req.ip for rate limits, req.secure for Secure cookies).
   app.set("trust proxy", config.trustProxy ?? false);
   app.use(requestLogging(logger, metrics.observe));
+  app.use(securityHeaders, noStore, refuseBadUrls);
   // No auth unless METRICS_TOKEN is set: operators keep /metrics on the internal network.
   app.get("/metrics", metrics.handler(config.metricsToken));
   app.get("/healthz", (_req, res) => { res.json({ status: "ok" }); });
@@ -43,11 +48,14 @@ export function createApp(store: Store, config: Config, opts: AppOptions = {}): 
       res.status(503).json({ status: "database unreachable", database: store.dialect });
     }
   });
+  // Probes and metrics answer whatever Host an orchestrator uses; everything else only to allowed hosts.
+  app.use(checkHost(config));
   app.use("/scim/v2", scimRouter(store, config, log));
   // Sessions only where people sign in; SCIM stays stateless.
   const sessions = sessionMiddleware(store, config);
   app.use("/auth", sessions, ssoRouter(store, config, log));
   app.use("/api/v1", sessions, adminRouter(store, config, log));
   app.use(consoleRouter(store, config, sessions)); // the web console under /admin (src/console/)
+  app.use(notFoundHandler, finalErrorHandler(log));
   return app;
 }

@@ -34,8 +34,12 @@ export interface Config {
   databaseUrl: string | undefined;
   orgName: string;
   bootstrapKey: string | undefined;
-  /** public base URL (e.g. https://rollcall.example.com); derived from the request when unset */
+  /** ROLLCALL_BASE_URL: public base URL (e.g. https://rollcall.example.com) of every absolute link; unset: the request's checked Host (src/http/public-address.ts) */
   baseUrl: string | undefined;
+  /** ROLLCALL_ALLOWED_HOSTS: host or host:port names requests may carry when no base URL is set; unset: loopback only (production requires one of the two) */
+  allowedHosts?: string[];
+  /** NODE_ENV=production (what `npm start` sets): the public address is required at start */
+  production?: boolean;
   /** largest accepted request body, in bytes */
   maxBodyBytes: number;
   /** largest SCIM page (`count`) a client may ask for */
@@ -76,7 +80,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.DATABASE_URL || undefined,
     orgName: env.ROLLCALL_ORG_NAME || "default",
     bootstrapKey: env.ROLLCALL_BOOTSTRAP_KEY || undefined,
-    baseUrl: env.ROLLCALL_BASE_URL?.replace(/\/+$/, "") || undefined,
+    baseUrl: baseUrlVar(env.ROLLCALL_BASE_URL),
+    allowedHosts: listVar(env, "ROLLCALL_ALLOWED_HOSTS").map((h) => h.toLowerCase()),
+    production: env.NODE_ENV === "production",
     maxBodyBytes: intVar(env, "MAX_BODY_BYTES", 1024 * 1024),
     maxPageSize: intVar(env, "SCIM_MAX_PAGE_SIZE", 1000),
     cursorTtlSeconds: intVar(env, "SCIM_CURSOR_TTL_SECONDS", 3600),
@@ -127,6 +133,17 @@ function ldapVars(env: NodeJS.ProcessEnv): LdapEnvConfig | undefined {
     trustEmail: trustEmail === "true" || trustEmail === "1",
     timeoutMs: intVar(env, "LDAP_TIMEOUT_MS", 5000),
   };
+}
+
+/** ROLLCALL_BASE_URL: an http(s) origin with an optional path prefix, no trailing slash, no query. */
+function baseUrlVar(raw: string | undefined): string | undefined {
+  const v = raw?.trim().replace(/\/+$/, "");
+  if (!v) return undefined;
+  let url: URL | undefined;
+  try { url = new URL(v); } catch { url = undefined; }
+  if (!url || !["http:", "https:"].includes(url.protocol) || url.search || url.hash || url.username || url.password)
+    throw new Error(`ROLLCALL_BASE_URL must be an http(s) URL such as https://rollcall.example.com, got "${raw}"`);
+  return v;
 }
 
 /** Comma-separated values, or a JSON array of strings when the value starts with "[". */

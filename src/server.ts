@@ -4,6 +4,7 @@ import { openDatabase, type Store } from "../db/connect.ts";
 import { createApp } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { loadConfig } from "./config.ts";
+import { requirePublicAddress } from "./http/public-address.ts";
 import { instanceSecret } from "./org/instance-secrets.ts";
 
 const FORCED_EXIT_MS = 10_000;
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
 
   const config = loadConfig();
+  requirePublicAddress(config);
   store = openDatabase(config.databaseUrl);
   const boot = await bootstrap(store, config);
   if (boot.migrated.length) console.log(`database ${store.describe}: applied migrations ${boot.migrated.join(", ")}`);

@@ -4,6 +4,7 @@
  * their teams. The link is mailed (or logged without SMTP_URL) and never stored.
  */
 import type { Request } from "express";
+import { publicBaseUrl } from "../http/public-address.ts";
 import { mailerFor, type Delivery } from "../mail/mailer.ts";
 import { createInvite, getInvite, INVITE_STATUSES, listInvites, resendInvite, revokeInvite, toInviteView, type InviteStatus, type IssuedInvite } from "../org/invites.ts";
 import { canManageTeam, forbid, scopedTeam } from "./access.ts";
@@ -13,7 +14,7 @@ import { body, optNullableString, optString, optStringArray, queryString } from 
 import type { RouteRegistry } from "./openapi.ts";
 
 function baseUrl(req: Request, ctx: AdminContext): string {
-  return ctx.config.baseUrl ?? `${req.protocol}://${req.get("host") ?? "localhost"}`;
+  return publicBaseUrl(req, ctx.config);
 }
 
 /** The accept link: the sign-in flow reads the token from it. */

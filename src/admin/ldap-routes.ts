@@ -5,6 +5,7 @@
  * ("connection refused", "bind refused …", "user not found …").
  */
 import type { Request } from "express";
+import { publicBaseUrl } from "../http/public-address.ts";
 import type { Org } from "../../db/types.ts";
 import { SecretDecryptionError } from "../org/secrets.ts";
 import { allowed, lookup } from "../sso/ldap/directory.ts";
@@ -19,7 +20,7 @@ const FIELDS = ["url", "startTls", "bindDn", "bindPassword", "baseDn", "userFilt
 const orgOf = (ctx: AdminContext): Promise<Org> => ctx.store.db.selectFrom("orgs").selectAll().where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
 
 function withLoginUrl(ctx: AdminContext, req: Request, org: Org, view: LdapConnectionView) {
-  return { ...view, loginUrl: `${ctx.config.baseUrl ?? `${req.protocol}://${req.get("host")}`}/auth/${encodeURIComponent(org.name)}/ldap/login` };
+  return { ...view, loginUrl: `${publicBaseUrl(req, ctx.config)}/auth/${encodeURIComponent(org.name)}/ldap/login` };
 }
 
 export function register(r: RouteRegistry): void {

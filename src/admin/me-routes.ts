@@ -10,7 +10,7 @@ import { provision } from "../org/provisioning.ts";
 import { csrfToken } from "../http/session.ts";
 import { forbid } from "./access.ts";
 import { adminCtx, type AdminContext } from "./context.ts";
-import { ProblemError } from "./errors.ts";
+import { refused } from "../org/errors.ts";
 import { body, reqString } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
@@ -72,7 +72,8 @@ export function register(r: RouteRegistry): void {
       const out = await provision(db, {
         door: "invite", orgId: invite.org_id, userId: me.id, inviteToken: token, email: me.email, emailVerified: me.email_verified === 1,
       }, ctx.actor);
-      if (!out.ok) throw new ProblemError(409, "Conflict", out.reason);
+      // The arrival refused: a rule of the org, translated like at every other door (src/http/problems.ts).
+      if (!out.ok) throw refused(out.reason);
       res.json({ decision: out.decision, orgId: invite.org_id, memberId: out.memberId });
     },
   });

@@ -4,6 +4,7 @@
  * running discovery before it saves anything.
  */
 import type { Request } from "express";
+import { publicBaseUrl } from "../http/public-address.ts";
 import { getOidcConnection, parseOidcConnectionInput, refuseEnvManaged, saveOidcConnection, deleteOidcConnection, toOidcConnectionView, connectionSecret, type OidcConnectionView } from "../org/oidc-connections.ts";
 import { requireEncryptionKey, SecretDecryptionError } from "../org/secrets.ts";
 import { describeProviderError, discoverProvider } from "../sso/oidc/provider.ts";
@@ -17,7 +18,7 @@ const FIELDS = ["issuer", "clientId", "clientSecret", "scopes", "claimsMapping"]
 /** Where people start signing in, and the redirect URI to register at the provider. */
 async function withUrls(ctx: AdminContext, req: Request, view: OidcConnectionView) {
   const org = await ctx.store.db.selectFrom("orgs").select("name").where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
-  const base = `${ctx.config.baseUrl ?? `${req.protocol}://${req.get("host")}`}/auth/${encodeURIComponent(org.name)}/oidc`;
+  const base = `${publicBaseUrl(req, ctx.config)}/auth/${encodeURIComponent(org.name)}/oidc`;
   return { ...view, loginUrl: `${base}/login`, redirectUri: `${base}/callback` };
 }
 

@@ -12,6 +12,7 @@ import type { Store } from "../../db/connect.ts";
 import type { Config } from "../config.ts";
 import { readApiKey } from "../http/credentials.ts";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../http/json-depth.ts";
+import { refuseNulInBody } from "../http/request-checks.ts";
 import { authenticateKey, type Principal } from "../org/keys.ts";
 import { CSRF_HEADER, csrfMatches, currentUser } from "../http/session.ts";
 import type { AdminContext } from "./context.ts";
@@ -44,6 +45,7 @@ export function adminRouter(store: Store, config: Config, log: (msg: string, err
   const registry = buildRegistry();
   r.use(express.json({ limit: config.maxBodyBytes }));
   r.use((req, _res, next) => next(jsonDepthExceeds(req.body) ? badInput(`the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`) : undefined));
+  r.use(refuseNulInBody);
   r.get("/openapi.json", (_req, res) => { res.json(registry.openapi()); });
   r.use(async (req, res, next) => {
     res.locals.admin = await authenticate(store, config, req);

@@ -9,16 +9,17 @@
  * - `GET /admin/api/invite?token=…` — the org an invite link is for (for the accept page);
  * - `/invites/accept?token=…` — the page invite e-mails link to.
  *
- * Security headers come from helmet; the CSP allows scripts and styles from this
- * origin only (no inline code anywhere in the console).
+ * Security headers (helmet, a CSP allowing this origin's scripts and styles only — no
+ * inline code anywhere in the console) are set for the whole app in src/http/security-headers.ts.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import express, { Router, type Request, type RequestHandler, type Response } from "express";
-import helmet from "helmet";
 import type { Store } from "../../db/connect.ts";
 import type { Org } from "../../db/types.ts";
 import type { Config } from "../config.ts";
+import { sendPage } from "../http/html-page.ts";
+import { sendProblem, titleOf } from "../http/problems.ts";
 import { signIn } from "../http/session.ts";
 import { redeemAdminLink } from "../org/admin-links.ts";
 import { findInviteByToken, inviteStatus } from "../org/invites.ts";
@@ -28,25 +29,7 @@ import { resolveLdapSettings } from "../sso/ldap/settings.ts";
 
 const PUBLIC = path.join(path.dirname(fileURLToPath(import.meta.url)), "public");
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-
-export const securityHeaders: RequestHandler = helmet({
-  contentSecurityPolicy: {
-    useDefaults: false,
-    directives: {
-      defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", "data:"], connectSrc: ["'self'"],
-      fontSrc: ["'self'"], objectSrc: ["'none'"], baseUri: ["'none'"], frameAncestors: ["'none'"], formAction: ["'self'"],
-    },
-  },
-  referrerPolicy: { policy: "no-referrer" },
-});
-
-function page(res: Response, status: number, title: string, body: string): void {
-  res.status(status).set("Cache-Control", "no-store").type("html").send(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-    `<title>${esc(title)} · Rollcall</title><link rel="stylesheet" href="/admin/console.css"></head>` +
-    `<body class="center"><main class="card"><h1>${esc(title)}</h1>${body}</main></body></html>`);
-}
+const page = (res: Response, status: number, title: string, body: string): void => sendPage(res, status, title, body);
 
 export function consoleRouter(store: Store, config: Config, sessions: RequestHandler): Router {
   const r = Router();
@@ -59,18 +42,17 @@ export function consoleRouter(store: Store, config: Config, sessions: RequestHan
     return two.length === 1 ? two[0] : undefined;
   }
 
-  async function methods(org: Org) {
+  /** `asked`: the name the caller gave, echoed back, so a found org's answer has the shape of an unknown one's. */
+  async function methods(org: Org, asked?: string) {
     const base = `/auth/${encodeURIComponent(org.name)}`;
     let ldap = false;
     try { ldap = !!(await resolveLdapSettings(db, config, org)); } catch { ldap = true; /* configured but broken: the door explains */ }
     return {
-      org: { name: org.name },
+      org: { name: asked ?? org.name },
       oidc: (await getOidcConnection(db, org.id)) ? { loginUrl: `${base}/oidc/login` } : null,
       ldap: ldap ? { loginUrl: `${base}/ldap/login` } : null,
     };
   }
-
-  r.use(["/admin", "/invites/accept"], securityHeaders);
 
   r.get("/admin/link/:token", sessions, async (req: Request, res: Response, next) => {
     try {
@@ -85,11 +67,15 @@ export function consoleRouter(store: Store, config: Config, sessions: RequestHan
     } catch (err) { next(err); }
   });
 
+  // No enumeration: an org that does not exist answers exactly like one with no sign-in method
+  // (the name echoed as given), so this anonymous route tells no one which orgs exist.
   r.get("/admin/api/sign-in-methods", async (req, res, next) => {
     try {
-      const org = await orgByRef(req.query.org);
-      if (!org) return res.status(404).type("application/problem+json").send(JSON.stringify({ title: "Not Found", status: 404, detail: typeof req.query.org === "string" && req.query.org ? `there is no organization named "${req.query.org}"` : "name the organization to sign in to" }));
-      res.json(await methods(org));
+      const ref = typeof req.query.org === "string" ? req.query.org.trim() : "";
+      const org = await orgByRef(ref);
+      if (org) return res.json(await methods(org, ref && ref !== org.id ? ref : undefined));
+      if (!ref) return sendProblem(res, { status: 400, title: titleOf(400), detail: "name the organization to sign in to (?org=<name>)" });
+      res.json({ org: { name: ref }, oidc: null, ldap: null });
     } catch (err) { next(err); }
   });
 
@@ -97,7 +83,7 @@ export function consoleRouter(store: Store, config: Config, sessions: RequestHan
     try {
       let invite;
       try { invite = await findInviteByToken(db, req.query.token as string); } catch {
-        return res.status(404).type("application/problem+json").send(JSON.stringify({ title: "Not Found", status: 404, detail: "this invite link is not valid (it was replaced by a newer one, or never existed); ask for a new invite" }));
+        return sendProblem(res, { status: 404, title: titleOf(404), detail: "this invite link is not valid (it was replaced by a newer one, or never existed); ask for a new invite" });
       }
       const org = await db.selectFrom("orgs").selectAll().where("id", "=", invite.org_id).executeTakeFirstOrThrow();
       res.set("Cache-Control", "no-store").json({ status: inviteStatus(invite), orgRole: invite.org_role, expiresAt: invite.expires_at, ...(await methods(org)) });
@@ -108,6 +94,6 @@ export function consoleRouter(store: Store, config: Config, sessions: RequestHan
   r.get("/admin/login", (_req, res) => { res.sendFile(path.join(PUBLIC, "login.html")); });
   r.get("/admin", (req, res, next) => (req.originalUrl.startsWith("/admin/") ? next() : res.redirect(301, "/admin/")));
   r.use("/admin", express.static(PUBLIC, { index: "index.html", fallthrough: true, maxAge: 0 }));
-  r.use("/admin", (_req, res) => page(res, 404, "Not found", `<p><a href="/admin/">Back to the console</a></p>`));
+  // Anything else under /admin falls through to the app's 404 (an HTML page here, problem+json under /admin/api).
   return r;
 }

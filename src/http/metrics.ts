@@ -12,6 +12,7 @@ import type { Request, RequestHandler, Response } from "express";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Store } from "../../db/connect.ts";
 import type { RequestInfo } from "./logging.ts";
+import { sendProblem, titleOf } from "./problems.ts";
 
 export interface AppMetrics {
   registry: Registry;
@@ -72,7 +73,8 @@ export function createMetrics(store: Store, opts: { processMetrics?: boolean } =
         if (token) {
           const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get("authorization") ?? "");
           if (!m || !sameSecret(m[1]!, token)) {
-            res.status(401).set("WWW-Authenticate", 'Bearer realm="rollcall-metrics"').type("text/plain").send("a metrics token is required: Authorization: Bearer <METRICS_TOKEN>\n");
+            res.set("WWW-Authenticate", 'Bearer realm="rollcall-metrics"');
+            sendProblem(res, { status: 401, title: titleOf(401), detail: "a metrics token is required: Authorization: Bearer <METRICS_TOKEN>" });
             return;
           }
         }

@@ -2,6 +2,7 @@
 import type { Request, Response } from "express";
 import type { Store } from "../../db/connect.ts";
 import type { Config } from "../config.ts";
+import { publicBaseUrl } from "../http/public-address.ts";
 import type { Actor } from "../org/audit.ts";
 import type { Principal } from "../org/keys.ts";
 import { SCIM_CONTENT_TYPE } from "./errors.ts";
@@ -16,9 +17,9 @@ export interface ScimContext {
   baseUrl: string;
 }
 
+/** ROLLCALL_BASE_URL, or the request's checked Host (never an unchecked one: src/http/public-address.ts). */
 export function scimBaseUrl(req: Request, config: Config): string {
-  if (config.baseUrl) return `${config.baseUrl}/scim/v2`;
-  return `${req.protocol}://${req.get("host") ?? "localhost"}/scim/v2`;
+  return `${publicBaseUrl(req, config)}/scim/v2`;
 }
 
 export function ctxOf(res: Response): ScimContext {

@@ -4,6 +4,7 @@ import type { Store } from "../../db/connect.ts";
 import type { Config } from "../config.ts";
 import { readApiKey } from "../http/credentials.ts";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../http/json-depth.ts";
+import { refuseNulInBody } from "../http/request-checks.ts";
 import { authenticateKey } from "../org/keys.ts";
 import { bulkRouter } from "./bulk/routes.ts";
 import { scimBaseUrl, type ScimContext } from "./context.ts";
@@ -28,6 +29,7 @@ export function scimRouter(store: Store, config: Config, log: (msg: string, err:
   const r = Router();
   r.use(express.json({ type: JSON_TYPES, limit: config.maxBodyBytes, strict: false }));
   r.use(requireJsonBody);
+  r.use(refuseNulInBody);
   r.use(discoveryRouter(config));
   r.use(async (req, res, next) => {
     const key = readApiKey(req);

@@ -267,7 +267,8 @@ const CASES: Case[] = [
   },
 ];
 
-const REFUSAL_STATUS = 403;
+// A refused arrival is the "rule" kind: 409 at every door (src/http/problems.ts), like SCIM and the admin API.
+const REFUSAL_STATUS = 409;
 const successStatus: Record<DoorName, number> = { oidc: 302, ldap: 200 };
 
 // ---- the people each door knows -----------------------------------------------------------------

@@ -278,16 +278,16 @@ describe("OIDC sign-in (real OpenID Provider, code flow with PKCE)", function ()
       assert.equal((await membersOf(t, t.org)).filter((m) => m.user_id === graceUserId).length, 1);
     });
 
-    it("refused when the org has auto-provisioning off: 403 with what an admin can do (HTML and JSON)", async () => {
+    it("refused when the org has auto-provisioning off: 409 (a rule of the org, as at every door) with what an admin can do (HTML and JSON)", async () => {
       const html = await signInThrough(new Browser(), t.loginUrl(closed), op, "nobody-sub");
-      assert.equal(html.callback.status, 403);
+      assert.equal(html.callback.status, 409);
       assert.match(String(html.callback.headers.get("content-type")), /text\/html/);
       assert.match(html.callback.text, /<h1>Sign-in refused<\/h1>/);
       assert.match(html.callback.text, /admin/i);
       const json = await signInThrough(new Browser("application/json"), t.loginUrl(closed), op, "nobody-sub");
-      assert.equal(json.callback.status, 403);
+      assert.equal(json.callback.status, 409);
       const body = JSON.parse(json.callback.text);
-      assert.equal(body.status, 403);
+      assert.equal(body.status, 409);
       assert.match(body.detail, /admin/i);
       assert.equal((await membersOf(t, closed)).filter((m) => m.email === "nobody@acme.example").length, 0);
     });
@@ -299,7 +299,7 @@ describe("OIDC sign-in (real OpenID Provider, code flow with PKCE)", function ()
       await t.store.db.updateTable("members").set({ active: 0 }).where("id", "=", ina.id).execute();
       const b = new Browser("application/json");
       const again = await signInThrough(b, t.loginUrl(), op, "inactive-sub");
-      assert.equal(again.callback.status, 403, again.callback.text);
+      assert.equal(again.callback.status, 409, again.callback.text);
       assert.ok((await sessionOf(t, b))?.user === undefined, "no signed-in session");
     });
 

@@ -9,7 +9,7 @@
  * same-origin `returnTo` is redirected there (303).
  *
  * Refusals: wrong password and unknown user are the same 401 (no enumeration);
- * outside the allow-list or refused by the decision → 403; the directory down or
+ * outside the allow-list → 403, refused by the decision → 409 (a rule, as at every door); the directory down or
  * slow → 503 "directory unavailable" within the connection's timeout, creating
  * nothing; over a rate limit → 429 with Retry-After.
  *
@@ -24,12 +24,14 @@ import type { Org } from "../../../db/types.ts";
 import type { Config } from "../../config.ts";
 import { signIn } from "../../http/session.ts";
 import { recordAudit } from "../../org/audit.ts";
-import { DomainError } from "../../org/errors.ts";
+import { DomainError, refused } from "../../org/errors.ts";
+import { problemOf } from "../../http/problems.ts";
+import { refuseNulInBody } from "../../http/request-checks.ts";
 import { findOrgByName } from "../../org/orgs.ts";
 import { provision } from "../../org/provisioning.ts";
 import { hit, signInLimits } from "../../org/rate-limits.ts";
 import { SecretDecryptionError } from "../../org/secrets.ts";
-import { sendFailure, wantsJson, type SignInFailure } from "../oidc/respond.ts";
+import { sendFailure, type SignInFailure } from "../oidc/respond.ts";
 import { safeReturnTo } from "../oidc/routes.ts";
 import { allowed, authenticate } from "./directory.ts";
 import { resolveLdapSettings, type LdapSettings } from "./settings.ts";
@@ -53,7 +55,7 @@ export function ldapRouter(store: Store, config: Config, log: (msg: string, err?
   const db = store.db;
   // SIGNIN_LIMIT_PER_ADDRESS, SIGNIN_LIMIT_PER_ACCOUNT, SIGNIN_LIMIT_WINDOW_SECONDS, shared with the OIDC door.
   const limits = signInLimits();
-  const parsers = [express.urlencoded({ extended: false, limit: config.maxBodyBytes }), express.json({ limit: config.maxBodyBytes })];
+  const parsers = [express.urlencoded({ extended: false, limit: config.maxBodyBytes }), express.json({ limit: config.maxBodyBytes }), refuseNulInBody];
 
   async function orgAndSettings(req: Request): Promise<{ org: Org; settings: LdapSettings }> {
     const ref = String(req.params.org ?? "");
@@ -125,7 +127,7 @@ export function ldapRouter(store: Store, config: Config, log: (msg: string, err?
         displayName: person.displayName, givenName: person.givenName, familyName: person.familyName,
         groups: person.groups,
       }, { door: "sso", id: `ldap:${subject}` });
-      if (!outcome.ok) throw fail(403, outcome.reason);
+      if (!outcome.ok) throw refused(outcome.reason);
       await signIn(req, { orgId: org.id, memberId: outcome.memberId, userId: outcome.userId, door: "ldap" });
 
       res.set("Cache-Control", "no-store");
@@ -144,23 +146,14 @@ export function ldapRouter(store: Store, config: Config, log: (msg: string, err?
 
   function respondFailure(req: Request, res: Response, err: unknown): void {
     if (!(err instanceof SignInError)) {
-      const e = err as { type?: string; status?: number };
-      if (e?.type === "entity.parse.failed") err = fail(400, "the request body is not valid JSON");
-      else if (e?.type === "entity.too.large") err = fail(413, "the request body is too large");
-      else {
-        log("unexpected error in LDAP sign-in", err);
-        err = fail(500, "sign-in failed because of an internal error; try again");
-      }
+      // Bad or too large bodies, and the org's rules refusing the arrival: the status every door gives (src/http/problems.ts).
+      const p = problemOf(err);
+      if (p.status >= 500) log("unexpected error in LDAP sign-in", err);
+      err = fail(p.status, p.status >= 500 ? "sign-in failed because of an internal error; try again" : p.detail);
     }
     const f = (err as SignInError).failure;
     // Scripts (JSON bodies) get problem+json; browsers posting the form get the page.
-    if (!isForm(req) || wantsJson(req)) {
-      if (f.retryAfterSeconds !== undefined) res.set("Retry-After", String(Math.max(1, Math.ceil(f.retryAfterSeconds))));
-      res.set("Cache-Control", "no-store");
-      res.status(f.status).type("application/problem+json").send(JSON.stringify({ type: "about:blank", title: TITLES[f.status] ?? "Sign-in failed", status: f.status, detail: f.detail }));
-      return;
-    }
-    sendFailure(req, res, f);
+    sendFailure(req, res, f, { asJson: !isForm(req) });
   }
 
   // Body parser errors (bad JSON, too large) land here rather than in express's HTML handler.
@@ -168,8 +161,3 @@ export function ldapRouter(store: Store, config: Config, log: (msg: string, err?
 
   return r;
 }
-
-const TITLES: Record<number, string> = {
-  400: "Sign-in failed", 401: "Sign-in failed", 403: "Sign-in refused", 404: "Sign-in not available", 413: "Sign-in failed",
-  429: "Too many sign-in attempts", 500: "Sign-in failed", 503: "Sign-in unavailable",
-};

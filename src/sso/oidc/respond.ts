@@ -1,16 +1,17 @@
 /**
  * How a sign-in ends in the browser or for a script: JSON (problem+json) when the
- * client asks for application/json, a small HTML page otherwise.
+ * client asks for application/json (or `asJson`), a small HTML page otherwise. Both carry
+ * the request id. A domain refusal's status comes from src/http/problems.ts, like at every door.
  */
 import type { Request, Response } from "express";
+import { escapeHtml, sendPage } from "../../http/html-page.ts";
+import { problemBody } from "../../http/problems.ts";
 
 export const wantsJson = (req: Request): boolean => req.accepts(["text/html", "application/json"]) === "application/json";
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-
 const TITLES: Record<number, string> = {
-  400: "Sign-in failed", 403: "Sign-in refused", 404: "Sign-in not available", 409: "Sign-in refused", 429: "Too many sign-in attempts",
-  500: "Sign-in failed", 502: "Identity provider problem", 503: "Sign-in unavailable",
+  400: "Sign-in failed", 401: "Sign-in failed", 403: "Sign-in refused", 404: "Sign-in not available", 409: "Sign-in refused", 413: "Sign-in failed",
+  429: "Too many sign-in attempts", 500: "Sign-in failed", 502: "Identity provider problem", 503: "Sign-in unavailable",
 };
 
 export interface SignInFailure {
@@ -21,19 +22,14 @@ export interface SignInFailure {
   retryAfterSeconds?: number;
 }
 
-export function sendFailure(req: Request, res: Response, f: SignInFailure): void {
+export function sendFailure(req: Request, res: Response, f: SignInFailure, opts: { asJson?: boolean } = {}): void {
   if (res.headersSent) return;
   const title = TITLES[f.status] ?? "Sign-in failed";
   if (f.retryAfterSeconds !== undefined) res.set("Retry-After", String(Math.max(1, Math.ceil(f.retryAfterSeconds))));
   res.set("Cache-Control", "no-store");
-  if (wantsJson(req)) {
-    res.status(f.status).type("application/problem+json").send(JSON.stringify({ type: "about:blank", title, status: f.status, detail: f.detail }));
+  if (opts.asJson || wantsJson(req)) {
+    res.status(f.status).type("application/problem+json").send(JSON.stringify(problemBody(res, { status: f.status, title, detail: f.detail })));
     return;
   }
-  res.status(f.status).type("html").send(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)} · Rollcall</title></head>` +
-    `<body><main><h1>${esc(title)}</h1><p>${esc(f.detail)}</p>` +
-    (f.retryUrl ? `<p><a href="${esc(f.retryUrl)}">Sign in again</a></p>` : "") +
-    `</main></body></html>`,
-  );
+  sendPage(res, f.status, title, `<p>${escapeHtml(f.detail)}</p>` + (f.retryUrl ? `<p><a href="${escapeHtml(f.retryUrl)}">Sign in again</a></p>` : ""));
 }

@@ -4,7 +4,7 @@
  * - `GET login[?returnTo=/path]` → redirect to the org's OpenID Provider (code flow, PKCE, state, nonce).
  * - `GET callback` → the library checks the response and the ID token; then the one
  *   provisioning decision; then a session (src/http/session.ts) and a redirect to
- *   `returnTo` (same-origin paths only) or /admin. A refusal is a 403 with the
+ *   `returnTo` (same-origin paths only) or /admin. A refusal is a 409 (a rule, as at every door) with the
  *   decision's reason; the provider's errors and mismatched state are 400s, a provider
  *   that is unreachable or refuses our client is a 502 — never a 500.
  *
@@ -21,7 +21,9 @@ import { findOrgByName } from "../../org/orgs.ts";
 import { provision } from "../../org/provisioning.ts";
 import { hit, signInLimits } from "../../org/rate-limits.ts";
 import { SecretDecryptionError } from "../../org/secrets.ts";
-import { DomainError } from "../../org/errors.ts";
+import { DomainError, refused } from "../../org/errors.ts";
+import { problemOf } from "../../http/problems.ts";
+import { publicBaseUrl } from "../../http/public-address.ts";
 import type { OidcPerson } from "./claims.ts";
 import { describeProviderError, isResponseMismatch } from "./provider.ts";
 import { sendFailure, type SignInFailure } from "./respond.ts";
@@ -38,7 +40,6 @@ export const SIGNIN_LIMITS = {
 };
 
 const DEFAULT_RETURN_TO = "/admin";
-const DOMAIN_STATUS: Partial<Record<DomainError["kind"], number>> = { invalid: 400, not_found: 404, conflict: 409, rule: 403, forbidden: 403 };
 /** What the login step leaves in the session for the callback (besides the library's PKCE/state/nonce). */
 const PENDING_KEY = "rollcallOidc";
 
@@ -96,7 +97,7 @@ export function oidcRouter(store: Store, config: Config, log: (msg: string, err?
     return s;
   }
 
-  const callbackUrlFor = (req: Request) => `${config.baseUrl ?? `${req.protocol}://${req.get("host")}`}${req.baseUrl}/callback`;
+  const callbackUrlFor = (req: Request) => `${publicBaseUrl(req, config)}${req.baseUrl}/callback`;
 
   r.get("/login", async (req, res, next) => {
     try {
@@ -142,7 +143,7 @@ export function oidcRouter(store: Store, config: Config, log: (msg: string, err?
         displayName: person.name, givenName: person.givenName, familyName: person.familyName,
         groups: person.groups,
       }, { door: "sso", id: `oidc:${person.sub}` });
-      if (!outcome.ok) throw fail(403, outcome.reason);
+      if (!outcome.ok) throw refused(outcome.reason);
       await signIn(req, { orgId: org.id, memberId: outcome.memberId, userId: outcome.userId, door: "oidc" });
       res.set("Cache-Control", "no-store");
       res.redirect(302, pending.returnTo);
@@ -178,8 +179,9 @@ export function oidcRouter(store: Store, config: Config, log: (msg: string, err?
 
   function handleError(req: Request, res: Response, _next: NextFunction, err: unknown): void {
     if (err instanceof SignInError) return sendFailure(req, res, err.failure);
-    // A rule of the org refused the arrival (e.g. a seat limit): its message says why.
-    if (err instanceof DomainError) return sendFailure(req, res, { status: DOMAIN_STATUS[err.kind] ?? 409, detail: err.message });
+    // A rule of the org refused the arrival (e.g. a seat limit): its message says why, its status is the one every door gives.
+    const p = problemOf(err);
+    if (p.status < 500) return sendFailure(req, res, { status: p.status, detail: p.detail });
     log("unexpected error in OIDC sign-in", err);
     sendFailure(req, res, { status: 500, detail: "sign-in failed because of an internal error; try again", retryUrl: loginUrl(req) });
   }
