@@ -248,3 +248,14 @@ export const extremeValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: hugeArray((i) => ({ value: `v${i}` })) },
   { weight: 2, arbitrary: fc.constantFrom<unknown>(null, true, false, {}, [], [null], { "": 1 }, { a: { b: { c: [] } } }, [[["x"]]]) },
 );
+
+/**
+ * Extreme strings short enough for a URL (Node's HTTP parser answers a request line over 16 KB
+ * itself with a 431, before any route): NUL bytes, bounds ±1, multi-byte runs. Generated at
+ * their size, not filtered from extremeString, so a run does not spend its time on 100 KB strings.
+ */
+export const urlExtremeString: fc.Arbitrary<string> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom("\u0000", "a\u0000b", "\u0000".repeat(300), "", " ", "İ".repeat(300), "€".repeat(300), "🦄".repeat(100), "%00", "%", "../..", "\r\n") },
+  { weight: 3, arbitrary: fc.tuple(fc.constantFrom(254, 255, 256, 257, 1_024, 1_025, 2_705), fc.constantFrom("x", "é", "\u0000")).map(([n, c]) => c.repeat(c === "x" ? n : Math.min(n, 257))) },
+  { weight: 2, arbitrary: anyText(40) },
+);
