@@ -65,6 +65,8 @@ interface Ctx {
   /** the case's unverified claimant signs in through this org's OIDC door (both doors' orgs have one) */
   attackerSignIn(): Promise<Attempt>;
   attackerIdentity: { provider: "oidc"; issuer: string; subject: string };
+  /** the app's origin */
+  base: string;
   vars: Record<string, string>;
 }
 
@@ -277,6 +279,26 @@ const CASES: Case[] = [
 ];
 
 CASES.push(
+  {
+    id: 15, name: "SCIM first, SSO later: the member the org's own directory pushed signs in through the org's own door with that address verified → is that member",
+    verified: true, decision: "signed_in", reason: /^already a member$/,
+    given: async (c) => {
+      const res = await fetch(`${c.base}/scim/v2/Users`, {
+        method: "POST", headers: { authorization: `Bearer ${c.org.key}`, "content-type": "application/scim+json" },
+        body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: c.userName, emails: [{ value: c.email.toUpperCase(), primary: true }] }),
+      });
+      const text = await res.text();
+      assert.equal(res.status, 201, text);
+      c.vars.scimMemberId = (JSON.parse(text) as { id: string }).id;
+    },
+    then: async (c, a) => {
+      assert.equal(a.memberId, c.vars.scimMemberId, "the directory's member");
+      const audit = await lastDecision(c);
+      assert.deepEqual([audit.detail.linked, audit.detail.newUser], [true, false]);
+      const v = await db(c).selectFrom("email_verifications").select("source").where("email_key", "=", c.email).execute();
+      assert.ok(v.some((r) => r.source === `${c.identity.provider} ${c.identity.issuer}`), "the sign-in's verification is recorded");
+    },
+  },
   {
     id: 10, name: "org B's IdP asserts a verified e-mail in a domain org A verified → NOT linked to A's user: the login gets its own user",
     verified: true, decision: "joined", reason: /^auto-provisioning$/,
@@ -495,6 +517,7 @@ describe("the provisioning decision through both doors (OIDC against oidc-provid
           return { status: res.status, detail: detailOf(res.text), memberId: await sessionMember(b, app.base) };
         },
         attackerIdentity: { provider: "oidc", issuer: op.issuer, subject: attackerSub(cs, door) },
+        base: app.base,
         attackerSignIn: () => oidcSignIn(attackerSub(cs, door)),
       };
       ctxs.set(keyOf(cs, door), ctx);
