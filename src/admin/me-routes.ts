@@ -58,7 +58,8 @@ export function register(r: RouteRegistry): void {
     method: "get", path: "/me/joinable-teams", tag: "me", summary: "Teams offered at sign-up (domainMatching teams, for a verified e-mail in a verified domain of the org, when teamJoiningAtSignup is on)",
     handler: async (_req, res) => {
       const ctx = adminCtx(res);
-      res.json({ teams: await joinableTeams(ctx.store.db, ctx.orgId, memberId(ctx)) });
+      // The operator is no member: nothing is offered to it.
+      res.json({ teams: ctx.operator ? [] : await joinableTeams(ctx.store.db, ctx.orgId, memberId(ctx)) });
     },
   });
   r.add({
