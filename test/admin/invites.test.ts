@@ -22,7 +22,7 @@ async function accept(t: TestApp, token: string, userId: string, orgId = t.org.i
 }
 
 /** What an accepted invite made: the member's org, role and teams. */
-async function acceptInvite(t: TestApp, token: string, userId: string, orgId = t.org.id) {
+async function acceptAndRead(t: TestApp, token: string, userId: string, orgId = t.org.id) {
   const out = await accept(t, token, userId, orgId);
   assert.ok(out.ok, JSON.stringify(out));
   assert.equal(out.decision, "joined_by_invite");
@@ -83,7 +83,7 @@ describe("admin API: invites", () => {
     assert.ok(!JSON.stringify(res.body).includes(token));
 
     const userId = await newUser(t, "ada@example.com");
-    const joined = await acceptInvite(t, token, userId);
+    const joined = await acceptAndRead(t, token, userId);
     assert.deepEqual([joined.orgId, joined.orgRole, joined.teamIds], [t.org.id, "admin", [team.id]]);
     const member = await t.store.db.selectFrom("members").selectAll().where("id", "=", joined.memberId).executeTakeFirstOrThrow();
     assert.deepEqual([member.org_role, member.user_id, member.active], ["admin", userId, 1]);
@@ -130,7 +130,7 @@ describe("admin API: invites", () => {
     problem(await as(t, admin.key).post("/invites", { userName: "nobody-known" }), 404, /invite them by e-mail/);
     const stranger = await newUser(t, "grace@example.com");
     await refusedWith(accept(t, tokenIn(mail.raw), stranger), /another user/);
-    const joined = await acceptInvite(t, tokenIn(mail.raw), grace.userId);
+    const joined = await acceptAndRead(t, tokenIn(mail.raw), grace.userId);
     assert.equal(joined.orgRole, "member");
     const m = await t.store.db.selectFrom("members").select("user_name").where("id", "=", joined.memberId).executeTakeFirstOrThrow();
     assert.equal(m.user_name, "Grace");
@@ -170,7 +170,7 @@ describe("admin API: invites", () => {
     const ev = await lastAudit(t, "invite.resend");
     assert.equal(ev.detail.before.status, "expired");
     assert.equal(ev.detail.after.status, "pending");
-    const joined = await acceptInvite(t, token, erin);
+    const joined = await acceptAndRead(t, token, erin);
     assert.deepEqual(joined.teamIds, [team.id]);
   });
 
