@@ -10,8 +10,9 @@
  *   address of a global user (source as above, `scim <orgId>` for a directory).
  *   Rows migrated from `users.email_verified = 1` get the source `legacy`, which
  *   links nothing: the old rules could mark a claimant's user verified.
- * - `sessions.member_id`, `org_id`, `door`: so a deactivation, a removal or a
- *   revoked connection deletes the sessions it ends, in the same transaction.
+ * - `sessions.member_id`, `org_id`, `door` (filled in for existing sessions from
+ *   their JSON): so a deactivation, a removal or a revoked connection deletes the
+ *   sessions it ends, in the same transaction.
  */
 import { sql, type Kysely } from "kysely";
 import type { DialectName } from "../connect.ts";
@@ -37,6 +38,15 @@ export async function up(db: Kysely<any>, _dialect: DialectName): Promise<void> 
   await db.schema.alterTable("sessions").addColumn("member_id", "text").execute();
   await db.schema.alterTable("sessions").addColumn("org_id", "text").execute();
   await db.schema.alterTable("sessions").addColumn("door", "text").execute();
+  // Sessions signed in before this migration: their member, org and door come from the session's JSON.
+  const rows = await db.selectFrom("sessions").select(["sid", "data"]).execute() as { sid: string; data: string }[];
+  for (const r of rows) {
+    let user: { memberId?: unknown; orgId?: unknown; door?: unknown } | undefined;
+    try { user = (JSON.parse(r.data) as { user?: typeof user }).user; } catch { user = undefined; }
+    if (!user) continue;
+    const text = (v: unknown) => (typeof v === "string" ? v : null);
+    await db.updateTable("sessions").set({ member_id: text(user.memberId), org_id: text(user.orgId), door: text(user.door) }).where("sid", "=", r.sid).execute();
+  }
   await db.schema.createIndex("sessions_member").on("sessions").column("member_id").execute();
   await db.schema.createIndex("sessions_org_door").on("sessions").columns(["org_id", "door"]).execute();
 }
