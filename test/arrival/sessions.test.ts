@@ -12,7 +12,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createKey, revokeKey } from "../../src/org/keys.ts";
 import { PATCH_URN, SCIM } from "../support/app.ts";
-import type { Browser } from "../sso/oidc-provider.ts";
+import { Browser } from "../sso/oidc-provider.ts";
+import { GROUPS_DN, PEOPLE_DN, SERVICE_DN, SERVICE_PASSWORD, startSlapd, type Slapd } from "../sso/slapd.ts";
 import { startRig, type Rig } from "./listening.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -124,5 +125,58 @@ describe("sessions end when access ends, and reactivation never revives them (re
     for (const s of [a, b]) await assertEnded(s.browser, s.memberId, s.csrf, "after the connection was removed");
     // A fresh sign-in through the restored connection works.
     assert.equal((await rig.me((await rig.signIn(person("conn-c"))).browser)).status, 200);
+  });
+});
+
+describe("an LDAP connection removed or replaced ends the sessions it signed in (real slapd), and only those", function () {
+  this.timeout(60_000);
+  let rig: Rig;
+  let slapd: Slapd;
+  before(async () => {
+    slapd = await startSlapd();
+    rig = await startRig();
+  });
+  after(async () => {
+    try { await rig?.close(); } finally { await slapd?.stop(); }
+  });
+
+  const putLdap = async (url: string) => {
+    const res = await rig.api("PUT", "/api/v1/sso/ldap", {
+      url, bindDn: SERVICE_DN, bindPassword: SERVICE_PASSWORD, baseDn: PEOPLE_DN, userFilter: "(uid={username})",
+      attributes: "email=mail,name=cn,givenName=givenName,familyName=sn,username=uid",
+      groupBaseDn: GROUPS_DN, groupFilter: "(member={dn})", allowedGroups: ["rollcall-users"], trustEmail: true,
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+  };
+  const ldapSignIn = async (username: string, password: string) => {
+    await rig.store.db.deleteFrom("rate_limits").execute();
+    const b = new Browser("application/json");
+    const res = await fetch(`${rig.base}/auth/${encodeURIComponent(rig.org.name)}/ldap/login`, {
+      method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify({ username, password }),
+    });
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    const sid = res.headers.getSetCookie().find((l) => l.startsWith("rollcall.sid="))!.split(";")[0]!;
+    b.cookies(rig.base).set("rollcall.sid", sid.slice("rollcall.sid=".length));
+    return b;
+  };
+
+  it("DELETE /sso/ldap ends the LDAP sessions; an OIDC session of the same org stays", async () => {
+    await putLdap(slapd.url);
+    const viaLdap = await ldapSignIn("alice", "alice-pw");
+    assert.equal((await rig.me(viaLdap)).status, 200);
+    const viaOidc = await rig.signIn({ sub: "ldap-bystander", email: "bystander@ldap.example", email_verified: true, preferred_username: "ldap-bystander" });
+    assert.equal((await rig.api("DELETE", "/api/v1/sso/ldap")).status, 204);
+    assert.equal((await rig.me(viaLdap)).status, 401, "the LDAP session ended");
+    assert.equal((await rig.me(viaOidc.browser)).status, 200, "the OIDC session did not");
+  });
+
+  it("replacing the directory (another server URL) ends the old directory's sessions; saving the same one does not", async () => {
+    await putLdap(slapd.url);
+    const first = await ldapSignIn("dana", "dana-pw");
+    await putLdap(slapd.url);
+    assert.equal((await rig.me(first)).status, 200, "the same directory saved again ends nothing");
+    await putLdap(slapd.url.replace("127.0.0.1", "localhost"));
+    assert.equal((await rig.me(first)).status, 401, "another directory URL: the old one's sessions ended");
   });
 });
