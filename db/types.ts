@@ -77,6 +77,18 @@ export interface MemberEmailsTable {
   value_key: string;
   type: string | null;
   is_primary: Bool;
+  /** who vouches for this address: 'scim' (the org's directory), 'oidc <issuer>', 'ldap <url>', 'email' (an e-mail link); null: an unverified claim */
+  verified_by: string | null;
+}
+
+/** Each time an authoritative source verified an address of a user (migration 0009). */
+export interface EmailVerificationsTable {
+  user_id: string;
+  email_key: string;
+  /** 'oidc <issuer>' | 'ldap <url>' | 'email' | 'scim <orgId>' | 'legacy' (migrated; links nothing) */
+  source: string;
+  org_id: string | null;
+  verified_at: string;
 }
 
 /** SCIM /Groups are teams. */
@@ -217,6 +229,10 @@ export interface SessionsTable {
   data: string;
   /** ISO-8601 UTC; rows past it are ignored and pruned */
   expires_at: string;
+  /** the signed-in member (null: anonymous, or the operator), its org and door: what ends the session (migration 0009) */
+  member_id: string | null;
+  org_id: string | null;
+  door: string | null;
 }
 
 /** Fixed-window counters of sign-in attempts, shared by every instance. */
@@ -252,6 +268,7 @@ export interface Database {
   rate_limits: RateLimitsTable;
   app_secrets: AppSecretsTable;
   oidc_connections: OidcConnectionsTable;
+  email_verifications: EmailVerificationsTable;
 }
 
 export type Org = Selectable<OrgsTable>;

@@ -14,6 +14,8 @@ export interface AdminContext {
   actor: Actor;
   /** how the caller authenticated: an API key, or a signed-in session (cookie) */
   via?: "key" | "session";
+  /** the operator's session (one-time admin link): an org admin that is no member */
+  operator?: true;
 }
 
 export const adminCtx = (res: Response): AdminContext => res.locals.admin as AdminContext;

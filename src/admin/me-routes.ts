@@ -6,7 +6,7 @@
  */
 import { findInviteByToken } from "../org/invites.ts";
 import { joinableTeams, joinTeamAtSignup } from "../org/joinable-teams.ts";
-import { provision } from "../org/provisioning.ts";
+import { arrive } from "../org/arrival/arrive.ts";
 import { csrfToken } from "../http/session.ts";
 import { forbid } from "./access.ts";
 import { adminCtx, type AdminContext } from "./context.ts";
@@ -19,11 +19,22 @@ function memberId(ctx: AdminContext): string {
   return ctx.principal.memberId;
 }
 
+/** /me for the operator's session: no member behind it; shown as the org's admin. */
+async function operatorMe(ctx: AdminContext, csrf: string | null) {
+  const org = await ctx.store.db.selectFrom("orgs").select(["id", "name"]).where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
+  return {
+    operator: true,
+    member: { id: null, userId: null, userName: "operator", displayName: "Operator (one-time link)", email: null, emailVerified: false, orgRole: "admin", modelsSeat: "none", weaveRole: "none", active: true },
+    org: { id: org.id, name: org.name }, teams: [], authenticatedBy: "session", csrfToken: csrf,
+  };
+}
+
 export function register(r: RouteRegistry): void {
   r.add({
     method: "get", path: "/me", tag: "me", summary: "The signed-in member, their org and teams, and the session's CSRF token",
     handler: async (req, res) => {
       const ctx = adminCtx(res);
+      if (ctx.operator) return res.json(await operatorMe(ctx, csrfToken(req)));
       const id = memberId(ctx);
       const db = ctx.store.db;
       const m = await db.selectFrom("members as m").innerJoin("users as u", "u.id", "m.user_id").innerJoin("orgs as o", "o.id", "m.org_id")
@@ -47,7 +58,8 @@ export function register(r: RouteRegistry): void {
     method: "get", path: "/me/joinable-teams", tag: "me", summary: "Teams offered at sign-up (domainMatching teams, for a verified e-mail in a verified domain of the org, when teamJoiningAtSignup is on)",
     handler: async (_req, res) => {
       const ctx = adminCtx(res);
-      res.json({ teams: await joinableTeams(ctx.store.db, ctx.orgId, memberId(ctx)) });
+      // The operator is no member: nothing is offered to it.
+      res.json({ teams: ctx.operator ? [] : await joinableTeams(ctx.store.db, ctx.orgId, memberId(ctx)) });
     },
   });
   r.add({
@@ -69,7 +81,7 @@ export function register(r: RouteRegistry): void {
       const invite = await findInviteByToken(db, token);
       const me = await db.selectFrom("members as m").innerJoin("users as u", "u.id", "m.user_id").select(["u.id", "u.email", "u.email_verified"])
         .where("m.id", "=", id).executeTakeFirstOrThrow();
-      const out = await provision(db, {
+      const out = await arrive(db, {
         door: "invite", orgId: invite.org_id, userId: me.id, inviteToken: token, email: me.email, emailVerified: me.email_verified === 1,
       }, ctx.actor);
       // The arrival refused: a rule of the org, translated like at every other door (src/http/problems.ts).

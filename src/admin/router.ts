@@ -14,6 +14,7 @@ import { readApiKey } from "../http/credentials.ts";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../http/json-depth.ts";
 import { refuseNulInBody } from "../http/request-checks.ts";
 import { authenticateKey, type Principal } from "../org/keys.ts";
+import { OPERATOR_ACTOR } from "../org/admin-links.ts";
 import { CSRF_HEADER, csrfMatches, currentUser } from "../http/session.ts";
 import type { AdminContext } from "./context.ts";
 import { badInput, ProblemError, problemHandler } from "./errors.ts";
@@ -72,10 +73,15 @@ async function authenticate(store: Store, config: Config, req: Request): Promise
   }
   const user = currentUser(req);
   if (!user) throw new ProblemError(401, "Unauthorized", "an API key is required: Authorization: Bearer <key> (or sign in for a session)");
-  const m = await store.db.selectFrom("members").select(["org_role", "active"]).where("id", "=", user.memberId).where("org_id", "=", user.orgId).executeTakeFirst();
-  if (!m || m.active !== 1) throw new ProblemError(401, "Unauthorized", "this session's membership is no longer active; sign in again");
   if (!SAFE_METHODS.has(req.method) && !csrfMatches(req, req.get(CSRF_HEADER)))
     throw new ProblemError(403, "Forbidden", `a request authenticated by the session cookie must send the session's CSRF token in the ${CSRF_HEADER} header (GET /api/v1/me returns it as csrfToken)`);
+  if (user.operator === true) {
+    // The operator (one-time admin link) acts as the org's admin, as no member; the policy work maps it to its own principal.
+    const principal: Principal = { orgId: user.orgId, keyId: "operator", kind: "member", serviceAccountId: null, teamId: null, memberId: null, role: "admin", active: true };
+    return { store, config, principal, orgId: user.orgId, via: "session", operator: true, actor: OPERATOR_ACTOR };
+  }
+  const m = await store.db.selectFrom("members").select(["org_role", "active"]).where("id", "=", user.memberId).where("org_id", "=", user.orgId).executeTakeFirst();
+  if (!m || m.active !== 1) throw new ProblemError(401, "Unauthorized", "this session's membership is no longer active; sign in again");
   const principal: Principal = {
     orgId: user.orgId, keyId: "session", kind: "member", serviceAccountId: null, teamId: null, memberId: user.memberId, role: m.org_role, active: true,
   };

@@ -62,7 +62,7 @@ export function consoleRouter(store: Store, config: Config, sessions: RequestHan
           "<p>It was used already, it expired (links work for one hour), or it never existed.</p>" +
           "<p>The operator can print a new one on the server: <code>rollcall admin-link --org &lt;name&gt;</code>.</p>");
       }
-      await signIn(req, { ...who, door: "admin-link" });
+      await signIn(req, { orgId: who.orgId, memberId: null, userId: null, door: "admin-link", operator: true });
       res.set("Cache-Control", "no-store").redirect(302, "/admin/#/organization");
     } catch (err) { next(err); }
   });

@@ -6,14 +6,21 @@
  * SESSION_TTL_HOURS (12). The signing secret is SESSION_SECRET, or one random
  * secret generated once and stored in `app_secrets` (every instance reads it).
  *
- * A session carries the signed-in member (`SessionUser`) and a CSRF token.
- * On every request the middleware checks that the member is still active:
- * a member deactivated (by SCIM, the admin API, the CLI) or removed loses the
- * session at their next request.
+ * A session carries the signed-in member (`SessionUser`) and a CSRF token;
+ * its row also names the member, org and door (columns `member_id`, `org_id`,
+ * `door`), so the rules that end access delete the sessions they end, in the
+ * same transaction (src/org/arrival/sessions.ts: deactivation, removal, a
+ * revoked SSO connection). Reactivation therefore revives nothing. As a second
+ * line, every request checks the member is still active, and a session whose
+ * member is not is deleted.
+ *
+ * The one-time admin link signs in the operator: a reserved principal
+ * (`operator: true`, `memberId: null`), not a member, so no door can create or
+ * take it over by choosing a user name.
  *
  * @example
  * app.use("/auth", sessionMiddleware(store, config), router);
- * // in a sign-in callback, after provision() said ok:
+ * // in a sign-in callback, after arrive() said ok:
  * await signIn(req, { orgId, memberId, userId, door: "oidc" });
  * currentUser(req); // { orgId, memberId, userId, door } — or null
  */
@@ -26,12 +33,25 @@ import type { Database } from "../../db/types.ts";
 import type { Config } from "../config.ts";
 import { instanceSecret } from "../org/instance-secrets.ts";
 
-export interface SessionUser {
+/** A member signed in through a door. */
+export interface MemberSessionUser {
   orgId: string;
   memberId: string;
   userId: string;
-  door: "oidc" | "ldap" | "admin-link";
+  door: "oidc" | "ldap" | "email";
+  operator?: false;
 }
+
+/** The operator, signed in by a one-time admin link: no member, no user. */
+export interface OperatorSessionUser {
+  orgId: string;
+  memberId: null;
+  userId: null;
+  door: "admin-link";
+  operator: true;
+}
+
+export type SessionUser = MemberSessionUser | OperatorSessionUser;
 
 declare module "express-session" {
   interface SessionData {
@@ -65,9 +85,10 @@ export class DatabaseSessionStore extends session.Store {
   }
 
   override set(sid: string, sess: session.SessionData, cb?: (err?: unknown) => void): void {
-    const row = { sid, data: JSON.stringify(sess), expires_at: this.expiry(sess) };
+    const u = sess.user;
+    const row = { sid, data: JSON.stringify(sess), expires_at: this.expiry(sess), member_id: u?.memberId ?? null, org_id: u?.orgId ?? null, door: u?.door ?? null };
     this.db.insertInto("sessions").values(row)
-      .onConflict((oc) => oc.column("sid").doUpdateSet({ data: row.data, expires_at: row.expires_at }))
+      .onConflict((oc) => oc.column("sid").doUpdateSet({ data: row.data, expires_at: row.expires_at, member_id: row.member_id, org_id: row.org_id, door: row.door }))
       .execute()
       .then(() => this.maybePrune())
       .then(() => cb?.(), (err) => cb?.(err));
@@ -126,14 +147,24 @@ export function sessionMiddleware(store: Store, config: Config): RequestHandler 
   };
 }
 
-/** Looks the session's member up (indexed by primary key); a deactivated or removed member's session ends. */
+/**
+ * Looks the session's member up (indexed by primary key). A session whose
+ * member is deactivated or removed is deleted (the rules that end access
+ * already deleted it; this catches sessions from before migration 0009).
+ */
 async function checkActive(db: Kysely<Database>, req: Request): Promise<void> {
   const user = req.session?.user;
   if (!user) { resolved.set(req, null); return; }
-  const m = await db.selectFrom("members").select("active").where("id", "=", user.memberId).where("org_id", "=", user.orgId).executeTakeFirst();
-  if (m?.active === 1) { resolved.set(req, user); return; }
-  // The session stays (so a new sign-in in this request can regenerate it) but no longer carries anyone.
+  if (user.operator === true) {
+    const org = await db.selectFrom("orgs").select("id").where("id", "=", user.orgId).executeTakeFirst();
+    if (org) { resolved.set(req, user); return; }
+  } else {
+    const m = await db.selectFrom("members").select("active").where("id", "=", user.memberId).where("org_id", "=", user.orgId).executeTakeFirst();
+    if (m?.active === 1) { resolved.set(req, user); return; }
+  }
   resolved.set(req, null);
+  await db.deleteFrom("sessions").where("sid", "=", req.sessionID).execute();
+  // The request keeps an empty session (a sign-in in this request regenerates it); it carries no one.
   delete req.session.user;
   delete req.session.csrf;
 }
@@ -142,7 +173,9 @@ async function checkActive(db: Kysely<Database>, req: Request): Promise<void> {
 export async function signIn(req: Request, user: SessionUser): Promise<void> {
   if (!req.session) throw new Error("signIn: no session on this request (mount sessionMiddleware first)");
   await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
-  req.session.user = { orgId: user.orgId, memberId: user.memberId, userId: user.userId, door: user.door };
+  req.session.user = user.operator === true
+    ? { orgId: user.orgId, memberId: null, userId: null, door: "admin-link", operator: true }
+    : { orgId: user.orgId, memberId: user.memberId, userId: user.userId, door: user.door };
   req.session.csrf = crypto.randomBytes(24).toString("base64url");
   await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
   resolved.set(req, req.session.user);

@@ -5,33 +5,30 @@
  * `{orgId, expiresAt}`), it works once (redeeming deletes the row, so two
  * concurrent uses have one winner) and for one hour.
  *
- * Redeeming signs in as the org's operator member: a real member named
- * `rollcall-operator` with org role admin and no seats (created on first use,
- * reactivated and made admin again on later uses). Choosing a real member
- * keeps every rule intact — sessions carry a member, the last-admin rule counts
- * the operator like anyone else — and it leaves a trail in the audit log. Once
- * people sign in with SSO, an admin can promote one of them and then remove or
- * deactivate the operator (the last-admin rule refuses it while the operator is
- * the only admin).
+ * Redeeming signs in the operator: a reserved principal, not a member — the
+ * session says `operator: true` and carries no member (src/http/session.ts),
+ * the admin API treats it as the org's admin, and its audit actor is
+ * "operator". No door can create or take it over: a member who happens to be
+ * named `rollcall-operator` (through SCIM or an OIDC preferred_username) is
+ * an ordinary member and gains nothing from a link.
  *
  * @example
  * const { token, expiresAt } = await createAdminLink(db, org.id);
  * console.log(`${baseUrl}/admin/link/${token}`);
- * const who = await redeemAdminLink(db, token); // { orgId, memberId, userId } or null
+ * const who = await redeemAdminLink(db, token); // { orgId } or null → signIn(req, { orgId, memberId: null, userId: null, door: "admin-link", operator: true })
  */
 import crypto from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/types.ts";
 import type { Actor } from "./audit.ts";
 import { recordAudit } from "./audit.ts";
-import { insertMember, insertUser, updateMemberAccess } from "./members.ts";
 
 type Db = Kysely<Database>;
 
 export const ADMIN_LINK_TTL_MS = 60 * 60 * 1000;
-export const OPERATOR_USER_NAME = "rollcall-operator";
 const PREFIX = "admin_link:";
-const ACTOR: Actor = { door: "admin", id: "admin-link" };
+/** The operator's audit actor (the admin API acts as it for an operator session). */
+export const OPERATOR_ACTOR: Actor = { door: "admin", id: "operator" };
 
 const hashOf = (token: string) => crypto.createHash("sha256").update(token, "utf8").digest("hex");
 
@@ -51,11 +48,8 @@ async function pruneExpired(db: Db, at: Date): Promise<void> {
   if (stale.length) await db.deleteFrom("app_secrets").where("name", "in", stale).execute();
 }
 
-/**
- * Uses up the link: null when it is unknown, already used or expired. Otherwise
- * the operator member of the link's org (created, or reactivated as admin).
- */
-export async function redeemAdminLink(db: Db, token: string, at: Date = new Date()): Promise<{ orgId: string; memberId: string; userId: string } | null> {
+/** Uses up the link: null when it is unknown, already used or expired; otherwise the org the operator signs in to. */
+export async function redeemAdminLink(db: Db, token: string, at: Date = new Date()): Promise<{ orgId: string } | null> {
   if (typeof token !== "string" || token.length < 20 || token.length > 200) return null;
   const name = PREFIX + hashOf(token);
   const row = await db.selectFrom("app_secrets").select("value").where("name", "=", name).executeTakeFirst();
@@ -65,26 +59,7 @@ export async function redeemAdminLink(db: Db, token: string, at: Date = new Date
   if (Number(del.numDeletedRows) !== 1) return null;
   const { orgId, expiresAt } = JSON.parse(row.value) as { orgId: string; expiresAt: string };
   if (expiresAt <= at.toISOString()) return null;
-  return operatorMember(db, orgId);
-}
-
-/** The org's operator member, made an active admin (created with no seats when missing). */
-async function operatorMember(db: Db, orgId: string): Promise<{ orgId: string; memberId: string; userId: string }> {
-  const existing = await db.selectFrom("members").select(["id", "user_id", "org_role", "active"]).where("org_id", "=", orgId)
-    .where("user_name_key", "=", OPERATOR_USER_NAME).executeTakeFirst();
-  if (existing) {
-    // Through the member rules (revision, audit), like any other change of role or active.
-    if (existing.org_role !== "admin" || existing.active !== 1) await updateMemberAccess(db, orgId, existing.id, { orgRole: "admin", active: true }, ACTOR);
-    await recordAudit(db, { orgId, actor: ACTOR, action: "admin_link.used", targetType: "member", targetId: existing.id, detail: {} });
-    return { orgId, memberId: existing.id, userId: existing.user_id };
-  }
-  return db.transaction().execute(async (trx) => {
-    const userId = await insertUser(trx, { email: null, emailVerified: false, displayName: "Operator (one-time link)" });
-    const member = await insertMember(trx, orgId, userId, {
-      userName: OPERATOR_USER_NAME, displayName: "Operator (one-time link)", externalId: null, givenName: null, familyName: null,
-      active: true, emails: [], resource: {}, orgRole: "admin", modelsSeat: "none", weaveRole: "none",
-    }, ACTOR, { via: "one-time sign-in link" });
-    await recordAudit(trx, { orgId, actor: ACTOR, action: "admin_link.used", targetType: "member", targetId: member.id, detail: {} });
-    return { orgId, memberId: member.id, userId };
-  });
+  if (!(await db.selectFrom("orgs").select("id").where("id", "=", orgId).executeTakeFirst())) return null;
+  await recordAudit(db, { orgId, actor: OPERATOR_ACTOR, action: "admin_link.used", targetType: "org", targetId: orgId, detail: {} });
+  return { orgId };
 }

@@ -7,7 +7,7 @@
  *
  * @example
  * const { invite, token } = await createInvite(db, orgId, { email: "ada@example.com", orgRole: "member", teamIds: [] }, { ttlHours: 168 }, actor);
- * await acceptInvite(db, token, userId);
+ * await arrive(db, { door: "invite", orgId, userId, inviteToken: token, email, emailVerified: true }, actor); // src/org/arrival/arrive.ts
  */
 import crypto from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
@@ -177,23 +177,6 @@ export interface AcceptedInvite {
   memberId: string;
   orgRole: string;
   teamIds: string[];
-}
-
-/**
- * The user behind `userId` accepts the invite whose link holds `token`: they
- * join its org with its role and teams (not the default team). An unknown,
- * revoked, expired or already accepted invite is refused, and so is a user
- * other than the one invited (another user, or another e-mail address).
- * The joining itself is `joinByInvite`, which the provisioning decision
- * (src/org/provisioning.ts) uses as well.
- */
-export async function acceptInvite(db: Db, token: string, userId: string, actor: Actor = { door: "sso", id: `user:${userId}` }): Promise<AcceptedInvite> {
-  return db.transaction().execute(async (trx) => {
-    const row = await findInviteByToken(trx, token);
-    const user = await trx.selectFrom("users").selectAll().where("id", "=", userId).executeTakeFirst();
-    if (!user) throw notFound(`no user with id ${userId}`);
-    return joinByInvite(trx, row, user, user.email_key, actor);
-  });
 }
 
 /** The invite whose link holds `token` (any status), or a 404 that does not say more. */

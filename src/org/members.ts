@@ -1,8 +1,10 @@
 /**
  * Members: a user inside one org. These functions hold the rules (uniqueness
- * of userName per org, revisions and If-Match, reactivation, and through
+ * of userName per org, revisions and If-Match, reactivation, sessions ending
+ * at deactivation and removal, and through
  * member-roles.ts: org roles, seats and seat limits, the last active admin,
  * plans, team roles); adapters hand them plain fields and get rows back.
+ * Members come to be only through the arrival decision (src/org/arrival/).
  */
 import crypto from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
@@ -15,6 +17,8 @@ import { conflict, invalid, notFound } from "./errors.ts";
 import { enforceMemberRules, parseOrgRole, parseSeat, setTeamRoles, type TeamRoleInput } from "./member-roles.ts";
 import { racePoint } from "./race-points.ts";
 import { lockForUpdate, type ExpectedRevision } from "./revision.ts";
+import { endMemberSessions } from "./arrival/sessions.ts";
+import { DIRECTORY } from "./arrival/verification.ts";
 
 export interface MemberEmail {
   value: string;
@@ -65,7 +69,8 @@ function checkChars(name: string, value: string | null, max: number, bound: keyo
   if (value !== null && value.length > max) throw invalid(`"${name}" is ${value.length} characters long; at most ${max} are allowed (${bound})`);
 }
 
-function checkInput(input: MemberInput): void {
+/** The bounds on a member's fields (BOUNDS), checked before anything is written. */
+export function checkMemberInput(input: MemberInput): void {
   if (!input.userName || !input.userName.trim()) throw invalid('"userName" must not be empty');
   checkChars("userName", input.userName, BOUNDS.identifierChars, "identifierChars");
   checkChars("externalId", input.externalId, BOUNDS.identifierChars, "identifierChars");
@@ -110,7 +115,14 @@ function columns(input: MemberInput) {
   };
 }
 
-async function writeEmails(trx: Transaction<Database>, orgId: string, memberId: string, emails: MemberEmail[]): Promise<void> {
+/**
+ * Replaces the member's addresses. A new address is vouched for by `verifiedBy`;
+ * an address the member already had keeps who vouched for it, so re-sending an
+ * unverified claimant's address (a SCIM PATCH of another field) vouches for nothing.
+ */
+async function writeEmails(trx: Transaction<Database>, orgId: string, memberId: string, emails: MemberEmail[], verifiedBy: string | null): Promise<void> {
+  const before = await trx.selectFrom("member_emails").select(["value_key", "verified_by"]).where("member_id", "=", memberId).execute();
+  const kept = new Map(before.map((r) => [r.value_key, r.verified_by]));
   await trx.deleteFrom("member_emails").where("member_id", "=", memberId).execute();
   if (!emails.length) return;
   await trx
@@ -118,82 +130,50 @@ async function writeEmails(trx: Transaction<Database>, orgId: string, memberId: 
     .values(emails.map((e, i) => ({
       member_id: memberId, org_id: orgId, position: i, value: e.value, value_key: e.value.toLowerCase(),
       type: e.type, is_primary: (e.primary ? 1 : 0) as 0 | 1,
+      verified_by: kept.has(e.value.toLowerCase()) ? kept.get(e.value.toLowerCase())! : verifiedBy,
     })))
     .execute();
 }
 
-async function assertUserNameFree(trx: Transaction<Database>, orgId: string, userName: string, exceptId?: string): Promise<void> {
-  let q = trx.selectFrom("members").select("id").where("org_id", "=", orgId).where("user_name_key", "=", userName.toLowerCase());
+/** The member of `orgId` holding `userName` (case-insensitively), if any: the one "user name taken" check. */
+export async function findUserNameHolder(trx: Transaction<Database>, orgId: string, userName: string, exceptId?: string): Promise<Member | undefined> {
+  let q = trx.selectFrom("members").selectAll().where("org_id", "=", orgId).where("user_name_key", "=", userName.toLowerCase());
   if (exceptId) q = q.where("id", "<>", exceptId);
-  if (await q.executeTakeFirst()) throw conflict(`a User with userName "${userName}" already exists`);
+  return q.executeTakeFirst();
+}
+
+async function assertUserNameFree(trx: Transaction<Database>, orgId: string, userName: string, exceptId?: string): Promise<void> {
+  if (await findUserNameHolder(trx, orgId, userName, exceptId)) throw conflict(`a User with userName "${userName}" already exists`);
 }
 
 /**
- * Creates a member (with a new global user: e-mails given by a directory are
- * not verified by us, so they never link to an existing person). An inactive
- * member with the same userName or externalId is reactivated and replaced
- * instead (Okta re-assigning a person who was unassigned earlier).
- * This is the SCIM door of the provisioning decision (src/org/provisioning.ts
- * explains why SCIM skips its invite/auto-provisioning steps); the user and
- * member are created by the same `insertUser` / `insertMember` it uses.
+ * The SCIM door's re-assignment (Okta assigning again a person it unassigned):
+ * the dormant member `id` is reactivated and takes the directory's fields.
+ * Called by the arrival decision (src/org/arrival/scim.ts), inside its transaction.
  */
-export async function createMember(db: Db, orgId: string, input: MemberInput, actor: Actor): Promise<{ member: Member; reactivated: boolean }> {
-  checkInput(input);
-  try {
-    return await db.transaction().execute(async (trx) => {
-      // org_id inside each branch, so SQLite uses both (org_id, …) indexes instead of scanning the org.
-      const key = input.userName.toLowerCase();
-      const existing = await trx.selectFrom("members").selectAll().where((eb) =>
-        eb.or([
-          eb.and([eb("org_id", "=", orgId), eb("user_name_key", "=", key)]),
-          ...(input.externalId ? [eb.and([eb("org_id", "=", orgId), eb("external_id", "=", input.externalId)])] : []),
-        ])).execute();
-      const sameName = existing.find((m) => m.user_name_key === input.userName.toLowerCase());
-      if (sameName?.active) throw conflict(`a User with userName "${input.userName}" already exists`);
-      const dormant = sameName ?? existing.find((m) => !m.active);
-      if (dormant && !dormant.active) {
-        const before = await lockForUpdate(trx, "members", orgId, dormant.id, now());
-        const member = await writeFields(trx, orgId, dormant.id, { ...input, active: true });
-        await enforceMemberRules(trx, orgId, before, member);
-        await recordAudit(trx, { orgId, actor, action: "member.reactivate", targetType: "member", targetId: member.id, detail: { userName: member.user_name, ...accessDiff(before, member) } });
-        if (input.teamRoles) await setTeamRoles(trx, orgId, member.id, input.teamRoles, actor);
-        return { member, reactivated: true };
-      }
-      const primary = input.emails.find((e) => e.primary) ?? input.emails[0];
-      const userId = await insertUser(trx, { email: primary?.value ?? null, emailVerified: false, displayName: input.displayName });
-      const member = await insertMember(trx, orgId, userId, input, actor);
-      if (input.teamRoles) await setTeamRoles(trx, orgId, member.id, input.teamRoles, actor);
-      return { member, reactivated: false };
-    });
-  } catch (err) {
-    if (isUniqueViolation(err)) throw conflict(`a User with userName "${input.userName}" already exists`);
-    throw lostRace(err, "the User");
-  }
-}
-
-/** Creates a global user (one person; memberships link to it). Returns its id. */
-export async function insertUser(trx: Transaction<Database>, u: { email: string | null; emailVerified: boolean; displayName: string | null }): Promise<string> {
-  checkChars("email", u.email, BOUNDS.emailChars, "emailChars");
-  const t = now();
-  const id = crypto.randomUUID();
-  await trx.insertInto("users").values({
-    id, email: u.email, email_key: u.email?.toLowerCase() ?? null, email_verified: u.emailVerified ? 1 : 0,
-    display_name: u.displayName, created_at: t, updated_at: t,
-  }).execute();
-  return id;
+export async function reactivateMember(trx: Transaction<Database>, orgId: string, id: string, input: MemberInput, actor: Actor): Promise<Member> {
+  const before = await lockForUpdate(trx, "members", orgId, id, now());
+  const member = await writeFields(trx, orgId, id, { ...input, active: true });
+  await enforceMemberRules(trx, orgId, before, member);
+  await recordAudit(trx, { orgId, actor, action: "member.reactivate", targetType: "member", targetId: member.id, detail: { userName: member.user_name, ...accessDiff(before, member) } });
+  if (input.teamRoles) await setTeamRoles(trx, orgId, member.id, input.teamRoles, actor);
+  return member;
 }
 
 /**
- * The one way a membership comes to be (SCIM create, invite acceptance, SSO
- * just-in-time provisioning): the user `userId` joins `orgId` with `input`'s
- * fields under the member rules (userName unique per org, seat limits under the
- * org lock, plan), audited as `member.create`. Runs inside the caller's
- * transaction: a refusal throws and rolls the whole arrival back.
+ * The one way a membership comes to be, called only by the arrival decision
+ * (src/org/arrival/, and the invite step it runs: invites.ts `joinByInvite`):
+ * the user `userId` joins `orgId` with `input`'s fields under the member rules
+ * (userName unique per org, seat limits under the org lock, plan), audited as
+ * `member.create`. Runs inside the caller's transaction: a refusal throws and
+ * rolls the whole arrival back. `emailsVerifiedBy` says who vouches for the
+ * addresses (`member_emails.verified_by`; null: nobody, an unverified claim).
  */
 export async function insertMember(
   trx: Transaction<Database>, orgId: string, userId: string, input: MemberInput, actor: Actor, auditDetail: Record<string, unknown> = {},
+  emailsVerifiedBy: string | null = null,
 ): Promise<Member> {
-  checkInput(input);
+  checkMemberInput(input);
   await assertUserNameFree(trx, orgId, input.userName);
   const t = now();
   const member: Member = {
@@ -201,17 +181,18 @@ export async function insertMember(
     billing_admin: 0, revision: 1, created_at: t, updated_at: t, ...columns(input),
   };
   await trx.insertInto("members").values(member).execute();
-  await writeEmails(trx, orgId, member.id, input.emails);
+  await writeEmails(trx, orgId, member.id, input.emails, emailsVerifiedBy);
   await enforceMemberRules(trx, orgId, null, member);
   await recordAudit(trx, { orgId, actor, action: "member.create", targetType: "member", targetId: member.id, detail: { userName: member.user_name, orgRole: member.org_role, modelsSeat: member.models_seat, weaveRole: member.weave_role, ...auditDetail } });
   return member;
 }
 
 async function writeFields(trx: Transaction<Database>, orgId: string, id: string, input: MemberInput): Promise<Member> {
-  checkInput(input);
+  checkMemberInput(input);
   await assertUserNameFree(trx, orgId, input.userName, id);
   await trx.updateTable("members").set(columns(input)).where("id", "=", id).execute();
-  await writeEmails(trx, orgId, id, input.emails);
+  // Full writes of a member's fields come from the org's directory (SCIM PUT, PATCH, re-assignment).
+  await writeEmails(trx, orgId, id, input.emails, DIRECTORY);
   return trx.selectFrom("members").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
 }
 
@@ -231,6 +212,7 @@ export async function updateMember(
       const member = await writeFields(trx, orgId, id, input);
       await enforceMemberRules(trx, orgId, current, member);
       await recordAudit(trx, { orgId, actor, action: current.active && !member.active ? "member.deactivate" : "member.update", targetType: "member", targetId: id, detail: { userName: member.user_name, ...accessDiff(current, member) } });
+      if (!member.active) await endMemberSessions(trx, id);
       if (input.teamRoles) await setTeamRoles(trx, orgId, id, input.teamRoles, actor);
       return member;
     });
@@ -256,6 +238,7 @@ export async function updateMemberAccess(
     await enforceMemberRules(trx, orgId, current, member);
     const action = current.active && !member.active ? "member.deactivate" : !current.active && member.active ? "member.activate" : "member.update";
     await recordAudit(trx, { orgId, actor, action, targetType: "member", targetId: id, detail: { userName: member.user_name, ...accessDiff(current, member) } });
+    if (!member.active) await endMemberSessions(trx, id);
     return member;
   });
 }
@@ -274,5 +257,6 @@ export async function deleteMember(db: Db, orgId: string, id: string, actor: Act
     await trx.deleteFrom("members").where("id", "=", id).execute();
     await enforceMemberRules(trx, orgId, current, null);
     await recordAudit(trx, { orgId, actor, action: "member.remove", targetType: "member", targetId: id, detail: { userName: current.user_name } });
+    await endMemberSessions(trx, id);
   }).catch((err: unknown) => { throw lostRace(err, "the User"); });
 }

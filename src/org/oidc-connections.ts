@@ -20,6 +20,7 @@ import { now } from "./clock.ts";
 import { isUniqueViolation } from "./db-errors.ts";
 import { invalid, notFound, refused } from "./errors.ts";
 import { decryptSecret, encryptSecret, requireEncryptionKey } from "./secrets.ts";
+import { endDoorSessions } from "./arrival/sessions.ts";
 
 type Db = Kysely<Database>;
 
@@ -135,6 +136,8 @@ export async function saveOidcConnection(db: Db, orgId: string, input: OidcConne
     };
     if (before) await trx.updateTable("oidc_connections").set(row).where("org_id", "=", orgId).execute();
     else await trx.insertInto("oidc_connections").values(row).execute();
+    // Another provider replaces the old one: what the old one signed in ends.
+    if (before && before.issuer !== row.issuer) await endDoorSessions(trx, orgId, "oidc");
     const audited = (r: OidcConnection | undefined) => r && { ...toOidcConnectionView(r), createdAt: undefined, updatedAt: undefined };
     await recordAudit(trx, {
       orgId, actor, action: before ? "oidc.update" : "oidc.create", targetType: "oidc_connection", targetId: orgId,
@@ -149,6 +152,7 @@ export async function deleteOidcConnection(db: Db, orgId: string, actor: Actor):
     const before = await getOidcConnection(trx, orgId);
     if (!before) throw notFound("this organization has no OIDC connection");
     await trx.deleteFrom("oidc_connections").where("org_id", "=", orgId).execute();
+    await endDoorSessions(trx, orgId, "oidc");
     await recordAudit(trx, { orgId, actor, action: "oidc.delete", targetType: "oidc_connection", targetId: orgId, detail: { before: { issuer: before.issuer, clientId: before.client_id }, after: null } });
   });
 }

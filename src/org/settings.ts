@@ -26,7 +26,7 @@ export interface OrgSettings {
   autoProvisioning: boolean;
   defaultTeamId: string | null;
   teamJoiningAtSignup: boolean;
-  /** at each SSO sign-in, the directory's groups decide the member's teams (by name); see provisioning.ts */
+  /** at each SSO sign-in, the directory's groups decide the member's teams (by name); see src/org/arrival/group-sync.ts */
   syncGroupsToTeams: boolean;
   fullModelsSeatLimit: number | null;
   viewerModelsSeatLimit: number | null;

@@ -1,4 +1,4 @@
-/** Sign-in doors under /auth/{org}/…: OIDC and LDAP, both ending in the one provisioning decision. */
+/** Sign-in doors under /auth/{org}/…: OIDC and LDAP, both ending in the one arrival decision (src/org/arrival/arrive.ts). */
 import { Router } from "express";
 import type { Store } from "../../db/connect.ts";
 import type { Config } from "../config.ts";

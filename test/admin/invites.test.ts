@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
-import { acceptInvite, createInvite } from "../../src/org/invites.ts";
+import { createInvite } from "../../src/org/invites.ts";
 import { loadConfig } from "../../src/config.ts";
-import { DomainError } from "../../src/org/errors.ts";
+import { arrive, type ArrivalOutcome } from "../../src/org/arrival/arrive.ts";
 import { auth, startTestApp, type TestApp } from "../support/app.ts";
 import { addMember, as, expectOk, lastAudit, problem, type TestMember } from "./principals.ts";
 import { startInbox, textOf, tokenIn, type Inbox } from "./smtp.ts";
@@ -15,8 +15,26 @@ async function newUser(t: TestApp, email: string | null): Promise<string> {
   return id;
 }
 
-async function refusedWith(p: Promise<unknown>, kind: DomainError["kind"], msg: RegExp): Promise<void> {
-  await assert.rejects(p, (err: unknown) => err instanceof DomainError && err.kind === kind && msg.test(err.message));
+/** The signed-in user `userId` accepts the invite through the arrival decision (door "invite"), as POST /me/invites/accept does. */
+async function accept(t: TestApp, token: string, userId: string, orgId = t.org.id): Promise<ArrivalOutcome> {
+  const u = await t.store.db.selectFrom("users").selectAll().where("id", "=", userId).executeTakeFirstOrThrow();
+  return arrive(t.store.db, { door: "invite", orgId, userId, inviteToken: token, email: u.email, emailVerified: u.email_verified === 1 }, { door: "sso", id: `user:${userId}` });
+}
+
+/** What an accepted invite made: the member's org, role and teams. */
+async function acceptAndRead(t: TestApp, token: string, userId: string, orgId = t.org.id) {
+  const out = await accept(t, token, userId, orgId);
+  assert.ok(out.ok, JSON.stringify(out));
+  assert.equal(out.decision, "joined_by_invite");
+  const m = await t.store.db.selectFrom("members").selectAll().where("id", "=", out.memberId).executeTakeFirstOrThrow();
+  const teamIds = (await t.store.db.selectFrom("team_members").select("team_id").where("member_id", "=", m.id).execute()).map((r) => r.team_id);
+  return { orgId: m.org_id, memberId: m.id, orgRole: m.org_role, teamIds };
+}
+
+async function refusedWith(p: Promise<ArrivalOutcome>, msg: RegExp): Promise<void> {
+  const out = await p;
+  assert.equal(out.ok, false, JSON.stringify(out));
+  if (!out.ok) assert.match(out.reason, msg);
 }
 
 describe("admin API: invites", () => {
@@ -65,7 +83,7 @@ describe("admin API: invites", () => {
     assert.ok(!JSON.stringify(res.body).includes(token));
 
     const userId = await newUser(t, "ada@example.com");
-    const joined = await acceptInvite(t.store.db, token, userId);
+    const joined = await acceptAndRead(t, token, userId);
     assert.deepEqual([joined.orgId, joined.orgRole, joined.teamIds], [t.org.id, "admin", [team.id]]);
     const member = await t.store.db.selectFrom("members").selectAll().where("id", "=", joined.memberId).executeTakeFirstOrThrow();
     assert.deepEqual([member.org_role, member.user_id, member.active], ["admin", userId, 1]);
@@ -80,7 +98,10 @@ describe("admin API: invites", () => {
     assert.equal(listed.acceptedMemberId, joined.memberId);
     assert.equal((await lastAudit(t, "invite.accept")).target_id, inv.id);
 
-    await refusedWith(acceptInvite(t.store.db, token, userId), "rule", /already accepted/);
+    // The same person again is simply a member now; anyone else finds the invite used up.
+    const again = await accept(t, token, userId);
+    assert.deepEqual(again.ok && [again.decision, again.memberId], ["signed_in", joined.memberId]);
+    await refusedWith(accept(t, token, await newUser(t, "ada@example.com")), /already accepted/);
     problem(await as(t, admin.key).delete(`/invites/${inv.id}`), 409, /already accepted/);
     problem(await as(t, admin.key).post(`/invites/${inv.id}/resend`), 409, /accepted/);
   });
@@ -108,8 +129,8 @@ describe("admin API: invites", () => {
     assert.deepEqual(mail.to, ["grace@example.com"]);
     problem(await as(t, admin.key).post("/invites", { userName: "nobody-known" }), 404, /invite them by e-mail/);
     const stranger = await newUser(t, "grace@example.com");
-    await refusedWith(acceptInvite(t.store.db, tokenIn(mail.raw), stranger), "forbidden", /another user/);
-    const joined = await acceptInvite(t.store.db, tokenIn(mail.raw), grace.userId);
+    await refusedWith(accept(t, tokenIn(mail.raw), stranger), /another user/);
+    const joined = await acceptAndRead(t, tokenIn(mail.raw), grace.userId);
     assert.equal(joined.orgRole, "member");
     const m = await t.store.db.selectFrom("members").select("user_name").where("id", "=", joined.memberId).executeTakeFirstOrThrow();
     assert.equal(m.user_name, "Grace");
@@ -119,19 +140,19 @@ describe("admin API: invites", () => {
     const inv = expectOk(await as(t, admin.key).post("/invites", { email: "carol@example.com" }), 201);
     const token = tokenIn((await nextMail()).raw);
     const mallory = await newUser(t, "mallory@example.com");
-    await refusedWith(acceptInvite(t.store.db, token, mallory), "forbidden", /sent to carol@example.com/);
-    await refusedWith(acceptInvite(t.store.db, "not-a-token", mallory), "not_found", /not valid/);
+    await refusedWith(accept(t, token, mallory), /sent to carol@example.com/);
+    await refusedWith(accept(t, "not-a-token", mallory), /not valid/);
     const revoked = expectOk(await as(t, admin.key).delete(`/invites/${inv.id}`));
     assert.equal(revoked.status, "revoked");
     problem(await as(t, admin.key).delete(`/invites/${inv.id}`), 409, /already revoked/);
     problem(await as(t, admin.key).post(`/invites/${inv.id}/resend`), 409, /revoked/);
     const carol = await newUser(t, "carol@example.com");
-    await refusedWith(acceptInvite(t.store.db, token, carol), "rule", /revoked/);
+    await refusedWith(accept(t, token, carol), /revoked/);
     assert.equal((await lastAudit(t, "invite.revoke")).target_id, inv.id);
 
     const { invite, token: t2 } = await createInvite(t.store.db, t.org.id, { email: "dave@example.com" }, { ttlHours: 0 }, { door: "admin", id: "test" });
     const dave = await newUser(t, "dave@example.com");
-    await refusedWith(acceptInvite(t.store.db, t2, dave), "rule", /expired at .*resend/);
+    await refusedWith(accept(t, t2, dave), /expired at .*resend/);
     const listed = (expectOk(await as(t, admin.key).get("/invites?status=expired")).invites as any[]).map((i) => i.id);
     assert.deepEqual(listed, [invite.id]);
     problem(await as(t, admin.key).get("/invites?status=lost"), 400, /pending, accepted, revoked, expired/);
@@ -145,11 +166,11 @@ describe("admin API: invites", () => {
     const token = tokenIn((await nextMail()).raw);
     assert.notEqual(token, old);
     const erin = await newUser(t, "erin@example.com");
-    await refusedWith(acceptInvite(t.store.db, old, erin), "not_found", /not valid/);
+    await refusedWith(accept(t, old, erin), /not valid/);
     const ev = await lastAudit(t, "invite.resend");
     assert.equal(ev.detail.before.status, "expired");
     assert.equal(ev.detail.after.status, "pending");
-    const joined = await acceptInvite(t.store.db, token, erin);
+    const joined = await acceptAndRead(t, token, erin);
     assert.deepEqual(joined.teamIds, [team.id]);
   });
 
@@ -178,7 +199,7 @@ describe("admin API: invites", () => {
     problem(await as(t, std.key).post("/invites", { email: "v@example.com", orgRole: "viewer" }), 403, /enterprise plan is required for the Viewer org role; this organization is on the standard plan/);
     const inv = expectOk(await as(t, std.key).post("/invites", { email: "h@example.com" }), 201);
     const token = tokenIn((await nextMail()).raw);
-    await refusedWith(acceptInvite(t.store.db, token, await newUser(t, "h@example.com")), "rule", /^seat limit reached: 0 of 0 full Models seats in use$/);
+    await refusedWith(accept(t, token, await newUser(t, "h@example.com"), std.id), /^seat limit reached: 0 of 0 full Models seats in use$/);
     assert.deepEqual(await t.store.db.selectFrom("members").select("id").where("org_id", "=", std.id).execute(), [], "the acceptance rolled back");
     assert.equal(expectOk(await as(t, std.key).get("/invites")).invites.find((i: any) => i.id === inv.id).status, "pending");
   });

@@ -10,7 +10,7 @@ import type { Actor } from "../../src/org/audit.ts";
 import { createInvite } from "../../src/org/invites.ts";
 import { createKey } from "../../src/org/keys.ts";
 import { createOrg } from "../../src/org/orgs.ts";
-import { provision } from "../../src/org/provisioning.ts";
+import { arrive } from "../../src/org/arrival/arrive.ts";
 import { createTeam } from "../../src/org/teams.ts";
 import { appWithLogin } from "../support/session.ts";
 import { openTestStore, type TestStore } from "../support/store.ts";
@@ -35,7 +35,7 @@ describe("admin API: me (session auth, CSRF, joinable teams, invite acceptance)"
     await store.db.insertInto("domains").values({ id: crypto.randomUUID(), org_id: orgId, domain, token: "t", created_at: new Date().toISOString(), verified_at: new Date().toISOString(), verified_by: "test" }).execute();
     offered = (await createTeam(store.db, orgId, { displayName: "Research", externalId: null, domainMatching: true }, [], actor)).id;
     notOffered = (await createTeam(store.db, orgId, { displayName: "Secret", externalId: null }, [], actor)).id;
-    const out = await provision(store.db, { door: "oidc", orgId, identity: { provider: "oidc", issuer: "https://idp.test", subject: "zoe" }, email: `zoe@${domain}`, emailVerified: true }, actor);
+    const out = await arrive(store.db, { door: "oidc", orgId, identity: { provider: "oidc", issuer: "https://idp.test", subject: "zoe" }, email: `zoe@${domain}`, emailVerified: true }, actor);
     assert.ok(out.ok);
     me = { orgId, memberId: out.memberId, userId: out.userId };
     agent = supertest.agent(appWithLogin(store, loadConfig({})));
@@ -88,7 +88,7 @@ describe("admin API: me (session auth, CSRF, joinable teams, invite acceptance)"
   });
 
   it("no teams are offered for an unverified e-mail", async () => {
-    const out = await provision(store.db, { door: "oidc", orgId, identity: { provider: "oidc", issuer: "https://idp.test", subject: "uv" }, email: `uv@${domain}`, emailVerified: false }, actor);
+    const out = await arrive(store.db, { door: "oidc", orgId, identity: { provider: "oidc", issuer: "https://idp.test", subject: "uv" }, email: `uv@${domain}`, emailVerified: false }, actor);
     assert.ok(out.ok);
     const other = supertest.agent(appWithLogin(store, loadConfig({})));
     await other.post("/test/login").send({ orgId, memberId: out.memberId, userId: out.userId });

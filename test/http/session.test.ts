@@ -9,7 +9,7 @@ import type session from "express-session";
 import { openDatabase } from "../../db/connect.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { DatabaseSessionStore, sessionSecret } from "../../src/http/session.ts";
-import { provision } from "../../src/org/provisioning.ts";
+import { arrive } from "../../src/org/arrival/arrive.ts";
 import { createOrg } from "../../src/org/orgs.ts";
 import { appWithLogin, sidCookie, sidOf } from "../support/session.ts";
 import { openTestStore, type TestStore } from "../support/store.ts";
@@ -31,7 +31,7 @@ describe("sessions", () => {
     config = { ...loadConfig({}), sessionTtlHours: 12 };
     const { org, key } = await createOrg(store.db, `sessions-${process.pid}`);
     orgKey = key.key;
-    const out = await provision(store.db, { door: "oidc", orgId: org.id, identity: { provider: "oidc", issuer: "https://idp.test", subject: "ann" }, email: "ann@x.example", emailVerified: true }, { door: "sso", id: "test" });
+    const out = await arrive(store.db, { door: "oidc", orgId: org.id, identity: { provider: "oidc", issuer: "https://idp.test", subject: "ann" }, email: "ann@x.example", emailVerified: true }, { door: "sso", id: "test" });
     assert.ok(out.ok);
     signedIn = { orgId: org.id, memberId: out.memberId, userId: out.userId };
   });

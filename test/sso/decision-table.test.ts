@@ -25,7 +25,7 @@ import type { Actor } from "../../src/org/audit.ts";
 import { claimDomain, markDomainVerified } from "../../src/org/domains.ts";
 import { createInvite } from "../../src/org/invites.ts";
 import { createOrg } from "../../src/org/orgs.ts";
-import { provision } from "../../src/org/provisioning.ts";
+import { arrive } from "../../src/org/arrival/arrive.ts";
 import { createTeam } from "../../src/org/teams.ts";
 import { openTestStore, type TestStore } from "../support/store.ts";
 import { Browser, signInThrough, startOidcProvider, type OidcAccount, type TestProvider } from "./oidc-provider.ts";
@@ -62,6 +62,11 @@ interface Ctx {
   /** the login identity the door records */
   identity: { provider: DoorName; issuer: string; subject: string };
   signIn(): Promise<Attempt>;
+  /** the case's unverified claimant signs in through this org's OIDC door (both doors' orgs have one) */
+  attackerSignIn(): Promise<Attempt>;
+  attackerIdentity: { provider: "oidc"; issuer: string; subject: string };
+  /** the app's origin */
+  base: string;
   vars: Record<string, string>;
 }
 
@@ -73,6 +78,12 @@ interface Case {
   /** the e-mail's domain is claimed AND verified by this org */
   capture?: boolean;
   given?: (c: Ctx) => Promise<void>;
+  /** an unverified claimant of the same e-mail, signing in through this org's OIDC door after `given` (see attackerSignIn) */
+  attacker?: { preferredUsername?: "victim's user name" };
+  /** the person's OIDC account asks for no user name (preferred_username absent) */
+  noPreferredUsername?: boolean;
+  /** the member's expected user name, when not the case's default */
+  expectUserName?: (c: Ctx) => string;
   decision: Decision;
   reason: RegExp;
   then?: (c: Ctx, a: Attempt) => Promise<void>;
@@ -124,7 +135,7 @@ async function lastDecision(c: Ctx) {
 
 /** An existing user (verified e-mail), member of the OTHER org, known through another identity provider. */
 async function existingUserElsewhere(c: Ctx): Promise<void> {
-  const out = await provision(db(c), {
+  const out = await arrive(db(c), {
     door: "oidc", orgId: c.otherOrgId, identity: { provider: "oidc", issuer: ELSEWHERE, subject: `existing-${c.door}-${c.email}` },
     email: c.email, emailVerified: true, userName: `existing-${c.userName}`,
   }, setupActor);
@@ -205,8 +216,8 @@ const CASES: Case[] = [
     },
   },
   {
-    id: 5, name: "existing user (member of another org, verified e-mail) → linked, joins, keeps the other membership",
-    verified: true, decision: "joined", reason: /^auto-provisioning$/,
+    id: 5, name: "existing user (member of another org, verified e-mail) in a domain THIS org verified → linked, joins, keeps the other membership",
+    verified: true, capture: true, decision: "joined", reason: /^auto-provisioning$/,
     given: existingUserElsewhere,
     then: async (c, a) => {
       const m = await memberRow(c, a.memberId!);
@@ -260,12 +271,104 @@ const CASES: Case[] = [
     id: 9, name: "seat limit full → refused, nothing created",
     verified: true, decision: "refused", reason: /seat limit reached: 1 of 1 full Models seats in use/,
     given: async (c) => {
-      const seated = await provision(db(c), { door: "scim", orgId: c.org.id, email: `seated-${c.email}`, emailVerified: false, userName: `seated-${c.userName}` }, setupActor);
+      const seated = await arrive(db(c), { door: "scim", orgId: c.org.id, email: `seated-${c.email}`, emailVerified: false, userName: `seated-${c.userName}` }, setupActor);
       assert.ok(seated.ok, JSON.stringify(seated));
       await db(c).updateTable("orgs").set({ full_models_seat_limit: 1 }).where("id", "=", c.org.id).execute();
     },
   },
 ];
+
+CASES.push(
+  {
+    id: 15, name: "SCIM first, SSO later: the member the org's own directory pushed signs in through the org's own door with that address verified → is that member",
+    verified: true, decision: "signed_in", reason: /^already a member$/,
+    given: async (c) => {
+      const res = await fetch(`${c.base}/scim/v2/Users`, {
+        method: "POST", headers: { authorization: `Bearer ${c.org.key}`, "content-type": "application/scim+json" },
+        body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: c.userName, emails: [{ value: c.email.toUpperCase(), primary: true }] }),
+      });
+      const text = await res.text();
+      assert.equal(res.status, 201, text);
+      c.vars.scimMemberId = (JSON.parse(text) as { id: string }).id;
+    },
+    then: async (c, a) => {
+      assert.equal(a.memberId, c.vars.scimMemberId, "the directory's member");
+      const audit = await lastDecision(c);
+      assert.deepEqual([audit.detail.linked, audit.detail.newUser], [true, false]);
+      const v = await db(c).selectFrom("email_verifications").select("source").where("email_key", "=", c.email).execute();
+      assert.ok(v.some((r) => r.source === `${c.identity.provider} ${c.identity.issuer}`), "the sign-in's verification is recorded");
+    },
+  },
+  {
+    id: 10, name: "org B's IdP asserts a verified e-mail in a domain org A verified → NOT linked to A's user: the login gets its own user",
+    verified: true, decision: "joined", reason: /^auto-provisioning$/,
+    given: async (c) => {
+      await existingUserElsewhere(c);
+      await claimDomain(db(c), c.otherOrgId, c.domain, setupActor);
+      await markDomainVerified(db(c), c.domain, setupActor);
+    },
+    then: async (c, a) => {
+      const m = await memberRow(c, a.memberId!);
+      assert.notEqual(m.user_id, c.vars.existingUserId, "not A's user");
+      assert.deepEqual(await identitiesOf(c, c.vars.existingUserId!), [`oidc ${ELSEWHERE} existing-${c.door}-${c.email}`], "A's user gained no identity");
+      assert.deepEqual(await teamsOf(c, m.id), [], "B does not own the domain: no capture");
+      const audit = await lastDecision(c);
+      assert.deepEqual([audit.detail.newUser, audit.detail.linked], [true, false]);
+    },
+  },
+  {
+    id: 11, name: "pre-account takeover: an unverified claimant of the address signs in first; the verified owner gets a member of their own, the claimant keeps nothing of theirs",
+    verified: true, attacker: {}, decision: "joined", reason: /^auto-provisioning$/,
+    then: async (c, a) => {
+      const victim = await memberRow(c, a.memberId!);
+      const claimant = await memberRow(c, c.vars.attackerMemberId!);
+      assert.notEqual(victim.id, claimant.id, "not linked into the claimant's member");
+      assert.notEqual(victim.user_id, claimant.user_id, "not the claimant's user");
+      const claimantUser = await db(c).selectFrom("users").selectAll().where("id", "=", claimant.user_id).executeTakeFirstOrThrow();
+      assert.equal(claimantUser.email_verified, 0, "the claimant's address stays unverified");
+      assert.deepEqual(await identitiesOf(c, claimant.user_id), [label(c.attackerIdentity)], "the claimant's user has only the claimant's login");
+      assert.deepEqual(await identitiesOf(c, victim.user_id), [label(c.identity)], "the owner's user has only the owner's login");
+      // The claimant signs in again: still their own member, never the owner's.
+      const again = await c.attackerSignIn();
+      assert.equal(again.memberId, claimant.id);
+    },
+  },
+  {
+    id: 12, name: "the invite is not swallowed: the claimant signed in first (no invite for an unverified address); the owner joins by the invite",
+    verified: true, attacker: {}, decision: "joined_by_invite", reason: /^invite /,
+    given: async (c) => {
+      const { invite } = await createInvite(db(c), c.org.id, { email: c.email, orgRole: "admin", teamIds: [c.teamId] }, { ttlHours: 1 }, setupActor);
+      c.vars.inviteId = invite.id;
+    },
+    then: async (c, a) => {
+      const victim = await memberRow(c, a.memberId!);
+      assert.equal(victim.org_role, "admin", "the invite's role");
+      assert.deepEqual(await teamsOf(c, victim.id), [{ name: "ml", role: "member" }], "the invite's teams");
+      const inv = await db(c).selectFrom("invites").selectAll().where("id", "=", c.vars.inviteId!).executeTakeFirstOrThrow();
+      assert.equal(inv.accepted_member_id, victim.id, "accepted by the owner's member");
+      const claimant = await memberRow(c, c.vars.attackerMemberId!);
+      assert.deepEqual([claimant.org_role, await teamsOf(c, claimant.id)], ["member", []], "the claimant got nothing of the invite");
+    },
+  },
+  {
+    id: 13, name: "an unverified claimant does not take the e-mail as user name (the old lock-out): the owner gets their address as user name",
+    verified: true, attacker: {}, noPreferredUsername: true, decision: "joined", reason: /^auto-provisioning$/,
+    expectUserName: (c) => (c.door === "oidc" ? c.email : c.userName),
+    then: async (c) => {
+      const claimant = await memberRow(c, c.vars.attackerMemberId!);
+      assert.doesNotMatch(claimant.user_name, /@/, "the claimant's user name is not e-mail-shaped");
+      assert.equal(claimant.user_name, c.attackerIdentity.subject, "it is the claimant's subject");
+    },
+  },
+  {
+    id: 14, name: "the owner's user name is held by an unverified claimant → the owner still gets in, under their verified address",
+    verified: true, attacker: { preferredUsername: "victim's user name" }, decision: "joined", reason: /^auto-provisioning$/,
+    expectUserName: (c) => c.email,
+    then: async (c) => {
+      assert.equal((await memberRow(c, c.vars.attackerMemberId!)).user_name, c.userName, "the claimant keeps the name it took");
+    },
+  },
+);
 
 // A refused arrival is the "rule" kind: 409 at every door (src/http/problems.ts), like SCIM and the admin API.
 const REFUSAL_STATUS = 409;
@@ -276,11 +379,20 @@ const successStatus: Record<DoorName, number> = { oidc: 302, ldap: 200 };
 const domainOf = (cs: Case, door: DoorName) => `c${cs.id}-${door}.decision-table.example`;
 const emailOf = (cs: Case, door: DoorName) => `person.c${cs.id}@${domainOf(cs, door)}`;
 const userNameOf = (cs: Case, door: DoorName) => `dt-c${cs.id}-${door}`;
+const attackerSub = (cs: Case, door: DoorName) => `dt-c${cs.id}-${door}-claimant`;
 
-const OIDC_ACCOUNTS: OidcAccount[] = CASES.map((cs) => ({
-  sub: `dt-c${cs.id}`, email: emailOf(cs, "oidc"), email_verified: cs.verified,
-  name: `Case ${cs.id} Person`, given_name: "Case", family_name: `Person${cs.id}`, preferred_username: userNameOf(cs, "oidc"),
-}));
+const OIDC_ACCOUNTS: OidcAccount[] = [
+  ...CASES.map((cs) => ({
+    sub: `dt-c${cs.id}`, email: emailOf(cs, "oidc"), email_verified: cs.verified,
+    name: `Case ${cs.id} Person`, given_name: "Case", family_name: `Person${cs.id}`,
+    ...(cs.noPreferredUsername ? {} : { preferred_username: userNameOf(cs, "oidc") }),
+  })),
+  // The unverified claimants: the same address as the case's person (of either door's org), email_verified false.
+  ...CASES.filter((cs) => cs.attacker).flatMap((cs) => DOORS.map((door) => ({
+    sub: attackerSub(cs, door), email: emailOf(cs, door), email_verified: false, name: `Claimant ${cs.id}`,
+    ...(cs.attacker?.preferredUsername ? { preferred_username: userNameOf(cs, door) } : {}),
+  }))),
+];
 
 const LDAP_GROUP = "decision-table";
 const LDAP_PEOPLE: Person[] = CASES.map((cs) => ({
@@ -370,13 +482,22 @@ describe("the provisioning decision through both doors (OIDC against oidc-provid
     for (const cs of CASES) for (const door of DOORS) {
       const org = orgs.get(keyOf(cs, door))!;
       const api = apiAs(app.base, org.key);
-      if (door === "oidc") await api("PUT", "/sso/oidc", { issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret });
-      else await api("PUT", "/sso/ldap", ldapConnection(slapd.url, cs.verified));
+      // Every org has the OIDC door (the claimants come through it); the LDAP cases' people use LDAP.
+      await api("PUT", "/sso/oidc", { issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret });
+      if (door === "ldap") await api("PUT", "/sso/ldap", ldapConnection(slapd.url, cs.verified));
       const defaultTeam = await createTeam(store.db, org.id, { displayName: "everyone", externalId: null }, [], setupActor);
       const team = await createTeam(store.db, org.id, { displayName: "ml", externalId: null }, [], setupActor);
       await store.db.updateTable("orgs").set({ default_team_id: defaultTeam.id }).where("id", "=", org.id).execute();
 
       const person = LDAP_PEOPLE.find((p) => p.uid === userNameOf(cs, "ldap"))!;
+      const oidcSignIn = async (sub: string): Promise<Attempt> => {
+        // Every sign-in here comes from 127.0.0.1: start each with fresh sign-in counters.
+        await store.db.deleteFrom("rate_limits").execute();
+        const b = new Browser("application/json");
+        const res = (await signInThrough(b, `${app.base}/auth/${encodeURIComponent(org.name)}/oidc/login`, op, sub)).callback;
+        if (res.status === 302) assert.equal(res.location, `${app.base}/admin`);
+        return { status: res.status, detail: detailOf(res.text), memberId: await sessionMember(b, app.base) };
+      };
       const ctx: Ctx = {
         door, store, org, otherOrgId: other.id, defaultTeamId: defaultTeam.id, teamId: team.id,
         domain: domainOf(cs, door), email: emailOf(cs, door), userName: userNameOf(cs, door), vars: {},
@@ -396,6 +517,9 @@ describe("the provisioning decision through both doors (OIDC against oidc-provid
           }
           return { status: res.status, detail: detailOf(res.text), memberId: await sessionMember(b, app.base) };
         },
+        attackerIdentity: { provider: "oidc", issuer: op.issuer, subject: attackerSub(cs, door) },
+        base: app.base,
+        attackerSignIn: () => oidcSignIn(attackerSub(cs, door)),
       };
       ctxs.set(keyOf(cs, door), ctx);
     }
@@ -419,6 +543,11 @@ describe("the provisioning decision through both doors (OIDC against oidc-provid
           const c = ctxs.get(keyOf(cs, door))!;
           if (cs.capture) await captureDomain(c);
           await cs.given?.(c);
+          if (cs.attacker) {
+            const claimant = await c.attackerSignIn();
+            assert.equal(claimant.status, 302, `the claimant's sign-in: ${claimant.status} ${claimant.detail}`);
+            c.vars.attackerMemberId = claimant.memberId!;
+          }
           const before = await counts(c);
           const a = await c.signIn();
 
@@ -435,7 +564,7 @@ describe("the provisioning decision through both doors (OIDC against oidc-provid
             assert.equal(m.org_id, c.org.id);
             assert.equal(m.active, 1);
             // An invite's member is named by the invite (its user name, else the user's e-mail), not by the door.
-            assert.equal(m.user_name, cs.decision === "joined_by_invite" ? c.email : c.userName);
+            assert.equal(m.user_name, cs.expectUserName?.(c) ?? (cs.decision === "joined_by_invite" ? c.email : c.userName));
             assert.equal(await identityUser(c), m.user_id, "the door's identity is the member's user");
           }
 

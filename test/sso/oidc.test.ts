@@ -253,13 +253,14 @@ describe("OIDC sign-in (real OpenID Provider, code flow with PKCE)", function ()
       assert.equal(safeReturnTo("//x"), null);
     });
 
-    it("a verified e-mail links to the existing user; an unverified one never does", async () => {
-      // Grace exists already (e.g. from another org) with a verified e-mail.
+    it("a verified e-mail links to the existing user whose address this same IdP verified; an unverified one never does", async () => {
+      // Grace exists already (e.g. from another org), her address verified through this provider (another subject, earlier).
       const other = await t.newOrg();
       await addMember(t, "grace-other-admin", "admin", other);
       const graceUserId = crypto.randomUUID();
       const now = new Date().toISOString();
       await t.store.db.insertInto("users").values({ id: graceUserId, email: "grace@acme.example", email_key: "grace@acme.example", email_verified: 1, display_name: "Grace", created_at: now, updated_at: now }).execute();
+      await t.store.db.insertInto("email_verifications").values({ user_id: graceUserId, email_key: "grace@acme.example", source: `oidc ${op.issuer}`, org_id: other.id, verified_at: now }).execute();
 
       const unverified = await signInThrough(new Browser(), t.loginUrl(), op, "unverified-sub");
       const mine = (await membersOf(t, t.org)).filter((m) => m.user_id === graceUserId);

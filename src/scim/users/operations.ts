@@ -4,7 +4,8 @@
  */
 import type { Kysely } from "kysely";
 import type { Database, Member } from "../../../db/types.ts";
-import { createMember, deleteMember, replaceMember, updateMember } from "../../org/members.ts";
+import { arrive, arrivedMember } from "../../org/arrival/arrive.ts";
+import { deleteMember, replaceMember, updateMember } from "../../org/members.ts";
 import type { ScimContext } from "../context.ts";
 import { normalizeUserBody, wandbPatchOperations, wandbTopLevel } from "../dialects.ts";
 import { unwrap } from "../errors.ts";
@@ -49,10 +50,12 @@ async function result(ctx: ScimContext, status: number, m: Member, view: View | 
 
 const inputOf = (body: unknown) => toMemberInput(validateResource(normalizeUserBody(wandbTopLevel(body)), USER_SHAPE));
 
-/** POST /Users → 201. */
+/** POST /Users → 201: the directory's arrival (a new member, or a dormant one re-assigned). */
 export async function createUserOp(ctx: ScimContext, body: unknown, opts: OpOptions = {}): Promise<OpResult> {
-  const { member } = await createMember(ctx.store.db, ctx.orgId, inputOf(body), ctx.actor);
-  return result(ctx, 201, member, opts.view);
+  const out = await arrive(ctx.store.db, { door: "scim", orgId: ctx.orgId, emailVerified: false, member: inputOf(body) }, ctx.actor);
+  // The SCIM door throws its domain errors (409, 400) instead of refusing; an outcome is always ok.
+  if (!out.ok) throw new Error(`the SCIM arrival was refused: ${out.reason}`);
+  return result(ctx, 201, await arrivedMember(ctx.store.db, out), opts.view);
 }
 
 /** PUT /Users/{id} → 200. */

@@ -28,7 +28,7 @@ import { DomainError, refused } from "../../org/errors.ts";
 import { problemOf } from "../../http/problems.ts";
 import { refuseNulInBody } from "../../http/request-checks.ts";
 import { findOrgByName } from "../../org/orgs.ts";
-import { provision } from "../../org/provisioning.ts";
+import { arrive } from "../../org/arrival/arrive.ts";
 import { hit, signInLimits } from "../../org/rate-limits.ts";
 import { SecretDecryptionError } from "../../org/secrets.ts";
 import { sendFailure, type SignInFailure } from "../oidc/respond.ts";
@@ -118,7 +118,7 @@ export function ldapRouter(store: Store, config: Config, log: (msg: string, err?
       if (!allowed(settings, person))
         throw await refuse(403, `your directory account is not in a group allowed to sign in to ${org.name}; an org admin can change the LDAP allow-list`, "not in the group allow-list", subject);
 
-      const outcome = await provision(db, {
+      const outcome = await arrive(db, {
         door: "ldap", orgId: org.id,
         identity: { provider: "ldap", issuer: settings.url, subject },
         email: person.email,

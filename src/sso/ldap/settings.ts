@@ -21,6 +21,7 @@ import { now } from "../../org/clock.ts";
 import { invalid, notFound, refused } from "../../org/errors.ts";
 import { decryptSecret, encryptSecret, requireEncryptionKey } from "../../org/secrets.ts";
 import { ldapDb, type LdapConnectionsTable } from "./table.ts";
+import { endDoorSessions } from "../../org/arrival/sessions.ts";
 
 export const ATTRIBUTE_KEYS = ["email", "name", "givenName", "familyName", "username"] as const;
 export type AttributeKey = (typeof ATTRIBUTE_KEYS)[number];
@@ -241,6 +242,8 @@ export async function saveLdapConnection(db: Kysely<Database>, config: Config, o
     const ldb = ldapDb(trx);
     if (before) await ldb.updateTable("ldap_connections").set(row).where("org_id", "=", org.id).execute();
     else await ldb.insertInto("ldap_connections").values(row).execute();
+    // Another directory replaces the old one: what the old one signed in ends.
+    if (before && before.url !== row.url) await endDoorSessions(trx, org.id, "ldap");
     const audited = (r: LdapConnectionsTable | undefined) => r && { ...toView(fromRow(r)), createdAt: undefined, updatedAt: undefined };
     await recordAudit(trx, {
       orgId: org.id, actor, action: before ? "ldap.update" : "ldap.create", targetType: "ldap_connection", targetId: org.id,
@@ -256,6 +259,7 @@ export async function deleteLdapConnection(db: Kysely<Database>, config: Config,
     const before = await getLdapConnection(trx, org.id);
     if (!before) throw notFound("this organization has no LDAP connection");
     await ldapDb(trx).deleteFrom("ldap_connections").where("org_id", "=", org.id).execute();
+    await endDoorSessions(trx, org.id, "ldap");
     await recordAudit(trx, { orgId: org.id, actor, action: "ldap.delete", targetType: "ldap_connection", targetId: org.id, detail: { before: { url: before.url, bindDn: before.bind_dn, baseDn: before.base_dn }, after: null } });
   });
 }

@@ -3,7 +3,7 @@
  *
  * - `GET login[?returnTo=/path]` → redirect to the org's OpenID Provider (code flow, PKCE, state, nonce).
  * - `GET callback` → the library checks the response and the ID token; then the one
- *   provisioning decision; then a session (src/http/session.ts) and a redirect to
+ *   arrival decision (src/org/arrival/arrive.ts); then a session (src/http/session.ts) and a redirect to
  *   `returnTo` (same-origin paths only) or /admin. A refusal is a 409 (a rule, as at every door) with the
  *   decision's reason; the provider's errors and mismatched state are 400s, a provider
  *   that is unreachable or refuses our client is a 502 — never a 500.
@@ -18,7 +18,7 @@ import type { Config } from "../../config.ts";
 import { signIn } from "../../http/session.ts";
 import { getOidcConnection } from "../../org/oidc-connections.ts";
 import { findOrgByName } from "../../org/orgs.ts";
-import { provision } from "../../org/provisioning.ts";
+import { arrive } from "../../org/arrival/arrive.ts";
 import { hit, signInLimits } from "../../org/rate-limits.ts";
 import { SecretDecryptionError } from "../../org/secrets.ts";
 import { DomainError, refused } from "../../org/errors.ts";
@@ -135,11 +135,12 @@ export function oidcRouter(store: Store, config: Config, log: (msg: string, err?
       const account = await hit(db, `signin:oidc:${org.id}:${person.sub}`, SIGNIN_LIMITS.perAccount.limit, SIGNIN_LIMITS.perAccount.windowSeconds);
       if (!account.ok) throw fail(429, "too many sign-ins for this account; wait and try again", { retryAfterSeconds: account.retryAfterSeconds });
 
-      const outcome = await provision(db, {
+      const outcome = await arrive(db, {
         door: "oidc", orgId: org.id,
         identity: { provider: "oidc", issuer: ready.issuer, subject: person.sub },
         email: person.email, emailVerified: person.emailVerified,
-        userName: person.preferredUsername ?? person.email,
+        // No e-mail fallback here: the arrival decides whether the e-mail may be the user name (only when verified).
+        userName: person.preferredUsername,
         displayName: person.name, givenName: person.givenName, familyName: person.familyName,
         groups: person.groups,
       }, { door: "sso", id: `oidc:${person.sub}` });

@@ -1,12 +1,12 @@
 /**
- * Directory group → team sync for the provisioning decision (src/org/provisioning.ts;
+ * Directory group → team sync for the provisioning decision (src/org/arrival/arrive.ts;
  * see its module comment): at a successful sign-in, when the org syncs groups to
  * teams, the member's teams follow the directory's groups.
  */
 import type { Transaction } from "kysely";
-import type { Database, Org } from "../../db/types.ts";
-import { recordAudit, type Actor } from "./audit.ts";
-import { now } from "./clock.ts";
+import type { Database, Org } from "../../../db/types.ts";
+import { recordAudit, type Actor } from "../audit.ts";
+import { now } from "../clock.ts";
 
 type Trx = Transaction<Database>;
 

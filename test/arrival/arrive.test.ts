@@ -1,5 +1,5 @@
 /**
- * The provisioning decision as a table of cases, calling provision() directly
+ * The provisioning decision as a table of cases, calling arrive() directly
  * on a real database (SQLite, or PostgreSQL with DATABASE_URL). Each case gets
  * a fresh org; every case also checks its audit event (door, identity,
  * decision, reason), refusals included.
@@ -10,9 +10,8 @@ import type { Kysely } from "kysely";
 import type { Database } from "../../db/types.ts";
 import type { Actor } from "../../src/org/audit.ts";
 import { createInvite } from "../../src/org/invites.ts";
-import { createMember } from "../../src/org/members.ts";
 import { createOrg } from "../../src/org/orgs.ts";
-import { provision, type Arrival, type ProvisionOutcome } from "../../src/org/provisioning.ts";
+import { arrive, type Arrival, type ArrivalOutcome } from "../../src/org/arrival/arrive.ts";
 import { createTeam } from "../../src/org/teams.ts";
 import { openTestStore, type TestStore } from "../support/store.ts";
 
@@ -67,14 +66,14 @@ interface Case {
   name: string;
   /** prepares the world; returns the arrival to decide on */
   given: (w: World) => Promise<Arrival>;
-  decision: ProvisionOutcome["decision"];
+  decision: ArrivalOutcome["decision"];
   reason?: RegExp;
   newUser?: boolean;
   linked?: boolean;
-  then?: (w: World, out: ProvisionOutcome) => Promise<void>;
+  then?: (w: World, out: ArrivalOutcome) => Promise<void>;
 }
 
-const ok = (out: ProvisionOutcome) => {
+const ok = (out: ArrivalOutcome) => {
   assert.ok(out.ok, JSON.stringify(out));
   return out;
 };
@@ -83,7 +82,7 @@ const CASES: Case[] = [
   {
     name: "known identity → that user, signed in (the e-mail it brings now does not matter)",
     given: async (w) => {
-      const first = ok(await provision(w.db, { door: "oidc", orgId: w.orgId, identity: oidc("alice"), email: `alice@${w.domain}`, emailVerified: true }, actor));
+      const first = ok(await arrive(w.db, { door: "oidc", orgId: w.orgId, identity: oidc("alice"), email: `alice@${w.domain}`, emailVerified: true }, actor));
       w.vars.userId = first.userId;
       return { door: "oidc", orgId: w.orgId, identity: oidc("alice"), email: "changed@elsewhere.example", emailVerified: false };
     },
@@ -91,12 +90,13 @@ const CASES: Case[] = [
     then: async (w, out) => assert.equal(ok(out).userId, w.vars.userId),
   },
   {
-    name: "verified e-mail of an existing user → link (identity recorded); joining keeps the other org's membership",
+    name: "verified e-mail of a user known elsewhere, in a domain this org verified → link (identity recorded); joining keeps the other org's membership",
     given: async (w) => {
-      const there = ok(await provision(w.db, { door: "oidc", orgId: w.otherOrgId, identity: oidc("bob"), email: "bob@shared.example", emailVerified: true }, actor));
+      const there = ok(await arrive(w.db, { door: "oidc", orgId: w.otherOrgId, identity: oidc("bob"), email: `bob@${w.domain}`, emailVerified: true }, actor));
+      await claim(w, w.orgId, w.domain, true);
       w.vars.userId = there.userId;
       w.vars.otherMember = there.memberId;
-      return { door: "ldap", orgId: w.orgId, identity: ldap("uid=bob,dc=x"), email: "Bob@Shared.example", emailVerified: true };
+      return { door: "ldap", orgId: w.orgId, identity: ldap("uid=bob,dc=x"), email: `Bob@${w.domain.toUpperCase()}`, emailVerified: true };
     },
     decision: "joined", newUser: false, linked: true,
     then: async (w, out) => {
@@ -109,7 +109,7 @@ const CASES: Case[] = [
   {
     name: "unverified e-mail never links: a new user is created",
     given: async (w) => {
-      w.vars.userId = ok(await provision(w.db, { door: "oidc", orgId: w.otherOrgId, identity: oidc("carol"), email: "carol@shared.example", emailVerified: true }, actor)).userId;
+      w.vars.userId = ok(await arrive(w.db, { door: "oidc", orgId: w.otherOrgId, identity: oidc("carol"), email: "carol@shared.example", emailVerified: true }, actor)).userId;
       return { door: "oidc", orgId: w.orgId, identity: oidc("mallory"), email: "carol@shared.example", emailVerified: false, userName: "mallory" };
     },
     decision: "joined", newUser: true, linked: false,
@@ -153,7 +153,7 @@ const CASES: Case[] = [
   {
     name: "already a member → signed in",
     given: async (w) => {
-      ok(await provision(w.db, { door: "ldap", orgId: w.orgId, identity: ldap("uid=gus"), email: "gus@x.example", emailVerified: true }, actor));
+      ok(await arrive(w.db, { door: "ldap", orgId: w.orgId, identity: ldap("uid=gus"), email: "gus@x.example", emailVerified: true }, actor));
       return { door: "ldap", orgId: w.orgId, identity: ldap("uid=gus"), email: "gus@x.example", emailVerified: true };
     },
     decision: "signed_in", newUser: false, linked: false,
@@ -161,7 +161,7 @@ const CASES: Case[] = [
   {
     name: "inactive member → refused, saying an admin can reactivate",
     given: async (w) => {
-      const first = ok(await provision(w.db, { door: "oidc", orgId: w.orgId, identity: oidc("hal"), email: "hal@x.example", emailVerified: true }, actor));
+      const first = ok(await arrive(w.db, { door: "oidc", orgId: w.orgId, identity: oidc("hal"), email: "hal@x.example", emailVerified: true }, actor));
       await w.db.updateTable("members").set({ active: 0 }).where("id", "=", first.memberId).execute();
       return { door: "oidc", orgId: w.orgId, identity: oidc("hal"), email: "hal@x.example", emailVerified: true };
     },
@@ -218,7 +218,7 @@ const CASES: Case[] = [
     name: "domain capture only for NEW users: an existing (linked) user joins without the default team",
     given: async (w) => {
       await claim(w, w.orgId, w.domain, true);
-      ok(await provision(w.db, { door: "oidc", orgId: w.otherOrgId, identity: oidc("max"), email: `max@${w.domain}`, emailVerified: true }, actor));
+      ok(await arrive(w.db, { door: "oidc", orgId: w.otherOrgId, identity: oidc("max"), email: `max@${w.domain}`, emailVerified: true }, actor));
       return { door: "ldap", orgId: w.orgId, identity: ldap("uid=max"), email: `max@${w.domain}`, emailVerified: true };
     },
     decision: "joined", newUser: false, linked: true,
@@ -277,8 +277,8 @@ const CASES: Case[] = [
   {
     name: "SCIM first, SSO later: a verified e-mail links to the org's SCIM member and signs in",
     given: async (w) => {
-      const { member: m } = await createMember(w.db, w.orgId, { userName: "sam", externalId: "okta-1", displayName: null, givenName: null, familyName: null, active: true, emails: [{ value: "Sam@Corp.example", type: "work", primary: true }], resource: {} }, { door: "scim", id: "k" });
-      w.vars.memberId = m.id;
+      const m = ok(await arrive(w.db, { door: "scim", orgId: w.orgId, emailVerified: false, member: { userName: "sam", externalId: "okta-1", displayName: null, givenName: null, familyName: null, active: true, emails: [{ value: "Sam@Corp.example", type: "work", primary: true }], resource: {} } }, { door: "scim", id: "k" }));
+      w.vars.memberId = m.memberId;
       return { door: "oidc", orgId: w.orgId, identity: oidc("sam"), email: "sam@corp.example", emailVerified: true };
     },
     decision: "signed_in", newUser: false, linked: true,
@@ -288,7 +288,7 @@ const CASES: Case[] = [
     name: "SCIM door: always a new user (SCIM e-mails are unverified), joins as Member even with auto-provisioning off",
     given: async (w) => {
       await setOrg(w, { auto_provisioning: 0 });
-      ok(await provision(w.db, { door: "oidc", orgId: w.otherOrgId, identity: oidc("tia"), email: "tia@x.example", emailVerified: true }, actor));
+      ok(await arrive(w.db, { door: "oidc", orgId: w.otherOrgId, identity: oidc("tia"), email: "tia@x.example", emailVerified: true }, actor));
       return { door: "scim", orgId: w.orgId, email: "tia@x.example", emailVerified: true, userName: "tia" };
     },
     decision: "joined", newUser: true, linked: false,
@@ -300,7 +300,7 @@ const CASES: Case[] = [
       await createTeam(w.db, w.orgId, { displayName: "Research", externalId: null }, [], actor);
       await createTeam(w.db, w.orgId, { displayName: "Ops", externalId: null }, [], actor);
       await claim(w, w.orgId, w.domain, true);
-      const first = ok(await provision(w.db, { door: "ldap", orgId: w.orgId, identity: ldap("uid=uma"), email: `uma@${w.domain}`, emailVerified: true, groups: ["ops", "ML", "no-such-team"] }, actor));
+      const first = ok(await arrive(w.db, { door: "ldap", orgId: w.orgId, identity: ldap("uid=uma"), email: `uma@${w.domain}`, emailVerified: true, groups: ["ops", "ML", "no-such-team"] }, actor));
       assert.deepEqual(await teamsOf(w, first.memberId), ["everyone", "ml", "Ops"]);
       return { door: "ldap", orgId: w.orgId, identity: ldap("uid=uma"), email: `uma@${w.domain}`, emailVerified: true, groups: ["RESEARCH", "ml"] };
     },
@@ -319,7 +319,7 @@ const CASES: Case[] = [
   },
 ];
 
-describe("provisioning decision (provision(), the one decision for every door)", () => {
+describe("provisioning decision (arrive(), the one decision for every door)", () => {
   let store: TestStore;
   before(async () => { store = await openTestStore(); });
   after(async () => { await store?.close(); });
@@ -328,7 +328,7 @@ describe("provisioning decision (provision(), the one decision for every door)",
     it(c.name, async () => {
       const w = await newWorld(store.db);
       const arrival = await c.given(w);
-      const out = await provision(store.db, arrival, actor);
+      const out = await arrive(store.db, arrival, actor);
       assert.equal(out.decision, c.decision, JSON.stringify(out));
       if (!out.ok) assert.match(out.reason, c.reason ?? /./);
       else {
@@ -355,7 +355,7 @@ describe("provisioning decision (provision(), the one decision for every door)",
   it("two concurrent first sign-ins of the same identity end with one user and one member", async () => {
     const w = await newWorld(store.db);
     const a: Arrival = { door: "oidc", orgId: w.orgId, identity: oidc("race"), email: "race@x.example", emailVerified: true };
-    const [x, y] = await Promise.all([provision(store.db, a, actor), provision(store.db, a, actor)]);
+    const [x, y] = await Promise.all([arrive(store.db, a, actor), arrive(store.db, a, actor)]);
     assert.ok(x.ok && y.ok, JSON.stringify([x, y]));
     assert.equal(x.userId, y.userId);
     assert.equal(x.memberId, y.memberId);

@@ -1,0 +1,16 @@
+/**
+ * Joining: the arrival decision's one call of member creation (members.ts
+ * `insertMember`, which holds the member rules: the user name check, seat
+ * limits, plan). The SCIM step and auto-provisioning both join through here;
+ * the invite step joins through invites.ts `joinByInvite`, run by arrive.ts.
+ */
+import type { Transaction } from "kysely";
+import type { Database, Member, Org } from "../../../db/types.ts";
+import type { Actor } from "../audit.ts";
+import { insertMember, type MemberInput } from "../members.ts";
+
+export function join(
+  trx: Transaction<Database>, org: Org, userId: string, input: MemberInput, actor: Actor, detail: Record<string, unknown>, emailsVerifiedBy: string | null,
+): Promise<Member> {
+  return insertMember(trx, org.id, userId, input, actor, detail, emailsVerifiedBy);
+}
