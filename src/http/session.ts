@@ -30,7 +30,7 @@ export interface SessionUser {
   orgId: string;
   memberId: string;
   userId: string;
-  door: "oidc" | "ldap" | "admin-link";
+  door: "oidc" | "ldap" | "admin-link" | "email";
 }
 
 declare module "express-session" {

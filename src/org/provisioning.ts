@@ -60,11 +60,12 @@ import { syncGroupsToTeams } from "./group-sync.ts";
 import { Refusal, resolveUser } from "./identity-links.ts";
 import { findInviteByToken, joinByInvite, pendingInvitesFor } from "./invites.ts";
 import { insertMember, type MemberEmail } from "./members.ts";
+import { newcomerSeat } from "./arrival/seats.ts";
 
 export { syncGroupsToTeams, type TeamSync } from "./group-sync.ts";
 
 export interface Arrival {
-  door: "scim" | "oidc" | "ldap" | "invite";
+  door: "scim" | "oidc" | "ldap" | "invite" | "email";
   orgId: string;
   /** the login identity (OIDC issuer + sub, LDAP server URL + DN) */
   identity?: { provider: "oidc" | "ldap"; issuer: string; subject: string };
@@ -175,7 +176,8 @@ async function decide(
 
   // 4. auto-provisioning
   if (org.auto_provisioning === 1) {
-    const input = memberInput(a, e.email, "member");
+    // Seat limit first (refusal naming what an admin can do), or no Models seat under seatOverflow "no-seat".
+    const input = { ...memberInput(a, e.email, "member"), modelsSeat: await newcomerSeat(trx, org.id) };
     const taken = await trx.selectFrom("members").select("id").where("org_id", "=", org.id).where("user_name_key", "=", input.userName.toLowerCase()).executeTakeFirst();
     if (taken) throw new Refusal(`the user name "${input.userName}" is already taken in ${org.name} by another person; an admin can rename or remove that member, or send you an invite`);
     const m = await insertMember(trx, org.id, user.id, input, actor, { via: a.door });
@@ -187,7 +189,7 @@ async function decide(
       await trx.updateTable("teams").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "=", org.default_team_id!).execute();
       return finish("joined_with_default_team", m.id, `auto-provisioning; ${domain} is claimed and verified by this organization`, { defaultTeamId: org.default_team_id });
     }
-    return finish("joined", m.id, "auto-provisioning");
+    return finish("joined", m.id, input.modelsSeat === "none" ? "auto-provisioning; the full Models seats are used up, so no Models seat (seatOverflow no-seat)" : "auto-provisioning", { modelsSeat: input.modelsSeat });
   }
 
   // 5. refuse, naming what an admin can do

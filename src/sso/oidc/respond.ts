@@ -3,13 +3,12 @@
  * client asks for application/json, a small HTML page otherwise.
  */
 import type { Request, Response } from "express";
+import { failurePageHtml } from "../page.ts";
 
 export const wantsJson = (req: Request): boolean => req.accepts(["text/html", "application/json"]) === "application/json";
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-
 const TITLES: Record<number, string> = {
-  400: "Sign-in failed", 403: "Sign-in refused", 404: "Sign-in not available", 409: "Sign-in refused", 429: "Too many sign-in attempts",
+  400: "Sign-in failed", 403: "Sign-in refused", 404: "Sign-in not available", 410: "Sign-in link not usable", 409: "Sign-in refused", 429: "Too many sign-in attempts",
   500: "Sign-in failed", 502: "Identity provider problem", 503: "Sign-in unavailable",
 };
 
@@ -30,10 +29,6 @@ export function sendFailure(req: Request, res: Response, f: SignInFailure): void
     res.status(f.status).type("application/problem+json").send(JSON.stringify({ type: "about:blank", title, status: f.status, detail: f.detail }));
     return;
   }
-  res.status(f.status).type("html").send(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)} · Rollcall</title></head>` +
-    `<body><main><h1>${esc(title)}</h1><p>${esc(f.detail)}</p>` +
-    (f.retryUrl ? `<p><a href="${esc(f.retryUrl)}">Sign in again</a></p>` : "") +
-    `</main></body></html>`,
-  );
+  // The console's look, with the reason and what an admin can do (src/sso/page.ts).
+  res.status(f.status).type("html").send(failurePageHtml({ status: f.status, title, detail: f.detail, retryUrl: f.retryUrl }));
 }
