@@ -95,7 +95,6 @@ describe("e-mail link sign-in (POST /auth/{org}/email/start → mailed link → 
   });
 
   it("rate limits per address and per client: 429 with Retry-After", async () => {
-    const ip = nextIp();
     for (let i = 0; i < 5; i++) expectOk(await start(org, nextIp(), { email: "busy@acme.test" }), 202);
     const over = await start(org, nextIp(), { email: "busy@acme.test" });
     problem(over, 429, /too many sign-in links/);
