@@ -325,4 +325,18 @@ describe("invites accepted by e-mail link (an org with no OIDC or LDAP, the door
     const refused = expectOk(await as(t, admin.key).get("/sign-ins/refused")).refusals;
     assert.deepEqual([refused[0].who, refused[0].door], ["pat@example.com", "email"]);
   });
+
+  it("an invite by user name goes to that person's address; the link makes them that user, joining with the invite", async () => {
+    const elsewhere = await t.newOrg();
+    const known = await addMember(t, "Quinn", "member", elsewhere); // quinn@example.com, pushed by the other org's directory
+    const o = await t.newOrg();
+    const admin = await addMember(t, "head", "admin", o);
+    expectOk(await as(t, admin.key).patch("/org", { autoProvisioning: false }));
+    expectOk(await as(t, admin.key).post("/invites", { userName: "quinn", orgRole: "member" }), 201);
+    const inviteToken = tokenIn((await mailTo(inbox, taken, "quinn@example.com")).raw);
+    const { b, res } = await acceptByLink(inviteToken, "quinn@example.com");
+    assert.equal(res.status, 303, res.text);
+    const me = expectOk(await b.agent.get("/api/v1/me"));
+    assert.deepEqual([me.member.userId, me.org.id], [known.userId, o.id]);
+  });
 });

@@ -160,6 +160,26 @@ describe("e-mail link sign-in (POST /auth/{org}/email/start → mailed link → 
   });
 });
 
+describe("e-mail link sign-in when the mail server is down", () => {
+  it("answers 502 (never 'sent' for a link that was not sent)", async () => {
+    const inbox = await startInbox();
+    const url = inbox.url;
+    await inbox.close(); // nothing listens there any more
+    const t = await startTestApp({ smtpUrl: url, trustProxy: true });
+    const errors: string[] = [];
+    try {
+      expectOk(await as(t, t.org.key).patch("/org", { emailLinkSignIn: true }));
+      const res = await browser(t, nextIp()).agent.post(`/auth/${t.org.id}/email/start`).set("Accept", "application/json").send({ email: "x@acme.test" });
+      problem(res, 502, /could not be sent/);
+    } finally {
+      await t.close().catch((err: unknown) => errors.push(String(err)));
+    }
+    // The delivery failure is logged for the operator (and only that).
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!, /e-mail sign-in link not delivered/);
+  });
+});
+
 describe("seat limits at sign-in: the styled refusal page, seat overflow, Refused sign-ins", () => {
   let t: TestApp;
   let inbox: Inbox;

@@ -32,6 +32,7 @@ import { BOUNDS } from "../bounds.ts";
 import { now } from "../clock.ts";
 import { forbidden, invalid, refused } from "../errors.ts";
 import { findInviteByToken, inviteStatus } from "../invites.ts";
+import type { Arrival } from "../provisioning.ts";
 import { hit } from "../rate-limits.ts";
 
 type Db = Kysely<Database>;
@@ -170,4 +171,18 @@ export async function linkMayArrive(db: Db, link: EmailLink): Promise<string | n
     return `the invite this link was sent for is no longer pending, and ${org.name} does not offer sign-in by e-mail link; ask an admin of ${org.name} for a new invite`;
   }
   return `${org.name} does not offer sign-in by e-mail link (any more); an admin of ${org.name} can turn it on (emailLinkSignIn), or send you an invite`;
+}
+
+/**
+ * The arrival a used link stands for: its address, verified. A link asked for
+ * from an invite by user name went to that user's address, so proving it is
+ * being that user (the invite then matches by user, as when they sign in).
+ */
+export async function arrivalFor(db: Db, link: EmailLink): Promise<Arrival> {
+  const arrival: Arrival = { door: "email", orgId: link.org_id, email: link.email, emailVerified: true };
+  if (!link.invite_id) return arrival;
+  const invite = await db.selectFrom("invites").select(["user_id"]).where("id", "=", link.invite_id).executeTakeFirst();
+  if (!invite?.user_id) return arrival;
+  const user = await db.selectFrom("users").select(["id", "email_key"]).where("id", "=", invite.user_id).executeTakeFirst();
+  return user && user.email_key === link.email_key ? { ...arrival, userId: user.id } : arrival;
 }

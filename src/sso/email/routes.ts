@@ -24,7 +24,7 @@ import type { Org } from "../../../db/types.ts";
 import type { Config } from "../../config.ts";
 import { signIn } from "../../http/session.ts";
 import { mailerFor } from "../../mail/mailer.ts";
-import { emailLinkRules, linkMayArrive, peekEmailLink, redeemEmailLink, startEmailLink } from "../../org/arrival/email-links.ts";
+import { arrivalFor, emailLinkRules, linkMayArrive, peekEmailLink, redeemEmailLink, startEmailLink } from "../../org/arrival/email-links.ts";
 import { recordAudit } from "../../org/audit.ts";
 import { DomainError } from "../../org/errors.ts";
 import { findOrgByName } from "../../org/orgs.ts";
@@ -144,7 +144,7 @@ export function emailRouter(store: Store, config: Config, log: (msg: string, err
         });
         throw fail(403, closed);
       }
-      const outcome = await provision(db, { door: "email", orgId: org.id, email: link.email, emailVerified: true }, actor);
+      const outcome = await provision(db, await arrivalFor(db, link), actor);
       if (!outcome.ok) throw fail(403, outcome.reason);
       await signIn(req, { orgId: org.id, memberId: outcome.memberId, userId: outcome.userId, door: "email" });
       res.set("Cache-Control", "no-store");
