@@ -126,7 +126,10 @@ describe("e-mail link sign-in (POST /auth/{org}/email/start → mailed link → 
   it("the org's toggle off: start is refused (403) and a link issued before no longer signs in", async () => {
     const o = await t.newOrg();
     problem(await start(o, nextIp(), { email: "x@acme.test" }), 403, /does not offer sign-in by e-mail link; an admin of .* can turn it on/);
+    const methods = () => t.http.get(`/admin/api/sign-in-methods?org=${encodeURIComponent(o.name)}`).set("Accept", "application/json");
+    assert.equal(expectOk(await methods()).email, null, "the console's sign-in page does not offer it");
     expectOk(await as(t, o.key).patch("/org", { emailLinkSignIn: true }));
+    assert.deepEqual(expectOk(await methods()).email, { startUrl: `/auth/${o.id}/email/start` }, "now it does");
     const ip = nextIp();
     expectOk(await start(o, ip, { email: "early@acme.test" }), 202);
     const link = signInLinkIn((await mailTo(inbox, taken, "early@acme.test")).raw);
