@@ -8,12 +8,25 @@
  */
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
+import { sql } from "kysely";
 import { addMember, as, expectOk, lastAudit, problem } from "../admin/principals.ts";
 import { startInbox, textOf, type Inbox } from "../admin/smtp.ts";
+import { pauseAt } from "../../src/org/race-points.ts";
 import { startTestApp, type TestApp, type TestOrg } from "../support/app.ts";
 import { browser, followLink, mailTo, signInLinkIn } from "./email-flow.ts";
 
 let ips = 0;
+
+/** Polls PostgreSQL until a backend is waiting on a lock (bounded: fails after 10 s). */
+async function waitForLockWaiter(t: TestApp): Promise<void> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`.execute(t.store.db);
+    if (Number(rows[0]?.n) > 0) return;
+    if (Date.now() > until) throw new Error("the second sign-in never waited for the org lock");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 const nextIp = () => `198.51.100.${++ips}`;
 
 describe("e-mail link sign-in (POST /auth/{org}/email/start → mailed link → session)", () => {
@@ -75,12 +88,17 @@ describe("e-mail link sign-in (POST /auth/{org}/email/start → mailed link → 
     assert.equal((await second.agent.get("/api/v1/me")).status, 401);
   });
 
-  it("two concurrent uses of one link: exactly one signs in", async () => {
+  it("two uses of one link at once: the second, while the first is still signing in, is refused (410)", async () => {
     const ip = nextIp();
     expectOk(await start(org, ip, { email: "twice@acme.test" }), 202);
     const link = signInLinkIn((await mailTo(inbox, taken, "twice@acme.test")).raw);
-    const [a, b] = await Promise.all([1, 2].map(() => browser(t, ip).agent.post(`/auth/${org.id}/email/callback`).send({ token: link.token })));
-    assert.deepEqual([a!.status, b!.status].sort(), [200, 410]);
+    const p = pauseAt("email-link.redeemed");
+    const first = browser(t, ip).agent.post(`/auth/${org.id}/email/callback`).send({ token: link.token }).then((r) => r);
+    await p.reached;
+    const second = await browser(t, ip).agent.post(`/auth/${org.id}/email/callback`).send({ token: link.token });
+    p.release();
+    problem(second, 410, /used already/);
+    assert.equal((await first).status, 200);
   });
 
   it("an expired link is refused (410) and creates nothing", async () => {
@@ -238,6 +256,30 @@ describe("seat limits at sign-in: the styled refusal page, seat overflow, Refuse
     expectOk(await as(t, admin.key).patch("/org", { fullModelsSeatLimit: 10 }));
     const roomy = await signInByLink(o, "early@acme.test");
     assert.equal(expectOk(await roomy.b.agent.get("/api/v1/me")).member.modelsSeat, "full");
+  });
+
+  it("two newcomers for the last full seat at once (seatOverflow no-seat): the first takes it, the second waits at the org lock and joins with no Models seat", async () => {
+    const o = await t.newOrg();
+    const admin = await addMember(t, "lead", "admin", o);
+    expectOk(await as(t, admin.key).patch("/org", { emailLinkSignIn: true, fullModelsSeatLimit: 2, seatOverflow: "no-seat" }));
+    const links: string[] = [];
+    for (const email of ["one@acme.test", "two@acme.test"]) {
+      expectOk(await browser(t, nextIp()).agent.post(`/auth/${o.id}/email/start`).set("Accept", "application/json").send({ email }), 202);
+      links.push(signInLinkIn((await mailTo(inbox, taken, email)).raw).token);
+    }
+    const p = pauseAt("arrival.newcomer-seat.counted");
+    const first = browser(t, nextIp()).agent.post(`/auth/${o.id}/email/callback`).send({ token: links[0] }).then((r) => r);
+    await p.reached; // the first has counted one free seat and holds the org lock
+    const second = browser(t, nextIp()).agent.post(`/auth/${o.id}/email/callback`).send({ token: links[1] }).then((r) => r);
+    // PostgreSQL: the second must be waiting for the org row lock before the first goes on (SQLite runs one transaction at a time anyway).
+    try {
+      if (t.store.dialect === "postgres") await waitForLockWaiter(t);
+    } finally {
+      p.release();
+    }
+    const [a, b] = [await first, await second];
+    assert.deepEqual([a.status, b.status], [200, 200], `${a.text} ${b.text}`);
+    assert.deepEqual([a.body.member.modelsSeat, b.body.member.modelsSeat], ["full", "none"]);
   });
 
   it("seatOverflow accepts only refuse or no-seat", async () => {

@@ -33,6 +33,7 @@ import { now } from "../clock.ts";
 import { forbidden, invalid, refused } from "../errors.ts";
 import { findInviteByToken, inviteStatus } from "../invites.ts";
 import type { Arrival } from "../provisioning.ts";
+import { racePoint } from "../race-points.ts";
 import { hit } from "../rate-limits.ts";
 
 type Db = Kysely<Database>;
@@ -154,7 +155,10 @@ export async function redeemEmailLink(db: Db, token: unknown): Promise<RedeemRes
   const t = now();
   const row = await db.updateTable("email_links").set({ used_at: t }).where("token_hash", "=", hashLinkToken(token))
     .where("used_at", "is", null).where("expires_at", ">", t).returningAll().executeTakeFirst();
-  if (row) return { ok: true, link: row };
+  if (row) {
+    await racePoint("email-link.redeemed");
+    return { ok: true, link: row };
+  }
   return usable(await db.selectFrom("email_links").selectAll().where("token_hash", "=", hashLinkToken(token)).executeTakeFirst(), t);
 }
 

@@ -18,6 +18,7 @@ import type { Kysely } from "kysely";
 import type { Database, Org } from "../../../db/types.ts";
 import { refused } from "../errors.ts";
 import { lockOrg } from "../member-roles.ts";
+import { racePoint } from "../race-points.ts";
 
 type Db = Kysely<Database>;
 export type LimitedSeat = "full" | "viewer";
@@ -59,6 +60,7 @@ export async function assertInviteSeat(trx: Db, orgId: string, seat: string, whe
 export async function newcomerSeat(trx: Db, orgId: string): Promise<"full" | "none"> {
   const org = await lockOrg(trx, orgId);
   const full = await seatFull(trx, org, "full");
+  await racePoint("arrival.newcomer-seat.counted");
   if (!full) return "full";
   if (org.seat_overflow === "no-seat") return "none";
   throw refused(
