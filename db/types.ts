@@ -20,6 +20,10 @@ export interface OrgsTable {
   sync_groups_to_teams: Generated<Bool>;
   full_models_seat_limit: number | null;
   viewer_models_seat_limit: number | null;
+  /** e-mail link sign-in (POST /auth/{org}/email/start) is open to everyone, not only invitees (migration 0010) */
+  email_link_sign_in: Generated<Bool>;
+  /** 'refuse' | 'no-seat': a newcomer when the full Models seats are used up (migration 0010) */
+  seat_overflow: Generated<string>;
   created_at: string;
   updated_at: string;
 }
@@ -188,6 +192,25 @@ export interface InvitesTable {
   accepted_at: string | null;
   accepted_member_id: string | null;
   revoked_at: string | null;
+  /** JSON object: team id → { role, customRoleId } (migration 0010); teams missing here: member */
+  team_roles: Generated<string>;
+  /** 'full' | 'viewer' | 'none'; null: by the org role (migration 0010) */
+  models_seat: string | null;
+  weave_role: string | null;
+}
+
+/** A one-time e-mail sign-in link (migration 0010); only the token's hash is stored. */
+export interface EmailLinksTable {
+  id: string;
+  org_id: string;
+  token_hash: string;
+  email: string;
+  email_key: string;
+  invite_id: string | null;
+  return_to: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
 }
 
 /** An e-mail domain claimed by one org (unique across all orgs); routes people only once verified. */
@@ -269,6 +292,7 @@ export interface Database {
   app_secrets: AppSecretsTable;
   oidc_connections: OidcConnectionsTable;
   email_verifications: EmailVerificationsTable;
+  email_links: EmailLinksTable;
 }
 
 export type Org = Selectable<OrgsTable>;
@@ -281,3 +305,4 @@ export type ApiKey = Selectable<ApiKeysTable>;
 export type Invite = Selectable<InvitesTable>;
 export type ClaimedDomain = Selectable<DomainsTable>;
 export type OidcConnection = Selectable<OidcConnectionsTable>;
+export type EmailLink = Selectable<EmailLinksTable>;

@@ -10,7 +10,8 @@ import { createInvite, getInvite, INVITE_STATUSES, listInvites, resendInvite, re
 import { canManageTeam, forbid, scopedTeam } from "./access.ts";
 import { adminCtx, isOrgAdmin, type AdminContext } from "./context.ts";
 import { badInput } from "./errors.ts";
-import { body, optNullableString, optString, optStringArray, queryString } from "./input.ts";
+import type { TeamRoleGrant } from "../org/invite-grants.ts";
+import { body, type Body, optNullableString, optString, optStringArray, queryString } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
 function baseUrl(req: Request, ctx: AdminContext): string {
@@ -33,11 +34,25 @@ async function deliver(req: Request, ctx: AdminContext, issued: IssuedInvite): P
     subject: `You are invited to join ${org.name}`,
     text: [
       `You have been invited to join the organization "${org.name}" as ${issued.invite.orgRole}.`,
+      "You can sign in with the organization's single sign-on, or ask for a one-time sign-in link to this address on the invitation's page.",
       "",
       `Accept the invitation: ${link}`,
       "",
       `The link works until ${issued.invite.expiresAt}.`,
     ].join("\n"),
+  });
+}
+
+/** `teamRoles`: [{ teamId, role }] (role: admin, member, view-only or a custom role's name). */
+function optTeamRoles(b: Body): TeamRoleGrant[] {
+  const v = b.teamRoles;
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw badInput('"teamRoles" must be an array of { "teamId", "role" }');
+  return v.map((g: unknown, i) => {
+    const o = g as Record<string, unknown> | null;
+    if (!o || typeof o !== "object" || Array.isArray(o) || typeof o.teamId !== "string" || typeof o.role !== "string" || Object.keys(o).some((k) => k !== "teamId" && k !== "role"))
+      throw badInput(`"teamRoles[${i}]" must be { "teamId": string, "role": string }`);
+    return { teamId: o.teamId, role: o.role };
   });
 }
 
@@ -60,18 +75,27 @@ async function mayManageInvite(ctx: AdminContext, teamIds: string[]): Promise<bo
 
 export function register(r: RouteRegistry): void {
   r.add({
-    method: "post", path: "/invites", tag: "invites", status: 201, summary: "Invite a person by e-mail or user name, with an org role and teams",
+    method: "post", path: "/invites", tag: "invites", status: 201, summary: "Invite a person by e-mail or user name, with an org role, team roles and seats",
     body: {
       type: "object",
-      properties: { email: { type: "string" }, userName: { type: "string" }, orgRole: { enum: ["admin", "member", "viewer"] }, teamIds: { type: "array", items: { type: "string" } } },
+      properties: {
+        email: { type: "string" }, userName: { type: "string" }, orgRole: { enum: ["admin", "member", "viewer"] }, teamIds: { type: "array", items: { type: "string" } },
+        teamRoles: { type: "array", items: { type: "object", properties: { teamId: { type: "string" }, role: { type: "string" } }, required: ["teamId", "role"], additionalProperties: false } },
+        modelsSeat: { enum: ["full", "viewer", "none"] }, weaveRole: { enum: ["full", "viewer", "none"] },
+      },
     },
     handler: async (req, res) => {
       const ctx = adminCtx(res);
-      const b = body(req, ["email", "userName", "orgRole", "teamIds"]);
-      const input = { email: optNullableString(b, "email"), userName: optNullableString(b, "userName"), orgRole: optString(b, "orgRole") ?? "member", teamIds: optStringArray(b, "teamIds") ?? [] };
+      const b = body(req, ["email", "userName", "orgRole", "teamIds", "teamRoles", "modelsSeat", "weaveRole"]);
+      const input = {
+        email: optNullableString(b, "email"), userName: optNullableString(b, "userName"), orgRole: optString(b, "orgRole") ?? "member",
+        teamIds: optStringArray(b, "teamIds") ?? [], teamRoles: optTeamRoles(b), modelsSeat: optNullableString(b, "modelsSeat"), weaveRole: optNullableString(b, "weaveRole"),
+      };
       if (!isOrgAdmin(ctx)) {
-        if (!input.teamIds.length) throw forbid("only org admins may invite without a team; team admins invite into their teams");
-        for (const t of input.teamIds) if (!(await mayInviteInto(ctx, t))) throw forbid(`you may not invite into team ${t}: only org admins, its team admins (and its members when the team lets members invite) may`);
+        const teams = [...input.teamIds, ...input.teamRoles.map((g) => g.teamId)];
+        if (!teams.length) throw forbid("only org admins may invite without a team; team admins invite into their teams");
+        for (const t of teams) if (!(await mayInviteInto(ctx, t))) throw forbid(`you may not invite into team ${t}: only org admins, its team admins (and its members when the team lets members invite) may`);
+        for (const g of input.teamRoles) if (g.role.trim().toLowerCase() === "admin" && !(await canManageTeam(ctx, g.teamId))) throw forbid(`only org admins and admins of team ${g.teamId} may invite someone as its team admin`);
         if (input.orgRole.toLowerCase() === "admin") throw forbid("only org admins may invite someone as an org admin");
       }
       const issued = await createInvite(ctx.store.db, ctx.orgId, input, { ttlHours: ctx.config.inviteTtlHours }, ctx.actor);

@@ -1,10 +1,10 @@
 /** Admin API: the org's settings. Everyone in the org reads them; org admins change them. */
-import { getOrgSettings, updateOrgSettings, type OrgSettingsChange, type Plan } from "../org/settings.ts";
+import { getOrgSettings, updateOrgSettings, type OrgSettingsChange, type Plan, type SeatOverflow } from "../org/settings.ts";
 import { adminCtx, requireOrgAdmin } from "./context.ts";
 import { body, optBool, optLimit, optNullableString, optString } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
-const FIELDS = ["name", "plan", "autoProvisioning", "defaultTeamId", "teamJoiningAtSignup", "syncGroupsToTeams", "fullModelsSeatLimit", "viewerModelsSeatLimit"];
+const FIELDS = ["name", "plan", "autoProvisioning", "defaultTeamId", "teamJoiningAtSignup", "syncGroupsToTeams", "fullModelsSeatLimit", "viewerModelsSeatLimit", "emailLinkSignIn", "seatOverflow"];
 
 export function register(r: RouteRegistry): void {
   r.add({
@@ -22,6 +22,7 @@ export function register(r: RouteRegistry): void {
         name: { type: "string" }, plan: { enum: ["standard", "enterprise"] }, autoProvisioning: { type: "boolean" },
         defaultTeamId: { type: ["string", "null"] }, teamJoiningAtSignup: { type: "boolean" }, syncGroupsToTeams: { type: "boolean" },
         fullModelsSeatLimit: { type: ["integer", "null"], minimum: 0 }, viewerModelsSeatLimit: { type: ["integer", "null"], minimum: 0 },
+        emailLinkSignIn: { type: "boolean" }, seatOverflow: { enum: ["refuse", "no-seat"] },
       },
       additionalProperties: false,
     },
@@ -38,6 +39,8 @@ export function register(r: RouteRegistry): void {
         syncGroupsToTeams: optBool(b, "syncGroupsToTeams"),
         fullModelsSeatLimit: optLimit(b, "fullModelsSeatLimit"),
         viewerModelsSeatLimit: optLimit(b, "viewerModelsSeatLimit"),
+        emailLinkSignIn: optBool(b, "emailLinkSignIn"),
+        seatOverflow: optString(b, "seatOverflow") as SeatOverflow | undefined,
       };
       res.json(await updateOrgSettings(ctx.store.db, ctx.orgId, change, ctx.actor));
     },

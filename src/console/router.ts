@@ -6,7 +6,8 @@
  *
  * - `GET /admin/link/:token` — the operator's one-time sign-in link (src/org/admin-links.ts);
  * - `GET /admin/api/sign-in-methods?org=<name>` — which doors the org has (for the sign-in page);
- * - `GET /admin/api/invite?token=…` — the org an invite link is for (for the accept page);
+ * - `GET /admin/api/invite?token=…` — the org an invite link is for (for the accept page), with
+ *   the e-mail link door every invite can use;
  * - `/invites/accept?token=…` — the page invite e-mails link to.
  *
  * Security headers (helmet, a CSP allowing this origin's scripts and styles only — no
@@ -51,6 +52,7 @@ export function consoleRouter(store: Store, config: Config, sessions: RequestHan
       org: { name: asked ?? org.name },
       oidc: (await getOidcConnection(db, org.id)) ? { loginUrl: `${base}/oidc/login` } : null,
       ldap: ldap ? { loginUrl: `${base}/ldap/login` } : null,
+      email: org.email_link_sign_in === 1 ? { startUrl: `/auth/${encodeURIComponent(org.id)}/email/start` } : null,
     };
   }
 
@@ -86,7 +88,9 @@ export function consoleRouter(store: Store, config: Config, sessions: RequestHan
         return sendProblem(res, { status: 404, title: titleOf(404), detail: "this invite link is not valid (it was replaced by a newer one, or never existed); ask for a new invite" });
       }
       const org = await db.selectFrom("orgs").selectAll().where("id", "=", invite.org_id).executeTakeFirstOrThrow();
-      res.set("Cache-Control", "no-store").json({ status: inviteStatus(invite), orgRole: invite.org_role, expiresAt: invite.expires_at, ...(await methods(org)) });
+      // Every invite can be accepted by an e-mail link to its address, whatever doors the org has.
+      const inviteLink = { startUrl: `/auth/${encodeURIComponent(org.id)}/email/start`, forInvite: true, address: invite.email };
+      res.set("Cache-Control", "no-store").json({ status: inviteStatus(invite), orgRole: invite.org_role, expiresAt: invite.expires_at, ...(await methods(org)), email: inviteLink });
     } catch (err) { next(err); }
   });
 

@@ -1,9 +1,11 @@
 /**
  * Invites: an admin (or a team admin, for their teams) invites a person by
- * e-mail or by user name, with an org role and teams. The link holds a random
+ * e-mail or by user name, with an org role, a team role per team, a Models seat
+ * and Weave access (invite-grants.ts). The link holds a random
  * token stored only as its SHA-256; it expires, can be revoked, and a resend
- * replaces the token. Accepting joins the org with the invite's role and
- * teams, and never the default team.
+ * replaces the token. Accepting joins the org with the invite's role, team
+ * roles and seats, and never the default team. Seat limits are checked when
+ * inviting and when accepting (arrival/seats.ts), naming the limit.
  *
  * @example
  * const { invite, token } = await createInvite(db, orgId, { email: "ada@example.com", orgRole: "member", teamIds: [] }, { ttlHours: 168 }, actor);
@@ -15,6 +17,8 @@ import type { Database, Invite, User } from "../../db/types.ts";
 import { recordAudit, type Actor } from "./audit.ts";
 import { now } from "./clock.ts";
 import { conflict, forbidden, invalid, notFound, refused } from "./errors.ts";
+import { assertInviteSeat } from "./arrival/seats.ts";
+import { applyTeamGrants, grantsOf, resolveGrants, teamRoleList, type TeamRoleGrant } from "./invite-grants.ts";
 import { requireEnterprise } from "./member-roles.ts";
 import { insertMember } from "./members.ts";
 
@@ -30,6 +34,10 @@ export interface InviteView {
   userName: string | null;
   orgRole: string;
   teamIds: string[];
+  /** each team with the team role the invite grants in it */
+  teamRoles: TeamRoleGrant[];
+  modelsSeat: string;
+  weaveRole: string;
   status: InviteStatus;
   invitedBy: string;
   createdAt: string;
@@ -52,7 +60,13 @@ export interface InviteInput {
   email?: string | null;
   userName?: string | null;
   orgRole?: string;
+  /** teams joined as member */
   teamIds?: string[];
+  /** teams joined with a role (admin, member, view-only, a custom role's name) */
+  teamRoles?: TeamRoleGrant[];
+  /** full, viewer or none (default: viewer for the Viewer org role, otherwise full) */
+  modelsSeat?: string | null;
+  weaveRole?: string | null;
 }
 
 const hashToken = (token: string): string => crypto.createHash("sha256").update(token, "utf8").digest("hex");
@@ -67,8 +81,9 @@ export function inviteStatus(i: Invite, at: string = now()): InviteStatus {
 }
 
 export function toInviteView(i: Invite, at?: string): InviteView {
+  const g = grantsOf(i);
   return {
-    id: i.id, email: i.email, userName: i.user_name, orgRole: i.org_role, teamIds: JSON.parse(i.team_ids) as string[],
+    id: i.id, email: i.email, userName: i.user_name, orgRole: i.org_role, teamIds: g.teamIds, teamRoles: teamRoleList(g), modelsSeat: g.modelsSeat, weaveRole: g.weaveRole,
     status: inviteStatus(i, at), invitedBy: i.invited_by, createdAt: i.created_at, sentAt: i.sent_at, expiresAt: i.expires_at,
     acceptedAt: i.accepted_at, acceptedMemberId: i.accepted_member_id, revokedAt: i.revoked_at,
   };
@@ -97,15 +112,6 @@ async function userByName(trx: Transaction<Database>, userName: string): Promise
   return rows[0]!;
 }
 
-async function checkTeams(trx: Transaction<Database>, orgId: string, teamIds: string[]): Promise<string[]> {
-  const unique = [...new Set(teamIds)];
-  if (!unique.length) return [];
-  const found = new Set((await trx.selectFrom("teams").select("id").where("org_id", "=", orgId).where("id", "in", unique).execute()).map((r) => r.id));
-  const missing = unique.filter((id) => !found.has(id));
-  if (missing.length) throw invalid(`"teamIds": no team with id ${missing.join(", ")} in this organization`);
-  return unique;
-}
-
 export async function createInvite(db: Db, orgId: string, input: InviteInput, opts: { ttlHours: number }, actor: Actor): Promise<IssuedInvite> {
   const email = input.email?.trim() || null;
   const userName = input.userName?.trim() || null;
@@ -114,9 +120,10 @@ export async function createInvite(db: Db, orgId: string, input: InviteInput, op
   const orgRole = (input.orgRole ?? "member").toLowerCase();
   if (!ORG_ROLES.includes(orgRole)) throw invalid(`"orgRole" must be one of ${ORG_ROLES.join(", ")}`);
   return db.transaction().execute(async (trx) => {
-    const org = await trx.selectFrom("orgs").select(["plan"]).where("id", "=", orgId).executeTakeFirstOrThrow();
+    const org = await trx.selectFrom("orgs").select(["id", "plan"]).where("id", "=", orgId).executeTakeFirstOrThrow();
     if (orgRole === "viewer") requireEnterprise(org, "the Viewer org role");
-    const teamIds = await checkTeams(trx, orgId, input.teamIds ?? []);
+    const grants = await resolveGrants(trx, org, { orgRole, teamIds: input.teamIds, teamRoles: input.teamRoles, modelsSeat: input.modelsSeat, weaveRole: input.weaveRole });
+    const teamIds = grants.teamIds;
     const user = userName ? await userByName(trx, userName) : null;
     const emailKey = email?.toLowerCase() ?? null;
     // Already in the org?
@@ -130,14 +137,16 @@ export async function createInvite(db: Db, orgId: string, input: InviteInput, op
     pending = user ? pending.where("user_id", "=", user.id) : pending.where("email_key", "=", emailKey);
     const open = await pending.executeTakeFirst();
     if (open) throw conflict(`${email ?? userName} already has a pending invite (${open.id}); resend or revoke it instead`);
+    await assertInviteSeat(trx, orgId, grants.modelsSeat, "invite");
     const token = newToken();
     const row: Invite = {
       id: crypto.randomUUID(), org_id: orgId, email, email_key: emailKey, user_name: userName, user_name_key: userName?.toLowerCase() ?? null,
       user_id: user?.id ?? null, org_role: orgRole, team_ids: JSON.stringify(teamIds), token_hash: hashToken(token), invited_by: actor.id,
       created_at: t, sent_at: t, expires_at: expiry(opts.ttlHours, t), accepted_at: null, accepted_member_id: null, revoked_at: null,
+      team_roles: JSON.stringify(grants.teamRoles), models_seat: grants.modelsSeat, weave_role: grants.weaveRole,
     };
     await trx.insertInto("invites").values(row).execute();
-    await recordAudit(trx, { orgId, actor, action: "invite.create", targetType: "invite", targetId: row.id, detail: { before: null, after: { email, userName, orgRole, teamIds, expiresAt: row.expires_at } } });
+    await recordAudit(trx, { orgId, actor, action: "invite.create", targetType: "invite", targetId: row.id, detail: { before: null, after: { email, userName, orgRole, teamRoles: teamRoleList(grants), modelsSeat: grants.modelsSeat, weaveRole: grants.weaveRole, expiresAt: row.expires_at } } });
     return { invite: toInviteView(row, t), token, to: email ?? user?.email ?? null };
   });
 }
@@ -177,6 +186,7 @@ export interface AcceptedInvite {
   memberId: string;
   orgRole: string;
   teamIds: string[];
+  teamRoles: TeamRoleGrant[];
 }
 
 /** The invite whose link holds `token` (any status), or a 404 that does not say more. */
@@ -217,7 +227,7 @@ export async function joinByInvite(trx: Transaction<Database>, row: Invite, user
   const orgId = row.org_id;
   if (await trx.selectFrom("members").select("id").where("org_id", "=", orgId).where("user_id", "=", user.id).executeTakeFirst())
     throw refused("you are already a member of this organization");
-  const seat = row.org_role === "viewer" ? "viewer" : "full";
+  const grants = grantsOf(row);
   const userName = row.user_name ?? user.email ?? row.email!;
   if (await trx.selectFrom("members").select("id").where("org_id", "=", orgId).where("user_name_key", "=", userName.toLowerCase()).executeTakeFirst())
     throw conflict(`the user name "${userName}" is already taken in this organization; ask an admin`);
@@ -226,21 +236,20 @@ export async function joinByInvite(trx: Transaction<Database>, row: Invite, user
   const claimed = await trx.updateTable("invites").set({ accepted_at: t }).where("id", "=", row.id)
     .where("accepted_at", "is", null).where("revoked_at", "is", null).executeTakeFirst();
   if (Number(claimed.numUpdatedRows) !== 1) throw refused("this invite was already accepted");
+  // The seat limit, named, before the member rules would refuse the write (they run under the same org lock).
+  await assertInviteSeat(trx, orgId, grants.modelsSeat, "accept");
   const email = user.email ?? row.email;
   const emails = email ? [{ value: email, type: "work", primary: true }] : [];
   // Seat limits (under the org lock), in the same transaction: a refusal rolls the acceptance back.
   const member = await insertMember(trx, orgId, user.id, {
     userName, externalId: null, displayName: user.display_name, givenName: null, familyName: null, active: true,
-    emails, resource: email ? { emails } : {}, orgRole: row.org_role, modelsSeat: seat, weaveRole: seat,
+    emails, resource: email ? { emails } : {}, orgRole: row.org_role, modelsSeat: grants.modelsSeat, weaveRole: grants.weaveRole,
   }, actor, { via: "invite", inviteId: row.id });
   const memberId = member.id;
-  const wanted = JSON.parse(row.team_ids) as string[];
-  const teamIds = wanted.length ? (await trx.selectFrom("teams").select("id").where("org_id", "=", orgId).where("id", "in", wanted).execute()).map((r) => r.id) : [];
-  if (teamIds.length) {
-    await trx.insertInto("team_members").values(teamIds.map((team_id) => ({ team_id, member_id: memberId, org_id: orgId, role: "member", custom_role_id: null, created_at: t }))).execute();
-    await trx.updateTable("teams").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "in", teamIds).execute();
-  }
+  const org = await trx.selectFrom("orgs").select(["id", "plan"]).where("id", "=", orgId).executeTakeFirstOrThrow();
+  const teamRoles = await applyTeamGrants(trx, org, memberId, grants, t);
+  const teamIds = teamRoles.map((r) => r.teamId);
   await trx.updateTable("invites").set({ accepted_member_id: memberId }).where("id", "=", row.id).execute();
-  await recordAudit(trx, { orgId, actor, action: "invite.accept", targetType: "invite", targetId: row.id, detail: { before: { status }, after: { status: "accepted", memberId, orgRole: row.org_role, teamIds } } });
-  return { orgId, memberId, orgRole: row.org_role, teamIds };
+  await recordAudit(trx, { orgId, actor, action: "invite.accept", targetType: "invite", targetId: row.id, detail: { before: { status }, after: { status: "accepted", memberId, orgRole: row.org_role, teamRoles, modelsSeat: grants.modelsSeat, weaveRole: grants.weaveRole } } });
+  return { orgId, memberId, orgRole: row.org_role, teamIds, teamRoles };
 }

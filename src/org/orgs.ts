@@ -41,6 +41,8 @@ export async function createOrg(
       sync_groups_to_teams: 0,
       full_models_seat_limit: null,
       viewer_models_seat_limit: null,
+      email_link_sign_in: 0,
+      seat_overflow: "refuse",
       created_at: t,
       updated_at: t,
     };

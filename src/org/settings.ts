@@ -1,6 +1,7 @@
 /**
  * Org settings: name (unique case-insensitively), plan, auto-provisioning, the
- * default team, team joining at sign-up, directory group sync and seat limits. Every change is
+ * default team, team joining at sign-up, directory group sync, seat limits, e-mail link
+ * sign-in and seat overflow (src/org/arrival/seat-overflow.ts). Every change is
  * audited with the fields' values before and after.
  *
  * @example
@@ -18,6 +19,8 @@ type Db = Kysely<Database>;
 
 export type Plan = "standard" | "enterprise";
 export const PLANS: readonly Plan[] = ["standard", "enterprise"];
+export type SeatOverflow = "refuse" | "no-seat";
+export const SEAT_OVERFLOWS: readonly SeatOverflow[] = ["refuse", "no-seat"];
 
 export interface OrgSettings {
   id: string;
@@ -30,6 +33,10 @@ export interface OrgSettings {
   syncGroupsToTeams: boolean;
   fullModelsSeatLimit: number | null;
   viewerModelsSeatLimit: number | null;
+  /** e-mail link sign-in open to everyone (invitees can always use it); off by default */
+  emailLinkSignIn: boolean;
+  /** a newcomer when the full Models seats are used up: refused, or joins with no Models seat */
+  seatOverflow: SeatOverflow;
   createdAt: string;
   updatedAt: string;
 }
@@ -47,6 +54,8 @@ export function toSettings(o: Org): OrgSettings {
     syncGroupsToTeams: o.sync_groups_to_teams === 1,
     fullModelsSeatLimit: o.full_models_seat_limit,
     viewerModelsSeatLimit: o.viewer_models_seat_limit,
+    emailLinkSignIn: o.email_link_sign_in === 1,
+    seatOverflow: o.seat_overflow === "no-seat" ? "no-seat" : "refuse",
     createdAt: o.created_at,
     updatedAt: o.updated_at,
   };
@@ -93,6 +102,7 @@ export async function updateOrgSettings(db: Db, orgId: string, change: OrgSettin
   const name = change.name?.trim();
   if (change.name !== undefined && (!name || name.length > 200)) throw invalid("an organization name must be 1 to 200 characters");
   if (change.plan !== undefined && !PLANS.includes(change.plan)) throw invalid(`"plan" must be one of ${PLANS.join(", ")}`);
+  if (change.seatOverflow !== undefined && !SEAT_OVERFLOWS.includes(change.seatOverflow)) throw invalid(`"seatOverflow" must be one of ${SEAT_OVERFLOWS.join(", ")}`);
   checkLimit("fullModelsSeatLimit", change.fullModelsSeatLimit);
   checkLimit("viewerModelsSeatLimit", change.viewerModelsSeatLimit);
   try {
@@ -130,6 +140,8 @@ export async function updateOrgSettings(db: Db, orgId: string, change: OrgSettin
         sync_groups_to_teams: after.syncGroupsToTeams ? 1 : 0,
         full_models_seat_limit: after.fullModelsSeatLimit,
         viewer_models_seat_limit: after.viewerModelsSeatLimit,
+        email_link_sign_in: after.emailLinkSignIn ? 1 : 0,
+        seat_overflow: after.seatOverflow,
         updated_at: t,
       }).where("id", "=", orgId).execute();
       await recordAudit(trx, {

@@ -6,6 +6,7 @@ import { arrive, type ArrivalOutcome } from "../../src/org/arrival/arrive.ts";
 import { auth, startTestApp, type TestApp } from "../support/app.ts";
 import { addMember, as, expectOk, lastAudit, problem, type TestMember } from "./principals.ts";
 import { startInbox, textOf, tokenIn, type Inbox } from "./smtp.ts";
+import { browser, followLink, mailTo, signInLinkIn } from "../sso/email-flow.ts";
 
 /** A global user who signs in (issue 4's flow creates these; here they are made directly). */
 async function newUser(t: TestApp, email: string | null): Promise<string> {
@@ -193,15 +194,52 @@ describe("admin API: invites", () => {
     problem(await as(t, lead.key).delete(`/invites/${bob.id}`), 403);
   });
 
-  it("the Viewer org role needs the enterprise plan; the seat limit is respected on acceptance", async () => {
+  it("the Viewer org role needs the enterprise plan; the seat limit is checked when inviting and when accepting, naming the limit", async () => {
     const std = await t.newOrg();
     await t.store.db.updateTable("orgs").set({ plan: "standard", full_models_seat_limit: 0 }).where("id", "=", std.id).execute();
     problem(await as(t, std.key).post("/invites", { email: "v@example.com", orgRole: "viewer" }), 403, /enterprise plan is required for the Viewer org role; this organization is on the standard plan/);
+    // At invite time: no full seat is free.
+    problem(await as(t, std.key).post("/invites", { email: "h@example.com" }), 409, /^seat limit reached: 0 of 0 full Models seats in use; free a seat or raise the limit first/);
+    assert.deepEqual(await t.store.db.selectFrom("invites").select("id").where("org_id", "=", std.id).execute(), [], "nothing was invited");
+    // With no Models seat the invite goes out.
+    const seatless = expectOk(await as(t, std.key).post("/invites", { email: "n@example.com", modelsSeat: "none" }), 201);
+    assert.deepEqual([seatless.modelsSeat, seatless.weaveRole], ["none", "full"]);
+    await nextMail();
+    // At accept time: invited while a seat was free, the last seat went to someone else since.
+    await t.store.db.updateTable("orgs").set({ full_models_seat_limit: 1 }).where("id", "=", std.id).execute();
     const inv = expectOk(await as(t, std.key).post("/invites", { email: "h@example.com" }), 201);
     const token = tokenIn((await nextMail()).raw);
-    await refusedWith(accept(t, token, await newUser(t, "h@example.com"), std.id), /^seat limit reached: 0 of 0 full Models seats in use$/);
-    assert.deepEqual(await t.store.db.selectFrom("members").select("id").where("org_id", "=", std.id).execute(), [], "the acceptance rolled back");
+    await addMember(t, "first", "member", { ...std });
+    await refusedWith(accept(t, token, await newUser(t, "h@example.com"), std.id), /^seat limit reached: 1 of 1 full Models seats in use; an admin of .* can free a seat or raise the limit/);
+    assert.equal((await t.store.db.selectFrom("members").select("id").where("org_id", "=", std.id).execute()).length, 1, "the acceptance rolled back");
     assert.equal(expectOk(await as(t, std.key).get("/invites")).invites.find((i: any) => i.id === inv.id).status, "pending");
+  });
+
+  it("an invite carries a team role per team (custom roles included), the Models seat and Weave access", async () => {
+    const research = expectOk(await as(t, admin.key).post("/teams", { name: "research" }), 201);
+    const role = expectOk(await as(t, admin.key).post("/roles", { name: "Auditor", inheritedFrom: "viewer", permissions: [] }), 201);
+    problem(await as(t, admin.key).post("/invites", { email: "x@example.com", teamRoles: [{ teamId: team.id, role: "chief" }] }), 400, /exact name of a custom role/);
+    problem(await as(t, admin.key).post("/invites", { email: "x@example.com", teamRoles: [{ teamId: "nope", role: "member" }] }), 400, /no team with id nope/);
+    problem(await as(t, admin.key).post("/invites", { email: "x@example.com", modelsSeat: "gold" }), 400, /"modelsSeat" must be one of full, viewer, none/);
+    problem(await as(t, admin.key).post("/invites", { email: "x@example.com", teamRoles: [{ teamId: team.id }] }), 400, /teamRoles\[0\]/);
+    // A team admin may not make someone an admin of a team they do not manage.
+    problem(await as(t, lead.key).post("/invites", { email: "x@example.com", teamRoles: [{ teamId: research.id, role: "admin" }] }), 403);
+    const inv = expectOk(await as(t, admin.key).post("/invites", {
+      email: "kim@example.com", orgRole: "member", modelsSeat: "viewer", weaveRole: "none",
+      teamRoles: [{ teamId: team.id, role: "admin" }, { teamId: research.id, role: "Auditor" }],
+    }), 201);
+    assert.deepEqual(inv.teamRoles, [{ teamId: team.id, role: "admin" }, { teamId: research.id, role: "Auditor" }]);
+    assert.deepEqual([inv.modelsSeat, inv.weaveRole, inv.teamIds], ["viewer", "none", [team.id, research.id]]);
+    const listed = (expectOk(await as(t, admin.key).get("/invites")).invites as any[]).find((i) => i.id === inv.id);
+    assert.deepEqual(listed.teamRoles, inv.teamRoles);
+    const token = tokenIn((await nextMail()).raw);
+    const joined = await accept(t, token, await newUser(t, "kim@example.com"));
+    assert.ok(joined.ok, JSON.stringify(joined));
+    const m = await t.store.db.selectFrom("members").selectAll().where("id", "=", joined.memberId).executeTakeFirstOrThrow();
+    assert.deepEqual([m.org_role, m.models_seat, m.weave_role], ["member", "viewer", "none"]);
+    const teams = await t.store.db.selectFrom("team_members").select(["team_id", "role", "custom_role_id"]).where("member_id", "=", joined.memberId).orderBy("role").execute();
+    assert.deepEqual(teams, [{ team_id: team.id, role: "admin", custom_role_id: null }, { team_id: research.id, role: "custom", custom_role_id: role.id }]);
+    assert.ok(!teams.some((x) => x.team_id === defaultTeam.id), "not the default team");
   });
 
   it("without SMTP_URL the link is logged instead of sent", async () => {
@@ -227,5 +265,100 @@ describe("admin API: invites", () => {
     await nextMail();
     assert.equal(Date.parse(inv.expiresAt) - Date.parse(inv.createdAt), 2 * 3_600_000);
     await t3.close();
+  });
+});
+
+describe("invites accepted by e-mail link (an org with no OIDC or LDAP, the door off for everyone else)", () => {
+  let t: TestApp;
+  let inbox: Inbox;
+  const taken = new Set<number>();
+  let ips = 0;
+  before(async () => {
+    inbox = await startInbox();
+    t = await startTestApp({ smtpUrl: inbox.url, baseUrl: "https://rollcall.test", trustProxy: true });
+  });
+  after(async () => {
+    await t?.close();
+    await inbox?.close();
+  });
+
+  /** The invite page's "send me a sign-in link", as the page's form posts it; then the mailed link. */
+  async function acceptByLink(inviteToken: string, to: string) {
+    const info = await t.http.get(`/admin/api/invite?token=${encodeURIComponent(inviteToken)}`).set("Accept", "application/json");
+    assert.equal(info.status, 200, info.text);
+    assert.deepEqual([info.body.oidc, info.body.ldap], [null, null]);
+    assert.equal(info.body.email.forInvite, true);
+    const b = browser(t, `203.0.113.${++ips}`);
+    const sent = await b.agent.post(info.body.email.startUrl).type("form").set("Accept", "text/html").send({ inviteToken, returnTo: "/admin/" });
+    assert.equal(sent.status, 202, sent.text);
+    assert.match(sent.text, /Check your inbox/);
+    assert.match(sent.text, /console\.css/);
+    const link = signInLinkIn((await mailTo(inbox, taken, to)).raw);
+    return { b, res: await followLink(b.agent, link.path) };
+  }
+
+  it("the invitee proves the invite's address by a link and joins with its org role, team roles and seats (not the default team)", async () => {
+    const admin = await addMember(t, "root", "admin");
+    const ml = expectOk(await as(t, admin.key).post("/teams", { name: "ml" }), 201);
+    const everyone = expectOk(await as(t, admin.key).post("/teams", { name: "everyone" }), 201);
+    expectOk(await as(t, admin.key).patch("/org", { defaultTeamId: everyone.id, autoProvisioning: false }));
+    const reviewer = expectOk(await as(t, admin.key).post("/roles", { name: "Reviewer", inheritedFrom: "member", permissions: [] }), 201);
+    const ops = expectOk(await as(t, admin.key).post("/teams", { name: "ops" }), 201);
+    assert.equal(expectOk(await as(t, admin.key).get("/org")).emailLinkSignIn, false);
+    const inv = expectOk(await as(t, admin.key).post("/invites", {
+      email: "Lee@Example.com", orgRole: "admin", modelsSeat: "viewer", weaveRole: "viewer",
+      teamRoles: [{ teamId: ml.id, role: "admin" }, { teamId: ops.id, role: "Reviewer" }],
+    }), 201);
+    assert.deepEqual(inv.delivery, { sent: true, via: "smtp" });
+    const inviteToken = tokenIn((await mailTo(inbox, taken, "lee@example.com")).raw);
+    // Without the invite, the door stays closed.
+    const closed = await browser(t, "203.0.113.200").agent.post(`/auth/${t.org.id}/email/start`).set("Accept", "application/json").send({ email: "lee@example.com" });
+    problem(closed, 403, /does not offer sign-in by e-mail link/);
+
+    const { b, res } = await acceptByLink(inviteToken, "lee@example.com");
+    assert.equal(res.status, 303, res.text);
+    const me = expectOk(await b.agent.get("/api/v1/me"));
+    assert.deepEqual([me.member.orgRole, me.member.modelsSeat, me.member.weaveRole, me.member.emailVerified], ["admin", "viewer", "viewer", true]);
+    assert.deepEqual(me.teams.map((x: any) => [x.name, x.role]).sort(), [["ml", "admin"], ["ops", "Reviewer"]]);
+    const tm = await t.store.db.selectFrom("team_members").select(["team_id", "custom_role_id"]).where("member_id", "=", me.member.id).execute();
+    assert.ok(!tm.some((x) => x.team_id === everyone.id), "not the default team");
+    assert.equal(tm.find((x) => x.team_id === ops.id)?.custom_role_id, reviewer.id);
+    const listed = (expectOk(await as(t, admin.key).get("/invites")).invites as any[]).find((i) => i.id === inv.id);
+    assert.deepEqual([listed.status, listed.acceptedMemberId], ["accepted", me.member.id]);
+    assert.equal((await lastAudit(t, "provision.joined_by_invite")).detail.door, "email");
+    // The invite is used: its page no longer sends links.
+    const again = await browser(t, "203.0.113.201").agent.post(`/auth/${t.org.id}/email/start`).set("Accept", "application/json").send({ inviteToken });
+    problem(again, 403, /this invite is accepted/);
+  });
+
+  it("accepting at the seat limit is refused with the styled page naming the limit; the invite stays pending", async () => {
+    const o = await t.newOrg();
+    const admin = await addMember(t, "chief", "admin", o);
+    expectOk(await as(t, admin.key).patch("/org", { fullModelsSeatLimit: 2, autoProvisioning: false }));
+    const inv = expectOk(await as(t, admin.key).post("/invites", { email: "pat@example.com" }), 201);
+    const inviteToken = tokenIn((await mailTo(inbox, taken, "pat@example.com")).raw);
+    await addMember(t, "squatter", "member", o); // the last full seat goes
+    problem(await as(t, admin.key).post("/invites", { email: "sam@example.com" }), 409, /^seat limit reached: 2 of 2 full Models seats in use/);
+    const { res } = await acceptByLink(inviteToken, "pat@example.com");
+    assert.equal(res.status, 403);
+    assert.match(String(res.headers["content-type"]), /text\/html/);
+    assert.match(res.text, /seat limit reached: 2 of 2 full Models seats in use; an admin of .* can free a seat or raise the limit/);
+    assert.equal((expectOk(await as(t, admin.key).get("/invites")).invites as any[]).find((i) => i.id === inv.id).status, "pending");
+    const refused = expectOk(await as(t, admin.key).get("/sign-ins/refused")).refusals;
+    assert.deepEqual([refused[0].who, refused[0].door], ["pat@example.com", "email"]);
+  });
+
+  it("an invite by user name goes to that person's address; the link makes them that user, joining with the invite", async () => {
+    const elsewhere = await t.newOrg();
+    const known = await addMember(t, "Quinn", "member", elsewhere); // quinn@example.com, pushed by the other org's directory
+    const o = await t.newOrg();
+    const admin = await addMember(t, "head", "admin", o);
+    expectOk(await as(t, admin.key).patch("/org", { autoProvisioning: false }));
+    expectOk(await as(t, admin.key).post("/invites", { userName: "quinn", orgRole: "member" }), 201);
+    const inviteToken = tokenIn((await mailTo(inbox, taken, "quinn@example.com")).raw);
+    const { b, res } = await acceptByLink(inviteToken, "quinn@example.com");
+    assert.equal(res.status, 303, res.text);
+    const me = expectOk(await b.agent.get("/api/v1/me"));
+    assert.deepEqual([me.member.userId, me.org.id], [known.userId, o.id]);
   });
 });

@@ -262,14 +262,15 @@ const CASES: Case[] = [
       w.vars.users = String(await count(w, "users"));
       return { door: "oidc", orgId: w.orgId, identity: oidc("quinn"), email: "quinn@x.example", emailVerified: true };
     },
-    decision: "refused", reason: /^seat limit reached: 0 of 0 full Models seats in use$/,
+    decision: "refused", reason: /^seat limit reached: 0 of 0 full Models seats in use in .*; an admin of .* can free a seat, raise the limit/,
     then: async (w) => assert.equal(await count(w, "users"), Number(w.vars.users)),
   },
   {
     name: "seat limit reached → an invite is refused the same way",
     given: async (w) => {
-      await setOrg(w, { full_models_seat_limit: 0 });
+      // Invited while a seat was free (inviting at the limit is refused); the limit is reached before acceptance.
       await createInvite(w.db, w.orgId, { email: "rae@x.example" }, { ttlHours: 1 }, actor);
+      await setOrg(w, { full_models_seat_limit: 0 });
       return { door: "oidc", orgId: w.orgId, identity: oidc("rae"), email: "rae@x.example", emailVerified: true };
     },
     decision: "refused", reason: /seat limit reached/,

@@ -151,7 +151,7 @@ describe("console journeys (Chromium, real OpenID Provider, SMTP and DNS on loop
   });
 
   it("every admin page renders at 1366×768 without an error (keyboard: the nav is reachable with Tab)", async () => {
-    for (const id of ["organization", "members", "domains", "teams", "roles", "service-accounts", "invites", "scim", "sso", "audit", "seats", "profile"]) {
+    for (const id of ["organization", "members", "domains", "teams", "roles", "service-accounts", "invites", "scim", "sso", "audit", "refusals", "seats", "profile"]) {
       await operator.goto(`/admin/#/${id}`);
       await operator.locator(`nav a[data-page='${id}'][aria-current='page']`).waitFor();
       await operator.locator("#main h1").waitFor();
@@ -195,5 +195,36 @@ describe("console journeys (Chromium, real OpenID Provider, SMTP and DNS on loop
     assert.equal(m?.org_role, "member");
     const teams = await rig.store.db.selectFrom("team_members").select("team_id").where("member_id", "=", m!.id).execute();
     assert.deepEqual(teams, [], "invited people are not put into the default team");
+  });
+
+  it("an invite with a team role and a seat, accepted with a sign-in link by e-mail; the admin reads the refused sign-ins", async () => {
+    await operator.goto("/admin/#/invites");
+    await operator.getByLabel("E-mail").fill("mia@acme.example");
+    await operator.getByLabel("Role in team Research").selectOption("admin");
+    await operator.getByLabel("Models seat").selectOption("viewer");
+    await operator.getByRole("button", { name: "Send invite" }).click();
+    await operator.getByText("Invite sent to mia@acme.example.").waitFor();
+    await operator.getByRole("cell", { name: "Research (admin)" }).waitFor();
+    const invite = /https?:\/\/\S+\/invites\/accept\?token=[A-Za-z0-9_%-]+/.exec(textOf((await rig.inbox.nth(2)).raw))![0];
+
+    const { page: mia } = await rig.person();
+    await mia.goto(invite);
+    await mia.getByRole("heading", { name: `Join ${rig.org.name}` }).waitFor();
+    await mia.getByText("We send a one-time link to mia@acme.example").waitFor();
+    await mia.getByRole("button", { name: "Send me a sign-in link" }).click();
+    await mia.getByRole("heading", { name: "Check your inbox" }).waitFor();
+    const link = /https?:\/\/\S+\/auth\/\S+\/email\/callback\?token=[A-Za-z0-9_-]+/.exec(textOf((await rig.inbox.nth(3)).raw))![0];
+    await mia.goto(link);
+    await rig.shot(mia, "14-email-link-page");
+    await mia.getByRole("button", { name: "Sign in as mia@acme.example" }).click();
+    await mia.waitForURL(/\/admin\/#\/profile$/);
+    const m = await member("mia@acme.example");
+    assert.deepEqual([m?.org_role, m?.models_seat], ["member", "viewer"]);
+    const tm = await rig.store.db.selectFrom("team_members as tm").innerJoin("teams as t", "t.id", "tm.team_id").select(["t.display_name", "tm.role"]).where("tm.member_id", "=", m!.id).execute();
+    assert.deepEqual(tm, [{ display_name: "Research", role: "admin" }]);
+
+    await operator.goto("/admin/#/refusals");
+    await operator.getByRole("cell", { name: /does not add people on their own sign-in/ }).first().waitFor();
+    await rig.shot(operator, "15-refused-sign-ins");
   });
 });

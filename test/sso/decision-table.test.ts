@@ -9,7 +9,7 @@
  *
  * Per-door specifics (state/PKCE tampering, allow-lists, directory timeouts,
  * rate limits, ...) live in oidc.test.ts and ldap.test.ts; the decision itself
- * is tested directly in test/org/provisioning.test.ts.
+ * is tested directly in test/arrival/arrive.test.ts.
  *
  * Also: a sign-in started on one app instance completes on another one over
  * the same database (a small load balancer in front of two createApp()s).

@@ -44,6 +44,7 @@ import { join } from "./join.ts";
 import { resolveUser, type ArrivalEmail, type Resolved } from "./link.ts";
 import { Refusal, refusals } from "./refusal.ts";
 import { arriveFromDirectory } from "./scim.ts";
+import { newcomerSeat } from "./seats.ts";
 import { chooseUserName } from "./user-names.ts";
 import { sourceOf } from "./verification.ts";
 
@@ -167,7 +168,9 @@ async function decide(trx: Trx, a: Arrival, actor: Actor, e: ArrivalEmail, about
   // 4. auto-provisioning
   if (org.auto_provisioning === 1) {
     const userName = await chooseUserName(trx, org, a, e.email, e.verifiedKey !== null);
-    const m = await join(trx, org, user.id, memberInput(a, e.email, userName), actor, { via: a.door }, e.verifiedKey ? sourceOf(a) : null);
+    // Seat limit first (a refusal naming what an admin can do), or no Models seat under seatOverflow "no-seat".
+    const input = { ...memberInput(a, e.email, userName), modelsSeat: await newcomerSeat(trx, org.id) };
+    const m = await join(trx, org, user.id, input, actor, { via: a.door }, e.verifiedKey ? sourceOf(a) : null);
     const domain = e.verifiedKey?.split("@")[1] ?? null;
     const captured = who.newUser && domain !== null && org.default_team_id !== null && (await verifiedDomainOwner(trx, domain)) === org.id;
     if (captured) {
@@ -176,7 +179,7 @@ async function decide(trx: Trx, a: Arrival, actor: Actor, e: ArrivalEmail, about
       await trx.updateTable("teams").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "=", org.default_team_id!).execute();
       return done("joined_with_default_team", m.id, `auto-provisioning; ${domain} is claimed and verified by this organization`, { defaultTeamId: org.default_team_id });
     }
-    return done("joined", m.id, "auto-provisioning");
+    return done("joined", m.id, input.modelsSeat === "none" ? "auto-provisioning; the full Models seats are used up, so no Models seat (seatOverflow no-seat)" : "auto-provisioning", { modelsSeat: input.modelsSeat });
   }
 
   // 5. refuse, naming what an admin can do

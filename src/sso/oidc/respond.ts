@@ -4,13 +4,14 @@
  * the request id. A domain refusal's status comes from src/http/problems.ts, like at every door.
  */
 import type { Request, Response } from "express";
-import { escapeHtml, sendPage } from "../../http/html-page.ts";
 import { problemBody } from "../../http/problems.ts";
+import { requestIdOf } from "../../http/problems.ts";
+import { failurePageHtml } from "../page.ts";
 
 export const wantsJson = (req: Request): boolean => req.accepts(["text/html", "application/json"]) === "application/json";
 
 const TITLES: Record<number, string> = {
-  400: "Sign-in failed", 401: "Sign-in failed", 403: "Sign-in refused", 404: "Sign-in not available", 409: "Sign-in refused", 413: "Sign-in failed",
+  400: "Sign-in failed", 401: "Sign-in failed", 403: "Sign-in refused", 404: "Sign-in not available", 409: "Sign-in refused", 410: "Sign-in link not usable", 413: "Sign-in failed",
   429: "Too many sign-in attempts", 500: "Sign-in failed", 502: "Identity provider problem", 503: "Sign-in unavailable",
 };
 
@@ -31,5 +32,6 @@ export function sendFailure(req: Request, res: Response, f: SignInFailure, opts:
     res.status(f.status).type("application/problem+json").send(JSON.stringify(problemBody(res, { status: f.status, title, detail: f.detail })));
     return;
   }
-  sendPage(res, f.status, title, `<p>${escapeHtml(f.detail)}</p>` + (f.retryUrl ? `<p><a href="${escapeHtml(f.retryUrl)}">Sign in again</a></p>` : ""));
+  // The console's look, with the reason and what an admin can do (src/sso/page.ts).
+  res.status(f.status).type("html").send(failurePageHtml({ status: f.status, title, detail: f.detail, retryUrl: f.retryUrl, requestId: requestIdOf(res) }));
 }

@@ -1,4 +1,4 @@
-// /invites/accept?token=…: who invited you where; sign in (the invite's org doors), then accept through the admin API.
+// /invites/accept?token=…: who invited you where; sign in (the invite's org doors, or a link to the invite's address), then accept.
 import { api, ApiError, setCsrf } from "./api.js";
 import { methodsView } from "./signin-methods.js";
 import { h, messageArea } from "./ui.js";
@@ -15,7 +15,11 @@ async function start() {
   try { me = await api("GET", "/me"); } catch (err) { if (!(err instanceof ApiError) || err.status !== 401) { msg.error(err.message); } }
   if (!me) {
     if (inv.status !== "pending") { msg.error(`This invite is ${inv.status}; ask an admin of ${inv.org.name} for a new one.`); box.replaceChildren(msg.el); return; }
-    box.replaceChildren(h("p", {}, `You are invited to join ${inv.org.name} as ${inv.orgRole}. Sign in to accept.`), ...methodsView(inv, location.pathname + location.search), msg.el);
+    // A link by e-mail joins through the invite and lands in the console; the other doors come back here to accept.
+    const views = methodsView({ ...inv, email: null }, location.pathname + location.search);
+    const noDoor = !inv.oidc && !inv.ldap;
+    box.replaceChildren(h("p", {}, `You are invited to join ${inv.org.name} as ${inv.orgRole}. Sign in to accept.`), ...(noDoor ? [] : views),
+      ...methodsView({ org: inv.org, email: inv.email }, "/admin/", token), msg.el);
     return;
   }
   setCsrf(me.csrfToken);

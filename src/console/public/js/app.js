@@ -4,7 +4,7 @@ import { h, loading } from "./ui.js";
 
 const ADMIN_PAGES = [
   ["organization", "Organization"], ["members", "Members"], ["domains", "Domains"], ["teams", "Teams"], ["roles", "Custom roles"],
-  ["service-accounts", "Service accounts"], ["invites", "Invites"], ["scim", "SCIM"], ["sso", "SSO"], ["audit", "Audit log"],
+  ["service-accounts", "Service accounts"], ["invites", "Invites"], ["scim", "SCIM"], ["sso", "SSO"], ["audit", "Audit log"], ["refusals", "Refused sign-ins"],
   ["seats", "Seat usage"], ["profile", "My profile"],
 ];
 const MEMBER_PAGES = [["profile", "My profile"]];

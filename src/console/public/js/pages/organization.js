@@ -17,6 +17,9 @@ export async function render() {
   const limit = (v, n) => h("input", { type: "number", min: "0", step: "1", name: n, value: v ?? "", placeholder: "no limit", inputMode: "numeric" });
   const fullLimit = limit(org.fullModelsSeatLimit, "fullModelsSeatLimit");
   const viewerLimit = limit(org.viewerModelsSeatLimit, "viewerModelsSeatLimit");
+  const emailLink = toggle("Sign-in by e-mail link", org.emailLinkSignIn,
+    "Anyone can ask for a one-time sign-in link to their address on the sign-in page. Invited people can always accept with one.", { name: "emailLinkSignIn" });
+  const overflow = select([["refuse", "Refuse the sign-in"], ["no-seat", "Let them join without a Models seat"]], org.seatOverflow, { name: "seatOverflow" });
   const save = h("button.primary", { type: "submit" }, "Save changes");
   const num = (input) => (input.value.trim() === "" ? null : Number(input.value));
 
@@ -33,6 +36,8 @@ export async function render() {
         if (joining.input.checked !== org.teamJoiningAtSignup) change.teamJoiningAtSignup = joining.input.checked;
         if (num(fullLimit) !== org.fullModelsSeatLimit) change.fullModelsSeatLimit = num(fullLimit);
         if (num(viewerLimit) !== org.viewerModelsSeatLimit) change.viewerModelsSeatLimit = num(viewerLimit);
+        if (emailLink.input.checked !== org.emailLinkSignIn) change.emailLinkSignIn = emailLink.input.checked;
+        if (overflow.value !== org.seatOverflow) change.seatOverflow = overflow.value;
         if (!Object.keys(change).length) { msg.ok("Nothing changed."); return; }
         busy(save, msg, async () => {
           Object.assign(org, await patch("/org", change));
@@ -42,9 +47,10 @@ export async function render() {
       },
     },
   },
-  section("Sign-up", auto.el, field("Default team", defaultTeam, "New people from a verified domain of yours also join this team (as team member). Invited people do not."), joining.el),
+  section("Sign-up", auto.el, field("Default team", defaultTeam, "New people from a verified domain of yours also join this team (as team member). Invited people do not."), joining.el, emailLink.el),
   section("Organization", field("Name", name), field("Plan", plan, "Viewer role, View-Only team role and custom roles need Enterprise.")),
-  section("Seat limits", h("div.row", {}, field("Full Models seats", fullLimit), field("Viewer Models seats", viewerLimit)), h("p.hint", {}, "Leave empty for no limit.")),
+  section("Seat limits", h("div.row", {}, field("Full Models seats", fullLimit), field("Viewer Models seats", viewerLimit)), h("p.hint", {}, "Leave empty for no limit."),
+    field("When the full Models seats are used up, a new person signing in", overflow, "Joining without a seat: they get in with no Models seat (No-Access), and you can give them one later. Refusals are listed under Refused sign-ins.")),
   h("div.actions", {}, save), msg.el);
   return form;
 }
