@@ -77,7 +77,7 @@ export function consoleRouter(store: Store, config: Config, sessions: RequestHan
       const org = await orgByRef(ref);
       if (org) return res.json(await methods(org, ref && ref !== org.id ? ref : undefined));
       if (!ref) return sendProblem(res, { status: 400, title: titleOf(400), detail: "name the organization to sign in to (?org=<name>)" });
-      res.json({ org: { name: ref }, oidc: null, ldap: null });
+      res.json({ org: { name: ref }, oidc: null, ldap: null, email: null });
     } catch (err) { next(err); }
   });
 

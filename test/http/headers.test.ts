@@ -111,11 +111,11 @@ describe("the console's sign-in-methods tell no one which orgs exist", () => {
     const unknownId = await methods("00000000-0000-4000-8000-000000000000");
     for (const [what, res, name] of [["existing", existing, t.org.name], ["unknown name", unknown, "no-such-org-anywhere"], ["unknown id", unknownId, "00000000-0000-4000-8000-000000000000"]] as const) {
       assert.equal(res.status, 200, `${what}: ${res.text}`);
-      assert.deepEqual(res.body, { org: { name }, oidc: null, ldap: null }, what);
+      assert.deepEqual(res.body, { org: { name }, oidc: null, ldap: null, email: null }, what);
     }
     // the name is echoed as asked, so a different case does not reveal the stored spelling
     const upper = await methods(t.org.name.toUpperCase());
-    assert.deepEqual(upper.body, { org: { name: t.org.name.toUpperCase() }, oidc: null, ldap: null });
+    assert.deepEqual(upper.body, { org: { name: t.org.name.toUpperCase() }, oidc: null, ldap: null, email: null });
   });
 
   it("several orgs and no name: asked to name one, no list", async () => {
