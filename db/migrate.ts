@@ -7,6 +7,7 @@ import * as m0004 from "./migrations/0004-sessions.ts";
 import * as m0005 from "./migrations/0005-oidc.ts";
 import * as m0006 from "./migrations/0006-ldap.ts";
 import * as m0007 from "./migrations/0007-prefix-indexes.ts";
+import * as m0008 from "./migrations/0008-addresses.ts";
 
 type Step = { up(db: any, dialect: Store["dialect"]): Promise<void> };
 const steps: Record<string, Step> = {
@@ -16,6 +17,7 @@ const steps: Record<string, Step> = {
   "0005-oidc": m0005,
   "0006-ldap": m0006,
   "0007-prefix-indexes": m0007,
+  "0008-addresses": m0008,
 };
 
 function provider(store: Store): MigrationProvider {

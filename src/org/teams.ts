@@ -9,6 +9,7 @@ import type { Database, Team } from "../../db/types.ts";
 import { recordAudit, type Actor } from "./audit.ts";
 import { now } from "./clock.ts";
 import { isUniqueViolation } from "./db-errors.ts";
+import { assertNotDefaultTeam } from "./default-team.ts";
 import { conflict, invalid, notFound, preconditionFailed } from "./errors.ts";
 import { lockForUpdate } from "./revision.ts";
 
@@ -167,6 +168,7 @@ export async function updateTeam(
     let changes: ReturnType<typeof changedColumns> = {};
     if (fields) {
       checkInput(fields);
+      if (fields.domainMatching === false && current.domain_matching === 1) await assertNotDefaultTeam(trx, orgId, id, "matching-off");
       await assertNameFree(trx, orgId, fields.displayName, id);
       changes = changedColumns(current, columns(fields));
       await trx.updateTable("teams").set(columns(fields)).where("id", "=", id).execute();
@@ -186,11 +188,11 @@ function changedColumns(current: Team, next: ReturnType<typeof columns>): { befo
 
 export async function deleteTeam(db: Db, orgId: string, id: string, actor: Actor, expectedRevision?: number): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    await assertNotDefaultTeam(trx, orgId, id, "delete");
     const current = await getTeam(trx, orgId, id);
     if (expectedRevision !== undefined && current.revision !== expectedRevision)
       throw preconditionFailed(`Group ${id} is at revision ${current.revision}, not ${expectedRevision}`);
     await removeAllMembers(trx, id, now());
-    await trx.updateTable("orgs").set({ default_team_id: null }).where("id", "=", orgId).where("default_team_id", "=", id).execute();
     await trx.deleteFrom("teams").where("id", "=", id).execute();
     await recordAudit(trx, { orgId, actor, action: "team.delete", targetType: "team", targetId: id, detail: { displayName: current.display_name } });
   });
