@@ -6,8 +6,8 @@
  * A pending claim blocks no one: several orgs may claim the same domain at once, each
  * with its own token, and a pending claim expires (DOMAIN_CLAIM_TTL_DAYS, default 7).
  * The first org to verify wins: the domain is then unique to it (a partial unique
- * index on verified claims), and every other org's pending claim ends, with an audit
- * event in that org. Verifications of one domain are serialized by locking its claim rows.
+ * index on verified claims), and every other org's pending claim ends (it expires at
+ * that moment and says who won when verified), with an audit event in that org. Verifications of one domain are serialized by locking its claim rows.
  *
  * @example
  * const d = await claimDomain(db, orgId, "example.com", actor);  // d.txtRecord.value to publish
@@ -121,8 +121,14 @@ export async function claimDomain(db: Db, orgId: string, rawDomain: string, acto
  * (two verifiers of one domain queue here), re-checks the claim is still live and the
  * domain not verified by another org, marks it, and ends the other orgs' pending claims.
  */
+const lostTo = (domain: string) => conflict(`${domain} was verified by another organization first; this organization's claim has ended`);
+
+async function verifiedByOther(db: Db, claim: ClaimedDomain): Promise<boolean> {
+  return !!(await db.selectFrom("domains").select("id").where("domain", "=", claim.domain).where("verified_at", "is not", null).where("org_id", "<>", claim.org_id).executeTakeFirst());
+}
+
 async function markVerified(db: Db, claim: ClaimedDomain, by: string, actor: Actor, extra: Record<string, unknown> = {}): Promise<DomainView> {
-  const lost = () => conflict(`${claim.domain} was verified by another organization first; this organization's claim has ended`);
+  const lost = () => lostTo(claim.domain);
   try {
     return await db.transaction().execute(async (trx) => {
       // A self-assignment takes the row locks (PostgreSQL); SQLite's transaction already holds the database.
@@ -132,12 +138,13 @@ async function markVerified(db: Db, claim: ClaimedDomain, by: string, actor: Act
       if (!row) throw lost();
       if (row.verified_at) return toDomainView(row);
       const t = now();
-      if (isExpired(row, t)) throw refused(`the claim of ${row.domain} expired at ${row.expires_at}; claim the domain again to get a new TXT record`);
       if (rows.some((r) => r.verified_at && r.id !== row.id)) throw lost();
+      if (isExpired(row, t)) throw refused(`the claim of ${row.domain} expired at ${row.expires_at}; claim the domain again to get a new TXT record`);
       await trx.updateTable("domains").set({ verified_at: t, verified_by: by, expires_at: null }).where("id", "=", row.id).where("verified_at", "is", null).execute();
       await racePoint("domain.verify.marked");
-      const others = rows.filter((r) => r.id !== row.id);
-      if (others.length) await trx.deleteFrom("domains").where("id", "in", others.map((r) => r.id)).execute();
+      // The other orgs' claims end now: expired, they verify nothing and say who won.
+      const others = rows.filter((r) => r.id !== row.id && !isExpired(r, t));
+      if (others.length) await trx.updateTable("domains").set({ expires_at: t }).where("id", "in", others.map((r) => r.id)).execute();
       for (const o of others) {
         await recordAudit(trx, {
           orgId: o.org_id, actor, action: "domain.claim.end", targetType: "domain", targetId: o.id,
@@ -161,6 +168,7 @@ async function markVerified(db: Db, claim: ClaimedDomain, by: string, actor: Act
 export async function verifyDomain(db: Db, orgId: string, id: string, lookup: (domain: string) => Promise<string[]>, actor: Actor): Promise<DomainView> {
   const row = await getDomain(db, orgId, id);
   if (row.verified_at) return toDomainView(row);
+  if (await verifiedByOther(db, row)) throw lostTo(row.domain);
   if (isExpired(row)) throw refused(`the claim of ${row.domain} expired at ${row.expires_at}; claim the domain again to get a new TXT record`);
   const expected = `${TXT_PREFIX}${row.token}`;
   const records = await lookup(row.domain);
