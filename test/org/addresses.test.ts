@@ -99,6 +99,7 @@ describe("org addresses over HTTP", () => {
     newName = `Umbrella Health ${u}`;
     const renamed = expectOk(await as(t, key).patch("/org", { name: newName }));
     assert.equal(renamed.slug, slug, "GET/PATCH /org show the stable address");
+    problem(await as(t, key).patch("/org", { slug: "something-else" }), 400, /unknown field "slug"/);
   });
   after(async () => t?.close());
 
