@@ -7,6 +7,7 @@ import * as m0004 from "./migrations/0004-sessions.ts";
 import * as m0005 from "./migrations/0005-oidc.ts";
 import * as m0006 from "./migrations/0006-ldap.ts";
 import * as m0007 from "./migrations/0007-prefix-indexes.ts";
+import * as m0008 from "./migrations/0008-addresses.ts";
 import * as m0009 from "./migrations/0009-arrival.ts";
 import * as m0010 from "./migrations/0010-email-links.ts";
 
@@ -18,6 +19,7 @@ const steps: Record<string, Step> = {
   "0005-oidc": m0005,
   "0006-ldap": m0006,
   "0007-prefix-indexes": m0007,
+  "0008-addresses": m0008,
   "0009-arrival": m0009,
   "0010-email-links": m0010,
 };

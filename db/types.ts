@@ -12,6 +12,8 @@ export interface OrgsTable {
   name: string;
   /** lower-cased name: org names are unique case-insensitively */
   name_key: string;
+  /** the identifier in sign-in, console and callback URLs: set at creation, never changed by a rename */
+  slug: string;
   plan: Generated<string>; // 'standard' | 'enterprise'
   auto_provisioning: Generated<Bool>;
   default_team_id: string | null;
@@ -225,6 +227,17 @@ export interface DomainsTable {
   verified_at: string | null;
   /** 'dns' or the actor that marked it verified (CLI operator) */
   verified_by: string | null;
+  /** a pending claim ends here (DOMAIN_CLAIM_TTL_DAYS after the claim); null once verified */
+  expires_at: string | null;
+}
+
+/** A name an org carried before a rename: old URLs keep redirecting to the org's stable address. */
+export interface OrgFormerNamesTable {
+  /** lower-cased former name */
+  name_key: string;
+  org_id: string;
+  name: string;
+  renamed_at: string;
 }
 
 /** An org's OpenID Connect connection (at most one per org). */
@@ -293,6 +306,7 @@ export interface Database {
   oidc_connections: OidcConnectionsTable;
   email_verifications: EmailVerificationsTable;
   email_links: EmailLinksTable;
+  org_former_names: OrgFormerNamesTable;
 }
 
 export type Org = Selectable<OrgsTable>;

@@ -5,6 +5,7 @@ import type { Config } from "./config.ts";
 import { isUniqueViolation } from "./org/db-errors.ts";
 import { DomainError } from "./org/errors.ts";
 import { applyEnvOidcConnection } from "./org/oidc-connections.ts";
+import { findOrgByAddress } from "./org/addresses/lookup.ts";
 import { createOrg } from "./org/orgs.ts";
 import { createAdminLink } from "./org/admin-links.ts";
 
@@ -21,6 +22,9 @@ const anyOrg = async (store: Store) => !!(await store.db.selectFrom("orgs").sele
 
 export async function bootstrap(store: Store, config: Config): Promise<BootstrapResult> {
   const result = await firstOrg(store, config);
+  // "The" org of a single-org install, found the way URLs find it: a rename in the console keeps it.
+  const envOrg = await findOrgByAddress(store.db, config.orgName);
+  if (envOrg) config.envOrgId = envOrg.org.id;
   if (config.oidc) result.oidc = await applyEnvOidcConnection(store.db, config.oidc, config.orgName, config.encryptionKey);
   return result;
 }

@@ -1,6 +1,6 @@
 /**
  * The operator's CLI: `rollcall org create <name>`, `key create --org <name>`,
- * `key list --org <name>`, `key revoke <key-id>`, `admin-link --org <name>`, `domain verify <domain>`, `member list --org <name>`,
+ * `key list --org <name>`, `key revoke <key-id>`, `admin-link --org <name>`, `domain verify|release <domain>`, `member list --org <name>`,
  * `member set-role|deactivate|remove --org <name> <userName> …`, `migrate`. Uses DATABASE_URL.
  * Member changes go through src/org/members.ts, under the same rules as SCIM and the admin API
  * (the last active admin, seats, plans); a refusal prints `error: <message>` and exits 1.
@@ -10,7 +10,7 @@
  */
 import { openDatabase, type Store } from "../db/connect.ts";
 import { migrateToLatest } from "../db/migrate.ts";
-import { markDomainVerified } from "./org/domains.ts";
+import { markDomainVerified, releaseDomainClaims } from "./org/domains.ts";
 import { createAdminLink } from "./org/admin-links.ts";
 import type { Actor } from "./org/audit.ts";
 import { DomainError, notFound } from "./org/errors.ts";
@@ -25,7 +25,8 @@ const USAGE = `usage: rollcall <command>
   key list --org <name>                             list the org's keys (never the secrets)
   key revoke <key-id>                               revoke a key
   admin-link --org <name> [--base-url <url>]        print a one-time console sign-in link (works once, for 1 hour)
-  domain verify <domain>                            mark a claimed domain verified (no public DNS needed)
+  domain verify <domain> [--org <name>]             mark a claimed domain verified (no public DNS needed)
+  domain release <domain> [--org <name>]            release a claim: the org's, else the verified one, else every pending one
   member list --org <name>                          list the org's members: userName, org role, seats, active
   member set-role --org <name> <userName> <admin|member|viewer>   change a member's org role
   member deactivate --org <name> <userName>         deactivate a member (keeps the membership)
@@ -145,10 +146,26 @@ function command(args: string[]): Action {
     };
   }
   if (cmd === "domain" && sub === "verify") {
-    const [domain] = exactly(parse(rest, []), 1, "domain");
+    const p = parse(rest, ["org"]);
+    const [domain] = exactly(p, 1, "domain");
     return async (store) => {
-      const { domain: d, already } = await markDomainVerified(store.db, domain!, { door: "cli", id: "operator" });
+      const orgName = p.flags.get("org");
+      const orgId = orgName ? (await getOrgByName(store.db, orgName)).id : undefined;
+      const { domain: d, already } = await markDomainVerified(store.db, domain!, OPERATOR, orgId);
       console.log(already ? `${d.domain} was already verified (${d.verifiedAt})` : `verified ${d.domain}`);
+    };
+  }
+  if (cmd === "domain" && sub === "release") {
+    const p = parse(rest, ["org"]);
+    const [domain] = exactly(p, 1, "domain");
+    return async (store) => {
+      const orgName = p.flags.get("org");
+      const orgId = orgName ? (await getOrgByName(store.db, orgName)).id : undefined;
+      const released = await releaseDomainClaims(store.db, domain!, OPERATOR, orgId);
+      for (const r of released) {
+        const org = await store.db.selectFrom("orgs").select("name").where("id", "=", r.orgId).executeTakeFirst();
+        console.log(`released the ${r.status} claim of ${domain!.trim().toLowerCase().replace(/\.$/, "")} by "${org?.name ?? r.orgId}"`);
+      }
     };
   }
   if (cmd === "member" && sub === "list") {

@@ -33,6 +33,8 @@ export interface Config {
   host: string;
   databaseUrl: string | undefined;
   orgName: string;
+  /** the org ROLLCALL_ORG_NAME names, found at start by slug, name, former name or id (bootstrap sets it); OIDC_* and LDAP_* apply to it */
+  envOrgId?: string;
   bootstrapKey: string | undefined;
   /** ROLLCALL_BASE_URL: public base URL (e.g. https://rollcall.example.com) of every absolute link; unset: the request's checked Host (src/http/public-address.ts) */
   baseUrl: string | undefined;
@@ -59,6 +61,8 @@ export interface Config {
   inviteTtlHours: number;
   /** DNS server (host:port) for domain verification; unset: the system resolvers */
   dnsResolver: string | undefined;
+  /** DOMAIN_CLAIM_TTL_DAYS: a pending domain claim ends this many days after it was made unless verified (default 7) */
+  domainClaimTtlDays?: number;
   /** SESSION_SECRET signs session cookies; unset: one random secret generated once and stored in the database (shared by every instance) */
   sessionSecret?: string | undefined;
   /** SESSION_TTL_HOURS: lifetime of a sign-in session (default 12) */
@@ -93,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpFrom: env.SMTP_FROM || "Rollcall <rollcall@localhost>",
     inviteTtlHours: intVar(env, "INVITE_TTL_HOURS", 7 * 24),
     dnsResolver: env.DNS_RESOLVER || undefined,
+    domainClaimTtlDays: positiveIntVar(env, "DOMAIN_CLAIM_TTL_DAYS", 7),
     sessionSecret: env.SESSION_SECRET || undefined,
     sessionTtlHours: intVar(env, "SESSION_TTL_HOURS", 12),
     trustProxy: trustProxyVar(env.TRUST_PROXY),
@@ -161,6 +166,12 @@ function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number): number 
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+function positiveIntVar(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const n = intVar(env, name, fallback);
+  if (n < 1) throw new Error(`${name} must be at least 1, got "${env[name]}"`);
   return n;
 }
 

@@ -8,12 +8,12 @@ import type { RouteRegistry } from "./openapi.ts";
 
 export function register(r: RouteRegistry): void {
   r.add({
-    method: "post", path: "/domains", tag: "domains", status: 201, summary: "Claim an e-mail domain; returns the TXT record that proves it",
+    method: "post", path: "/domains", tag: "domains", status: 201, summary: "Claim an e-mail domain; returns the TXT record that proves it. A pending claim expires (DOMAIN_CLAIM_TTL_DAYS) and blocks no other organization; the first to verify wins",
     body: { type: "object", required: ["domain"], properties: { domain: { type: "string" } } },
     handler: async (req, res) => {
       const ctx = adminCtx(res);
       requireOrgAdmin(ctx);
-      res.status(201).json(await claimDomain(ctx.store.db, ctx.orgId, reqString(body(req, ["domain"]), "domain"), ctx.actor));
+      res.status(201).json(await claimDomain(ctx.store.db, ctx.orgId, reqString(body(req, ["domain"]), "domain"), ctx.actor, ctx.config.domainClaimTtlDays));
     },
   });
   r.add({

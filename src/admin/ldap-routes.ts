@@ -10,6 +10,7 @@ import type { Org } from "../../db/types.ts";
 import { SecretDecryptionError } from "../org/secrets.ts";
 import { allowed, lookup } from "../sso/ldap/directory.ts";
 import { deleteLdapConnection, parseLdapInput, resolveLdapSettings, saveLdapConnection, viewLdapConnection, type LdapConnectionView } from "../sso/ldap/settings.ts";
+import { signInUrls } from "../sso/org-address.ts";
 import { adminCtx, requireOrgAdmin, type AdminContext } from "./context.ts";
 import { badInput, ProblemError } from "./errors.ts";
 import { body, optBool, optNullableString, optString, optStringArray, reqString } from "./input.ts";
@@ -20,7 +21,7 @@ const FIELDS = ["url", "startTls", "bindDn", "bindPassword", "baseDn", "userFilt
 const orgOf = (ctx: AdminContext): Promise<Org> => ctx.store.db.selectFrom("orgs").selectAll().where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
 
 function withLoginUrl(ctx: AdminContext, req: Request, org: Org, view: LdapConnectionView) {
-  return { ...view, loginUrl: `${publicBaseUrl(req, ctx.config)}/auth/${encodeURIComponent(org.name)}/ldap/login` };
+  return { ...view, loginUrl: signInUrls(org, publicBaseUrl(req, ctx.config)).ldapLogin };
 }
 
 export function register(r: RouteRegistry): void {

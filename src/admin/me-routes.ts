@@ -38,7 +38,7 @@ export function register(r: RouteRegistry): void {
       const id = memberId(ctx);
       const db = ctx.store.db;
       const m = await db.selectFrom("members as m").innerJoin("users as u", "u.id", "m.user_id").innerJoin("orgs as o", "o.id", "m.org_id")
-        .select(["m.id", "m.user_id", "m.user_name", "m.display_name", "m.org_role", "m.models_seat", "m.weave_role", "m.active", "u.email", "u.email_verified", "o.id as org_id", "o.name as org_name"])
+        .select(["m.id", "m.user_id", "m.user_name", "m.display_name", "m.org_role", "m.models_seat", "m.weave_role", "m.active", "u.email", "u.email_verified", "o.id as org_id", "o.name as org_name", "o.slug as org_slug"])
         .where("m.id", "=", id).where("m.org_id", "=", ctx.orgId).executeTakeFirstOrThrow();
       const teams = await db.selectFrom("team_members as tm").innerJoin("teams as t", "t.id", "tm.team_id").leftJoin("custom_roles as c", "c.id", "tm.custom_role_id")
         .select(["t.id", "t.display_name", "tm.role", "c.name as custom_role"]).where("tm.member_id", "=", id).orderBy("t.name_key").execute();
@@ -47,7 +47,7 @@ export function register(r: RouteRegistry): void {
           id: m.id, userId: m.user_id, userName: m.user_name, displayName: m.display_name, email: m.email, emailVerified: m.email_verified === 1,
           orgRole: m.org_role, modelsSeat: m.models_seat, weaveRole: m.weave_role, active: m.active === 1,
         },
-        org: { id: m.org_id, name: m.org_name },
+        org: { id: m.org_id, name: m.org_name, slug: m.org_slug },
         teams: teams.map((t) => ({ id: t.id, name: t.display_name, role: t.custom_role ?? t.role })),
         authenticatedBy: ctx.via ?? "key",
         csrfToken: ctx.via === "session" ? csrfToken(req) : null,

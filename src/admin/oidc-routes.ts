@@ -8,6 +8,7 @@ import { publicBaseUrl } from "../http/public-address.ts";
 import { getOidcConnection, parseOidcConnectionInput, refuseEnvManaged, saveOidcConnection, deleteOidcConnection, toOidcConnectionView, connectionSecret, type OidcConnectionView } from "../org/oidc-connections.ts";
 import { requireEncryptionKey, SecretDecryptionError } from "../org/secrets.ts";
 import { describeProviderError, discoverProvider } from "../sso/oidc/provider.ts";
+import { signInUrls } from "../sso/org-address.ts";
 import { adminCtx, requireOrgAdmin, type AdminContext } from "./context.ts";
 import { badInput, ProblemError } from "./errors.ts";
 import { body, optString, reqString } from "./input.ts";
@@ -17,9 +18,10 @@ const FIELDS = ["issuer", "clientId", "clientSecret", "scopes", "claimsMapping"]
 
 /** Where people start signing in, and the redirect URI to register at the provider. */
 async function withUrls(ctx: AdminContext, req: Request, view: OidcConnectionView) {
-  const org = await ctx.store.db.selectFrom("orgs").select("name").where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
-  const base = `${publicBaseUrl(req, ctx.config)}/auth/${encodeURIComponent(org.name)}/oidc`;
-  return { ...view, loginUrl: `${base}/login`, redirectUri: `${base}/callback` };
+  // The slug's URLs: a rename of the org changes neither.
+  const org = await ctx.store.db.selectFrom("orgs").select("slug").where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
+  const urls = signInUrls(org, publicBaseUrl(req, ctx.config));
+  return { ...view, loginUrl: urls.oidcLogin, redirectUri: urls.oidcCallback, consoleLoginUrl: urls.consoleLogin };
 }
 
 export function register(r: RouteRegistry): void {

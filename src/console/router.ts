@@ -5,7 +5,8 @@
  * has only what the console needs before anyone is signed in:
  *
  * - `GET /admin/link/:token` — the operator's one-time sign-in link (src/org/admin-links.ts);
- * - `GET /admin/api/sign-in-methods?org=<name>` — which doors the org has (for the sign-in page);
+ * - `GET /admin/login?org=<slug>` — the sign-in page; a former name of the org redirects to its slug;
+ * - `GET /admin/api/sign-in-methods?org=<slug>` — which doors the org has (for the sign-in page);
  * - `GET /admin/api/invite?token=…` — the org an invite link is for (for the accept page), with
  *   the e-mail link door every invite can use;
  * - `/invites/accept?token=…` — the page invite e-mails link to.
@@ -25,8 +26,9 @@ import { signIn } from "../http/session.ts";
 import { redeemAdminLink } from "../org/admin-links.ts";
 import { findInviteByToken, inviteStatus } from "../org/invites.ts";
 import { getOidcConnection } from "../org/oidc-connections.ts";
-import { findOrgByName } from "../org/orgs.ts";
+import { findOrgByAddress } from "../org/addresses/lookup.ts";
 import { resolveLdapSettings } from "../sso/ldap/settings.ts";
+import { signInUrls } from "../sso/org-address.ts";
 
 const PUBLIC = path.join(path.dirname(fileURLToPath(import.meta.url)), "public");
 
@@ -37,7 +39,7 @@ export function consoleRouter(store: Store, config: Config, sessions: RequestHan
   const db = store.db;
 
   async function orgByRef(ref: unknown): Promise<Org | undefined> {
-    if (typeof ref === "string" && ref) return (await findOrgByName(db, ref)) ?? (await db.selectFrom("orgs").selectAll().where("id", "=", ref).executeTakeFirst());
+    if (typeof ref === "string" && ref) return (await findOrgByAddress(db, ref))?.org;
     // No name given: a single-org install needs none.
     const two = await db.selectFrom("orgs").selectAll().limit(2).execute();
     return two.length === 1 ? two[0] : undefined;
@@ -45,13 +47,13 @@ export function consoleRouter(store: Store, config: Config, sessions: RequestHan
 
   /** `asked`: the name the caller gave, echoed back, so a found org's answer has the shape of an unknown one's. */
   async function methods(org: Org, asked?: string) {
-    const base = `/auth/${encodeURIComponent(org.name)}`;
+    const urls = signInUrls(org);
     let ldap = false;
     try { ldap = !!(await resolveLdapSettings(db, config, org)); } catch { ldap = true; /* configured but broken: the door explains */ }
     return {
       org: { name: asked ?? org.name },
-      oidc: (await getOidcConnection(db, org.id)) ? { loginUrl: `${base}/oidc/login` } : null,
-      ldap: ldap ? { loginUrl: `${base}/ldap/login` } : null,
+      oidc: (await getOidcConnection(db, org.id)) ? { loginUrl: urls.oidcLogin } : null,
+      ldap: ldap ? { loginUrl: urls.ldapLogin } : null,
       email: org.email_link_sign_in === 1 ? { startUrl: `/auth/${encodeURIComponent(org.id)}/email/start` } : null,
     };
   }
@@ -95,7 +97,19 @@ export function consoleRouter(store: Store, config: Config, sessions: RequestHan
   });
 
   r.get("/invites/accept", (_req, res) => { res.set("Cache-Control", "no-store").sendFile(path.join(PUBLIC, "accept.html")); });
-  r.get("/admin/login", (_req, res) => { res.sendFile(path.join(PUBLIC, "login.html")); });
+  r.get("/admin/login", async (req, res, next) => {
+    try {
+      // The stable address is the slug: an old name (before a rename) redirects to it.
+      const ref = req.query.org;
+      const found = typeof ref === "string" && ref ? await findOrgByAddress(db, ref) : undefined;
+      if (found?.via === "former") {
+        const q = new URLSearchParams(req.query as Record<string, string>);
+        q.set("org", found.org.slug);
+        return res.set("Cache-Control", "no-store").redirect(302, `/admin/login?${q}`);
+      }
+      res.sendFile(path.join(PUBLIC, "login.html"));
+    } catch (err) { next(err); }
+  });
   r.get("/admin", (req, res, next) => (req.originalUrl.startsWith("/admin/") ? next() : res.redirect(301, "/admin/")));
   r.use("/admin", express.static(PUBLIC, { index: "index.html", fallthrough: true, maxAge: 0 }));
   // Anything else under /admin falls through to the app's 404 (an HTML page here, problem+json under /admin/api).

@@ -15,6 +15,7 @@
  */
 import type { Kysely } from "kysely";
 import type { Database, OidcConnection } from "../../db/types.ts";
+import { findOrgByAddress } from "./addresses/lookup.ts";
 import { recordAudit, type Actor } from "./audit.ts";
 import { now } from "./clock.ts";
 import { isUniqueViolation } from "./db-errors.ts";
@@ -164,12 +165,13 @@ export function refuseEnvManaged(row: OidcConnection | undefined, envConfigured:
 }
 
 /**
- * Single-org install: writes the OIDC_* connection to the org named ROLLCALL_ORG_NAME
+ * Single-org install: writes the OIDC_* connection to the org ROLLCALL_ORG_NAME names (its slug, name, a former name or id)
  * (at start, after migrations). Writes nothing when the stored connection already says
  * the same; throws a clear error when the org does not exist or no encryption key is set.
  */
 export async function applyEnvOidcConnection(db: Db, env: { issuer: string; clientId: string; clientSecret: string; scopes: string }, orgName: string, key: Buffer | undefined): Promise<"created" | "updated" | "unchanged"> {
-  const org = await db.selectFrom("orgs").select("id").where("name_key", "=", orgName.trim().toLowerCase()).executeTakeFirst();
+  // By slug, name, former name or id: a rename in the console must not stop the server from starting.
+  const org = (await findOrgByAddress(db, orgName))?.org;
   if (!org) throw invalid(`OIDC_ISSUER is set, but there is no organization named "${orgName}" (ROLLCALL_ORG_NAME) to apply it to`);
   const input = parseOidcConnectionInput(env);
   requireEncryptionKey(key, "OIDC_CLIENT_SECRET");

@@ -2,7 +2,10 @@
 import crypto from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Database, Org } from "../../db/types.ts";
+import { findOrgByAddress } from "./addresses/lookup.ts";
+import { chooseSlug } from "./addresses/slug.ts";
 import { now } from "./clock.ts";
+import { isUniqueViolation } from "./db-errors.ts";
 import { conflict, invalid, notFound } from "./errors.ts";
 import { createKey, type CreatedKey } from "./keys.ts";
 
@@ -10,10 +13,14 @@ export async function findOrgByName(db: Kysely<Database>, name: string): Promise
   return db.selectFrom("orgs").selectAll().where("name_key", "=", name.trim().toLowerCase()).executeTakeFirst();
 }
 
+/**
+ * The org that `name` names for an operator (CLI, ROLLCALL_ORG_NAME): its current name,
+ * its slug, a name it had before a rename, or its id — so a rename breaks no script.
+ */
 export async function getOrgByName(db: Kysely<Database>, name: string): Promise<Org> {
-  const org = await findOrgByName(db, name);
-  if (!org) throw notFound(`no organization named "${name}"`);
-  return org;
+  const found = await findOrgByAddress(db, name);
+  if (!found) throw notFound(`no organization named "${name}"`);
+  return found.org;
 }
 
 /**
@@ -27,6 +34,17 @@ export async function createOrg(
 ): Promise<{ org: Org; key: CreatedKey }> {
   const clean = name.trim();
   if (!clean || clean.length > 200) throw invalid("an organization name must be 1 to 200 characters");
+  // Two orgs created at once may pick the same free slug: the loser tries again with the next one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await insertOrg(db, clean, opts);
+    } catch (err) {
+      if (!isUniqueViolation(err) || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function insertOrg(db: Kysely<Database>, clean: string, opts: { plan?: "standard" | "enterprise"; presetKey?: string }): Promise<{ org: Org; key: CreatedKey }> {
   return db.transaction().execute(async (trx) => {
     if (await findOrgByName(trx, clean)) throw conflict(`an organization named "${clean}" already exists`);
     const t = now();
@@ -34,6 +52,7 @@ export async function createOrg(
       id: crypto.randomUUID(),
       name: clean,
       name_key: clean.toLowerCase(),
+      slug: await chooseSlug(trx, clean),
       plan: opts.plan ?? "enterprise",
       auto_provisioning: 1,
       default_team_id: null,

@@ -13,6 +13,8 @@ import { recordAudit, type Actor } from "./audit.ts";
 import { BOUNDS } from "./bounds.ts";
 import { now } from "./clock.ts";
 import { isUniqueViolation } from "./db-errors.ts";
+import { recordRename } from "./addresses/lookup.ts";
+import { assertDefaultTeamCandidate } from "./default-team.ts";
 import { conflict, invalid, notFound, refused } from "./errors.ts";
 
 type Db = Kysely<Database>;
@@ -25,6 +27,8 @@ export const SEAT_OVERFLOWS: readonly SeatOverflow[] = ["refuse", "no-seat"];
 export interface OrgSettings {
   id: string;
   name: string;
+  /** the stable address in sign-in, console and callback URLs; a rename does not change it */
+  slug: string;
   plan: Plan;
   autoProvisioning: boolean;
   defaultTeamId: string | null;
@@ -41,12 +45,13 @@ export interface OrgSettings {
   updatedAt: string;
 }
 
-export type OrgSettingsChange = Partial<Omit<OrgSettings, "id" | "createdAt" | "updatedAt">>;
+export type OrgSettingsChange = Partial<Omit<OrgSettings, "id" | "slug" | "createdAt" | "updatedAt">>;
 
 export function toSettings(o: Org): OrgSettings {
   return {
     id: o.id,
     name: o.name,
+    slug: o.slug,
     plan: o.plan as Plan,
     autoProvisioning: o.auto_provisioning === 1,
     defaultTeamId: o.default_team_id,
@@ -112,10 +117,7 @@ export async function updateOrgSettings(db: Db, orgId: string, change: OrgSettin
         const taken = await trx.selectFrom("orgs").select("id").where("name_key", "=", name.toLowerCase()).where("id", "<>", orgId).executeTakeFirst();
         if (taken) throw conflict(`an organization named "${name}" already exists`);
       }
-      if (change.defaultTeamId) {
-        const team = await trx.selectFrom("teams").select("id").where("org_id", "=", orgId).where("id", "=", change.defaultTeamId).executeTakeFirst();
-        if (!team) throw invalid(`"defaultTeamId": no team with id ${change.defaultTeamId} in this organization`);
-      }
+      if (change.defaultTeamId && change.defaultTeamId !== before.defaultTeamId) await assertDefaultTeamCandidate(trx, orgId, change.defaultTeamId);
       if (change.plan === "standard" && before.plan !== "standard") {
         const used = await enterpriseFeaturesInUse(trx, orgId);
         if (used.length) throw refused(`cannot move to the standard plan while the organization uses enterprise features: ${used.join("; ")}; change or remove them first`);
@@ -126,7 +128,7 @@ export async function updateOrgSettings(db: Db, orgId: string, change: OrgSettin
         const inUse = await seatsInUse(trx, orgId, kind);
         if (limit < inUse) throw refused(`"${field}" cannot be ${limit}: ${inUse} active members hold a ${kind} Models seat; free seats first`);
       }
-      const after: OrgSettings = { ...before, ...stripUndefined(change), ...(name !== undefined ? { name } : {}) };
+      const after: OrgSettings = { ...before, ...stripUndefined(change), ...(name !== undefined ? { name } : {}), slug: before.slug };
       const changed = (Object.keys(after) as (keyof OrgSettings)[]).filter((k) => after[k] !== before[k]);
       if (!changed.length) return before;
       const t = now();
@@ -144,6 +146,8 @@ export async function updateOrgSettings(db: Db, orgId: string, change: OrgSettin
         seat_overflow: after.seatOverflow,
         updated_at: t,
       }).where("id", "=", orgId).execute();
+      // The old name keeps leading here (old URLs redirect to the slug, ROLLCALL_ORG_NAME keeps working).
+      if (after.name !== before.name) await recordRename(trx, orgId, before.name, after.name);
       await recordAudit(trx, {
         orgId, actor, action: "org.update", targetType: "org", targetId: orgId,
         detail: { before: pick(before, changed), after: pick(after, changed) },

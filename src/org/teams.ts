@@ -10,6 +10,7 @@ import { recordAudit, type Actor } from "./audit.ts";
 import { BOUNDS } from "./bounds.ts";
 import { now } from "./clock.ts";
 import { isUniqueViolation, lostRace } from "./db-errors.ts";
+import { assertNotDefaultTeam } from "./default-team.ts";
 import { conflict, invalid, notFound } from "./errors.ts";
 import { racePoint } from "./race-points.ts";
 import { lockExisting, lockForUpdate, type ExpectedRevision } from "./revision.ts";
@@ -192,6 +193,7 @@ export async function updateTeam(
     let changes: ReturnType<typeof changedColumns> = {};
     if (fields) {
       checkInput(fields);
+      if (fields.domainMatching === false && current.domain_matching === 1) await assertNotDefaultTeam(trx, orgId, id, "matching-off");
       await assertNameFree(trx, orgId, fields.displayName, id);
       changes = changedColumns(current, columns(fields));
       await trx.updateTable("teams").set(columns(fields)).where("id", "=", id).execute();
@@ -212,9 +214,9 @@ function changedColumns(current: Team, next: ReturnType<typeof columns>): { befo
 export async function deleteTeam(db: Db, orgId: string, id: string, actor: Actor, expectedRevision?: ExpectedRevision): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const current = await lockForUpdate(trx, "teams", orgId, id, now(), expectedRevision);
+    await assertNotDefaultTeam(trx, orgId, id, "delete");
     await racePoint("team.delete.locked");
     await removeAllMembers(trx, orgId, id, now());
-    await trx.updateTable("orgs").set({ default_team_id: null }).where("id", "=", orgId).where("default_team_id", "=", id).execute();
     await trx.deleteFrom("teams").where("id", "=", id).execute();
     await recordAudit(trx, { orgId, actor, action: "team.delete", targetType: "team", targetId: id, detail: { displayName: current.display_name } });
   }).catch((err: unknown) => { throw lostRace(err, "the Group"); });

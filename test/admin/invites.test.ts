@@ -55,7 +55,7 @@ describe("admin API: invites", () => {
     lead = await addMember(t, "lead");
     dev = await addMember(t, "dev");
     team = expectOk(await as(t, admin.key).post("/teams", { name: "ml" }), 201);
-    defaultTeam = expectOk(await as(t, admin.key).post("/teams", { name: "everyone" }), 201);
+    defaultTeam = expectOk(await as(t, admin.key).post("/teams", { name: "everyone", domainMatching: true }), 201);
     expectOk(await as(t, admin.key).patch("/org", { defaultTeamId: defaultTeam.id }));
     expectOk(await as(t, admin.key).put(`/teams/${team.id}/members/${lead.id}`, { role: "admin" }), 201);
     expectOk(await as(t, admin.key).put(`/teams/${team.id}/members/${dev.id}`, { role: "member" }), 201);

@@ -49,7 +49,7 @@ describe("admin API: me (session auth, CSRF, joinable teams, invite acceptance)"
     assert.equal(res.body.member.id, me.memberId);
     assert.equal(res.body.member.email, `zoe@${domain}`);
     assert.equal(res.body.member.orgRole, "member");
-    assert.deepEqual(res.body.org, { id: orgId, name: `me-${process.pid}` });
+    assert.deepEqual(res.body.org, { id: orgId, name: `me-${process.pid}`, slug: `me-${process.pid}` });
     assert.deepEqual(res.body.teams, []);
     assert.equal(res.body.authenticatedBy, "session");
     assert.match(res.body.csrfToken, /^[A-Za-z0-9_-]{20,}$/);

@@ -51,16 +51,17 @@ describe("admin API: org settings", () => {
   });
 
   it("sets the default team only to a team of this org, and clears it with null", async () => {
-    const team = expectOk(await as(t, admin.key).post("/teams", { name: "default-team" }), 201);
+    const team = expectOk(await as(t, admin.key).post("/teams", { name: "default-team", domainMatching: true }), 201);
     const other = await t.newOrg();
     const foreign = expectOk(await as(t, other.key).post("/teams", { name: "foreign" }), 201);
     problem(await as(t, admin.key).patch("/org", { defaultTeamId: foreign.id }), 400, /no team with id/);
     assert.equal(expectOk(await as(t, admin.key).patch("/org", { defaultTeamId: team.id })).defaultTeamId, team.id);
     assert.equal(expectOk(await as(t, admin.key).patch("/org", { defaultTeamId: null })).defaultTeamId, null);
-    // deleting the default team clears the setting
+    // the default team cannot be deleted while it is the default (test/admin/default-team.test.ts)
     expectOk(await as(t, admin.key).patch("/org", { defaultTeamId: team.id }));
+    problem(await as(t, admin.key).delete(`/teams/${team.id}`), 409, /default team/);
+    assert.equal(expectOk(await as(t, admin.key).patch("/org", { defaultTeamId: null })).defaultTeamId, null);
     assert.equal((await as(t, admin.key).delete(`/teams/${team.id}`)).status, 204);
-    assert.equal(expectOk(await as(t, admin.key).get("/org")).defaultTeamId, null);
   });
 
   it("sets team joining at sign-up and the plan, refusing unknown plans and fields", async () => {

@@ -14,7 +14,7 @@ describe("admin API: service accounts and keys", () => {
     admin = await addMember(t, "admin", "admin");
     lead = await addMember(t, "lead");
     dev = await addMember(t, "dev");
-    team = expectOk(await as(t, admin.key).post("/teams", { name: "ml" }), 201);
+    team = expectOk(await as(t, admin.key).post("/teams", { name: "ml", domainMatching: true }), 201);
     otherTeam = expectOk(await as(t, admin.key).post("/teams", { name: "other" }), 201);
     expectOk(await as(t, admin.key).put(`/teams/${team.id}/members/${lead.id}`, { role: "admin" }), 201);
     expectOk(await as(t, admin.key).put(`/teams/${team.id}/members/${dev.id}`, { role: "member" }), 201);

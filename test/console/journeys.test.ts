@@ -120,6 +120,7 @@ describe("console journeys (Chromium, real OpenID Provider, SMTP and DNS on loop
   it("a claimed, verified domain and a default team: the next new person from that domain lands in the team", async () => {
     await admin.goto("/admin/#/teams");
     await admin.getByLabel("Team name").fill("Research");
+    await admin.getByLabel("Domain matching").check(); // a default team must have domain matching on
     await admin.getByRole("button", { name: "Create team" }).click();
     await admin.getByRole("cell", { name: "Research", exact: true }).waitFor();
 

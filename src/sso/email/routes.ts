@@ -27,7 +27,9 @@ import { mailerFor } from "../../mail/mailer.ts";
 import { arrivalFor, emailLinkRules, linkMayArrive, peekEmailLink, redeemEmailLink, startEmailLink } from "../../org/arrival/email-links.ts";
 import { recordAudit } from "../../org/audit.ts";
 import { DomainError } from "../../org/errors.ts";
-import { findOrgByName } from "../../org/orgs.ts";
+import { publicBaseUrl } from "../../http/public-address.ts";
+import { refuseNulInBody } from "../../http/request-checks.ts";
+import { findSignInOrg } from "../org-address.ts";
 import { arrive } from "../../org/arrival/arrive.ts";
 import { hit, signInLimits } from "../../org/rate-limits.ts";
 import { sendFailure, wantsJson, type SignInFailure } from "../oidc/respond.ts";
@@ -62,12 +64,12 @@ export function emailRouter(store: Store, config: Config, log: (msg: string, err
   const db = store.db;
   const rules = emailLinkRules();
   const limits = signInLimits();
-  const parsers = [express.urlencoded({ extended: false, limit: config.maxBodyBytes }), express.json({ limit: config.maxBodyBytes })];
-  const base = (req: Request) => config.baseUrl ?? `${req.protocol}://${req.get("host") ?? "localhost"}`;
+  const parsers = [express.urlencoded({ extended: false, limit: config.maxBodyBytes }), express.json({ limit: config.maxBodyBytes }), refuseNulInBody];
+  const base = (req: Request) => publicBaseUrl(req, config);
 
   async function orgOf(req: Request): Promise<Org> {
     const ref = String(req.params.org ?? "");
-    const org = (await findOrgByName(db, ref)) ?? (await db.selectFrom("orgs").selectAll().where("id", "=", ref).executeTakeFirst());
+    const org = await findSignInOrg(db, ref);
     if (!org) throw fail(404, `there is no organization named "${ref}"`);
     return org;
   }

@@ -16,7 +16,8 @@
  * E-mail: the directory is operated by the org, so its `mail` is treated as
  * verified only when the connection says so (`trustEmail`, off by default).
  *
- * `{org}` is the organization's name (or its id).
+ * `{org}` is the organization's slug (its name or id work too; a former name redirects:
+ * src/sso/org-address.ts).
  */
 import express, { Router, type Request, type Response } from "express";
 import type { Store } from "../../../db/connect.ts";
@@ -27,12 +28,12 @@ import { recordAudit } from "../../org/audit.ts";
 import { DomainError, refused } from "../../org/errors.ts";
 import { problemOf } from "../../http/problems.ts";
 import { refuseNulInBody } from "../../http/request-checks.ts";
-import { findOrgByName } from "../../org/orgs.ts";
 import { arrive } from "../../org/arrival/arrive.ts";
 import { hit, signInLimits } from "../../org/rate-limits.ts";
 import { SecretDecryptionError } from "../../org/secrets.ts";
 import { sendFailure, type SignInFailure } from "../oidc/respond.ts";
 import { safeReturnTo } from "../oidc/routes.ts";
+import { findSignInOrg } from "../org-address.ts";
 import { allowed, authenticate } from "./directory.ts";
 import { resolveLdapSettings, type LdapSettings } from "./settings.ts";
 
@@ -59,7 +60,7 @@ export function ldapRouter(store: Store, config: Config, log: (msg: string, err?
 
   async function orgAndSettings(req: Request): Promise<{ org: Org; settings: LdapSettings }> {
     const ref = String(req.params.org ?? "");
-    const org = (await findOrgByName(db, ref)) ?? (await db.selectFrom("orgs").selectAll().where("id", "=", ref).executeTakeFirst());
+    const org = await findSignInOrg(db, ref);
     if (!org) throw fail(404, `there is no organization named "${ref}"`);
     let settings: LdapSettings | null;
     try {

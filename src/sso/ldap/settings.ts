@@ -18,6 +18,7 @@ import type { Database } from "../../../db/types.ts";
 import type { Config, LdapEnvConfig } from "../../config.ts";
 import { recordAudit, type Actor } from "../../org/audit.ts";
 import { now } from "../../org/clock.ts";
+import { namesOrg } from "../../org/addresses/lookup.ts";
 import { invalid, notFound, refused } from "../../org/errors.ts";
 import { decryptSecret, encryptSecret, requireEncryptionKey } from "../../org/secrets.ts";
 import { ldapDb, type LdapConnectionsTable } from "./table.ts";
@@ -193,10 +194,10 @@ export function toView(s: Omit<LdapSettings, "bindPassword"> & { bindPassword?: 
   return { ...rest, bindPasswordSet: true, createdAt: row?.created_at ?? null, updatedAt: row?.updated_at ?? null };
 }
 
-/** The single-org install's connection from LDAP_*, when `org` is the one ROLLCALL_ORG_NAME names. */
-export function envSettings(config: Config, org: { id: string; name_key: string }): LdapSettings | null {
+/** The single-org install's connection from LDAP_*, when `org` is the one ROLLCALL_ORG_NAME names (found at start, so a rename keeps it). */
+export function envSettings(config: Config, org: { id: string; name_key: string; slug?: string }): LdapSettings | null {
   const env: LdapEnvConfig | undefined = config.ldap;
-  if (!env || org.name_key !== config.orgName.trim().toLowerCase()) return null;
+  if (!env || !(config.envOrgId ? config.envOrgId === org.id : namesOrg(org, config.orgName))) return null;
   const input = parseLdapInput(env);
   return { ...input, orgId: org.id, bindPassword: env.bindPassword, source: "env" };
 }

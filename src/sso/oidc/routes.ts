@@ -8,7 +8,9 @@
  *   decision's reason; the provider's errors and mismatched state are 400s, a provider
  *   that is unreachable or refuses our client is a 502 — never a 500.
  *
- * `{org}` is the organization's name (or its id).
+ * `{org}` is the organization's slug (its stable address; its name or id work too, a
+ * former name redirects: src/sso/org-address.ts). The redirect URI is always the slug's,
+ * so a rename does not change what is registered at the provider.
  */
 import { Router, type NextFunction, type Request, type Response } from "express";
 import * as client from "openid-client";
@@ -17,7 +19,6 @@ import type { Org, OidcConnection } from "../../../db/types.ts";
 import type { Config } from "../../config.ts";
 import { signIn } from "../../http/session.ts";
 import { getOidcConnection } from "../../org/oidc-connections.ts";
-import { findOrgByName } from "../../org/orgs.ts";
 import { arrive } from "../../org/arrival/arrive.ts";
 import { hit, signInLimits } from "../../org/rate-limits.ts";
 import { SecretDecryptionError } from "../../org/secrets.ts";
@@ -26,6 +27,7 @@ import { problemOf } from "../../http/problems.ts";
 import { publicBaseUrl } from "../../http/public-address.ts";
 import type { OidcPerson } from "./claims.ts";
 import { describeProviderError, isResponseMismatch } from "./provider.ts";
+import { findSignInOrg, signInUrls } from "../org-address.ts";
 import { sendFailure, type SignInFailure } from "./respond.ts";
 import { OidcStrategies, type OidcAuthenticateOptions, type ReadyStrategy } from "./strategies.ts";
 
@@ -75,7 +77,7 @@ export function oidcRouter(store: Store, config: Config, log: (msg: string, err?
 
   async function orgAndConnection(req: Request): Promise<{ org: Org; row: OidcConnection }> {
     const ref = String(req.params.org ?? "");
-    const org = (await findOrgByName(db, ref)) ?? (await db.selectFrom("orgs").selectAll().where("id", "=", ref).executeTakeFirst());
+    const org = await findSignInOrg(db, ref);
     if (!org) throw fail(404, `there is no organization named "${ref}"`);
     const row = await getOidcConnection(db, org.id);
     if (!row) throw fail(404, `${org.name} has no OIDC sign-in configured; an org admin can set it up (PUT /api/v1/sso/oidc)`);
@@ -97,14 +99,14 @@ export function oidcRouter(store: Store, config: Config, log: (msg: string, err?
     return s;
   }
 
-  const callbackUrlFor = (req: Request) => `${publicBaseUrl(req, config)}${req.baseUrl}/callback`;
+  const callbackUrlFor = (req: Request, org: Org) => signInUrls(org, publicBaseUrl(req, config)).oidcCallback;
 
   r.get("/login", async (req, res, next) => {
     try {
       const { org, row } = await orgAndConnection(req);
       const session = requireSession(req);
       const ready = await strategyFor(row);
-      const pending: Pending = { orgId: org.id, returnTo: safeReturnTo(req.query.returnTo) ?? DEFAULT_RETURN_TO, callbackURL: callbackUrlFor(req) };
+      const pending: Pending = { orgId: org.id, returnTo: safeReturnTo(req.query.returnTo) ?? DEFAULT_RETURN_TO, callbackURL: callbackUrlFor(req, org) };
       session[PENDING_KEY] = pending;
       res.set("Cache-Control", "no-store");
       const options: OidcAuthenticateOptions = { session: false, phase: "login", callbackURL: pending.callbackURL };

@@ -57,7 +57,7 @@ let store: Store;
 
 async function seed(db: Store["db"]): Promise<void> {
   for (const org of ["o1", "o2"]) {
-    await db.insertInto("orgs").values({ id: org, name: org, name_key: org, created_at: NOW, updated_at: NOW }).execute();
+    await db.insertInto("orgs").values({ id: org, name: org, name_key: org, slug: org, created_at: NOW, updated_at: NOW }).execute();
   }
   for (const p of PEOPLE) {
     await db.insertInto("users").values({ id: `u-${p.id}`, created_at: NOW, updated_at: NOW }).execute();

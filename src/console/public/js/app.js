@@ -31,7 +31,7 @@ async function start() {
   out.hidden = false;
   out.addEventListener("click", async () => {
     await fetch("/auth/logout", { method: "POST", credentials: "same-origin" });
-    location.replace(`/admin/login?org=${encodeURIComponent(me.org.name)}`);
+    location.replace(`/admin/login?org=${encodeURIComponent(me.org.slug ?? me.org.name)}`);
   });
   nav.replaceChildren(h("ul", {}, pages.map(([id, label]) => h("li", {}, h("a", { href: `#/${id}`, dataset: { page: id } }, label)))));
   window.addEventListener("hashchange", show);

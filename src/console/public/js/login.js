@@ -1,4 +1,4 @@
-// The sign-in page: the org's configured doors (OIDC button, LDAP form). ?org=<name> names the org.
+// The sign-in page: the org's configured doors (OIDC button, LDAP form). ?org=<slug> names the org (its name works too).
 import { methodsView } from "./signin-methods.js";
 import { field, h } from "./ui.js";
 

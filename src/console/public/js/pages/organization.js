@@ -11,7 +11,9 @@ export async function render() {
   const plan = select([["standard", "Standard"], ["enterprise", "Enterprise"]], org.plan, { name: "plan" });
   const auto = toggle("Auto-provisioning", org.autoProvisioning,
     `${AUTO_PROVISIONING_SENTENCE}. When off, only invited people (and people your identity provider pushes over SCIM) get in.`, { name: "autoProvisioning" });
-  const defaultTeam = select([["", "No default team"], ...teams.map((t) => [t.id, t.name])], org.defaultTeamId ?? "", { name: "defaultTeamId" });
+  // Only a team with domain matching on can be the default team (the server refuses others).
+  const candidates = teams.filter((t) => t.domainMatching || t.id === org.defaultTeamId);
+  const defaultTeam = select([["", "No default team"], ...candidates.map((t) => [t.id, t.name])], org.defaultTeamId ?? "", { name: "defaultTeamId" });
   const joining = toggle("Team joining at sign-up", org.teamJoiningAtSignup,
     "New people from your verified domains are offered the teams that have domain matching on.", { name: "teamJoiningAtSignup" });
   const limit = (v, n) => h("input", { type: "number", min: "0", step: "1", name: n, value: v ?? "", placeholder: "no limit", inputMode: "numeric" });
@@ -47,8 +49,8 @@ export async function render() {
       },
     },
   },
-  section("Sign-up", auto.el, field("Default team", defaultTeam, "New people from a verified domain of yours also join this team (as team member). Invited people do not."), joining.el, emailLink.el),
-  section("Organization", field("Name", name), field("Plan", plan, "Viewer role, View-Only team role and custom roles need Enterprise.")),
+  section("Sign-up", auto.el, field("Default team", defaultTeam, "New people from a verified domain of yours also join this team (as team member). Invited people do not. Only teams with domain matching on are listed."), joining.el, emailLink.el),
+  section("Organization", field("Name", name, `Renaming changes no address: sign-in and console URLs use the stable address "${org.slug}", and old names redirect.`), field("Plan", plan, "Viewer role, View-Only team role and custom roles need Enterprise.")),
   section("Seat limits", h("div.row", {}, field("Full Models seats", fullLimit), field("Viewer Models seats", viewerLimit)), h("p.hint", {}, "Leave empty for no limit."),
     field("When the full Models seats are used up, a new person signing in", overflow, "Joining without a seat: they get in with no Models seat (No-Access), and you can give them one later. Refusals are listed under Refused sign-ins.")),
   h("div.actions", {}, save), msg.el);

@@ -4,7 +4,7 @@ import { busy, field, h, messageArea, section, toggle } from "../ui.js";
 
 const orNull = (p) => p.catch((e) => { if (e instanceof ApiError && e.status === 404) return null; throw e; });
 
-export async function render({ reload }) {
+export async function render({ me, reload }) {
   const [oidc, ldap] = await Promise.all([orNull(get("/sso/oidc")), orNull(get("/sso/ldap"))]);
   const om = messageArea(); const lm = messageArea();
   const t = (v, name, type = "text") => h("input", { type, name, value: v ?? "", autocomplete: "off" });
@@ -39,5 +39,9 @@ export async function render({ reload }) {
   }); } } }, field("URL", url, "ldap://host:389 or ldaps://host:636"), startTls.el, field("Service bind DN", bindDn), field("Bind password", bindPw), field("Base DN", baseDn), field("User filter", filter), trust.el, saveL,
   h("div.row", {}, field("Test with user name (optional)", who), h("div.field", {}, h("span", { "aria-hidden": "true" }, " "), test)), lm.el);
   void reload;
-  return h("div", {}, section("OpenID Connect", oidcForm), section("LDAP", ldapForm));
+  const slug = me?.org?.slug ?? "";
+  const consoleLogin = `${location.origin}/admin/login?org=${encodeURIComponent(slug)}`;
+  const addresses = h("p.hint", {}, "These addresses use the organization's stable address ", h("code", {}, slug),
+    ": renaming the organization changes none of them. Console sign-in page: ", h("code", {}, consoleLogin));
+  return h("div", {}, addresses, section("OpenID Connect", oidcForm), section("LDAP", ldapForm));
 }
