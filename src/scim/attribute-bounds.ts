@@ -24,7 +24,7 @@ export interface AttributeBound {
 }
 
 /** Attribute paths (lower-case, dotted, without the schema URN) stored in indexed columns. */
-const IDENTIFIERS = new Set(["username", "externalid", "displayname", "name", "members.value", "teamroles.teamname", "teamroles.rolename"]);
+const IDENTIFIERS = new Set(["username", "externalid", "displayname", "members.value", "teamroles.teamname", "teamroles.rolename"]);
 const EMAILS = new Set(["emails.value"]);
 
 const STRING_TYPES = new Set(["string", "reference", "binary", "dateTime"]);
@@ -39,7 +39,8 @@ export function boundOf(def: Pick<AttributeDef, "type" | "multiValued">, path: s
     out.itemsName = members ? "groupMembersPerRequest" : "multiValuedItems";
   }
   if (STRING_TYPES.has(def.type)) {
-    const name: BoundName = EMAILS.has(lower) ? "emailChars" : IDENTIFIERS.has(lower) ? "identifierChars" : def.type === "binary" ? "binaryChars" : "textChars";
+    const name: BoundName = EMAILS.has(lower) ? "emailChars" : IDENTIFIERS.has(lower) ? "identifierChars" : lower === "name" ? "roleNameChars"
+      : def.type === "binary" ? "binaryChars" : "textChars";
     out.maxChars = BOUNDS[name];
     out.charsName = name;
   }

@@ -110,10 +110,11 @@ describe("SCIM bounds (BOUNDS at the boundary, the same on every database)", fun
       assert.equal(found.body.Resources[0].userName, name);
     });
 
-    it("a Role name over identifierChars → 400", async () => {
-      const res = await post("Roles", { schemas: [ROLE_URN], name: long, inheritedFrom: "member" });
-      assert.equal(res.status, 400, res.text.slice(0, 300));
-      assert.match(res.body.detail, /"name"/);
+    it("a Role name over roleNameChars → 400 naming the bound; exactly at it is accepted", async () => {
+      refused(await post("Roles", { schemas: [ROLE_URN], name: "r".repeat(BOUNDS.roleNameChars + 1), inheritedFrom: "member" }), "name", "roleNameChars");
+      refused(await post("Roles", { schemas: [ROLE_URN], name: long, inheritedFrom: "member" }), "name", "roleNameChars");
+      const ok = await post("Roles", { schemas: [ROLE_URN], name: "r".repeat(BOUNDS.roleNameChars), inheritedFrom: "member" });
+      assert.equal(ok.status, 201, ok.text.slice(0, 300));
     });
   });
 
@@ -189,7 +190,7 @@ describe("SCIM bounds (BOUNDS at the boundary, the same on every database)", fun
       assert.match(attr(userUrn, "emails").subAttributes.find((a: any) => a.name === "value").description, new RegExp(`at most ${BOUNDS.emailChars} characters`));
       assert.match(attr(userUrn, "title").description, new RegExp(`at most ${BOUNDS.textChars} characters`));
       assert.match(attr(GROUP_URN, "members").description, new RegExp(`at most ${BOUNDS.groupMembersPerRequest} values`));
-      assert.match(attr(ROLE_URN, "name").description, new RegExp(`at most ${BOUNDS.identifierChars} characters`));
+      assert.match(attr(ROLE_URN, "name").description, new RegExp(`at most ${BOUNDS.roleNameChars} characters`));
       // no characteristic the RFC does not define (strict clients refuse unknown ones)
       const known = new Set(["name", "type", "multiValued", "description", "required", "caseExact", "canonicalValues", "mutability", "returned", "uniqueness", "referenceTypes", "subAttributes"]);
       for (const s of res.body.Resources) for (const a of s.attributes) for (const k of Object.keys(a)) assert.ok(known.has(k), `${s.id} ${a.name}: ${k}`);
