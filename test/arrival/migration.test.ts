@@ -49,7 +49,7 @@ describe("migration 0009 (arrival) over existing data", () => {
       await db.insertInto("sessions").values({ sid: "s1", data: JSON.stringify({ user: { orgId: "o1", memberId: "m-claim", userId: "u-claim", door: "oidc" } }), expires_at: future }).execute();
       await db.insertInto("sessions").values({ sid: "s2", data: JSON.stringify({ cookie: {} }), expires_at: future }).execute();
 
-      assert.equal((await migrateToLatest(store))[0], "0009-arrival");
+      assert.ok((await migrateToLatest(store)).includes("0009-arrival"));
 
       const vouched = await store.db.selectFrom("member_emails").select(["member_id", "verified_by"]).orderBy("member_id").execute();
       assert.deepEqual(vouched, [{ member_id: "m-claim", verified_by: null }, { member_id: "m-scim", verified_by: "scim" }]);

@@ -176,7 +176,7 @@ describe("a single-org install configured from the environment, renamed in the c
     assert.equal(ldap.status, 200, JSON.stringify(ldap.body));
     assert.equal(ldap.body.source, "env", "LDAP_* still applies to the org ROLLCALL_ORG_NAME named before the rename");
     const methods = await fetch(`${base2}/admin/api/sign-in-methods?org=Initech`).then((r) => r.json());
-    assert.deepEqual([methods.org.name, methods.oidc?.loginUrl, methods.ldap?.loginUrl], ["Initech Global", "/auth/initech/oidc/login", "/auth/initech/ldap/login"]);
+    assert.deepEqual([methods.org.name, methods.oidc?.loginUrl, methods.ldap?.loginUrl], ["Initech", "/auth/initech/oidc/login", "/auth/initech/ldap/login"]);
     assert.equal(await second.stop(), 0);
   });
 });
