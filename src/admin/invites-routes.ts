@@ -8,9 +8,18 @@ import { mailerFor, type Delivery } from "../mail/mailer.ts";
 import { createInvite, getInvite, INVITE_STATUSES, listInvites, resendInvite, revokeInvite, toInviteView, type InviteStatus, type IssuedInvite } from "../org/invites.ts";
 import { canManageTeam, forbid, scopedTeam } from "./access.ts";
 import { adminCtx, isOrgAdmin, type AdminContext } from "./context.ts";
-import { badInput } from "./errors.ts";
-import { body, optNullableString, optString, optStringArray, queryString } from "./input.ts";
+import { z } from "zod";
+import { ORG_ROLES } from "../org/member-roles.ts";
+import { choice, email, id, list } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
+
+const NewInvite = z.strictObject({
+  email: email().nullable().optional().describe("give exactly one of email and userName"),
+  userName: id().nullable().optional(),
+  orgRole: choice(ORG_ROLES).default("member"),
+  teamIds: list(id()).default([]),
+});
+const InviteQuery = z.strictObject({ status: choice(INVITE_STATUSES as [InviteStatus, ...InviteStatus[]]).optional() });
 
 function baseUrl(req: Request, ctx: AdminContext): string {
   return ctx.config.baseUrl ?? `${req.protocol}://${req.get("host") ?? "localhost"}`;
@@ -60,14 +69,9 @@ async function mayManageInvite(ctx: AdminContext, teamIds: string[]): Promise<bo
 export function register(r: RouteRegistry): void {
   r.add({
     method: "post", path: "/invites", tag: "invites", status: 201, summary: "Invite a person by e-mail or user name, with an org role and teams",
-    body: {
-      type: "object",
-      properties: { email: { type: "string" }, userName: { type: "string" }, orgRole: { enum: ["admin", "member", "viewer"] }, teamIds: { type: "array", items: { type: "string" } } },
-    },
-    handler: async (req, res) => {
+    body: NewInvite,
+    handler: async (req, res, { body: input }) => {
       const ctx = adminCtx(res);
-      const b = body(req, ["email", "userName", "orgRole", "teamIds"]);
-      const input = { email: optNullableString(b, "email"), userName: optNullableString(b, "userName"), orgRole: optString(b, "orgRole") ?? "member", teamIds: optStringArray(b, "teamIds") ?? [] };
       if (!isOrgAdmin(ctx)) {
         if (!input.teamIds.length) throw forbid("only org admins may invite without a team; team admins invite into their teams");
         for (const t of input.teamIds) if (!(await mayInviteInto(ctx, t))) throw forbid(`you may not invite into team ${t}: only org admins, its team admins (and its members when the team lets members invite) may`);
@@ -79,11 +83,10 @@ export function register(r: RouteRegistry): void {
   });
   r.add({
     method: "get", path: "/invites", tag: "invites", summary: "Invites (status pending, accepted, revoked or expired; ?status= to filter)",
-    handler: async (req, res) => {
+    query: InviteQuery,
+    handler: async (_req, res, { query }) => {
       const ctx = adminCtx(res);
-      const status = queryString(req, "status");
-      if (status !== undefined && !INVITE_STATUSES.includes(status as InviteStatus)) throw badInput(`"status" must be one of ${INVITE_STATUSES.join(", ")}`);
-      const all = await listInvites(ctx.store.db, ctx.orgId, status as InviteStatus | undefined);
+      const all = await listInvites(ctx.store.db, ctx.orgId, query.status);
       const visible = [];
       for (const i of all) if (await mayManageInvite(ctx, i.teamIds)) visible.push(i);
       res.json({ invites: visible });
