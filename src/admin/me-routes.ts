@@ -14,6 +14,7 @@ import { ProblemError } from "./errors.ts";
 import { z } from "zod";
 import { text } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
+import { register as registerOwnKeys } from "./keys-routes.ts";
 
 function memberId(ctx: AdminContext): string {
   if (!ctx.principal.memberId) throw forbid("this endpoint is for members (signed in, or with their own API key); service accounts have no /me");
@@ -77,4 +78,5 @@ export function register(r: RouteRegistry): void {
       res.json({ decision: out.decision, orgId: invite.org_id, memberId: out.memberId });
     },
   });
+  registerOwnKeys(r);
 }

@@ -11,6 +11,7 @@ import { recordAudit, type Actor } from "./audit.ts";
 import { now } from "./clock.ts";
 import { isUniqueViolation } from "./db-errors.ts";
 import { conflict, invalid, notFound, preconditionFailed } from "./errors.ts";
+import { revokeMemberKeys } from "./keys.ts";
 import { enforceMemberRules, parseOrgRole, parseSeat, setTeamRoles, type TeamRoleInput } from "./member-roles.ts";
 import { lockForUpdate } from "./revision.ts";
 
@@ -215,6 +216,7 @@ export async function updateMember(
       const input = build(current);
       const member = await writeFields(trx, orgId, id, input);
       await enforceMemberRules(trx, orgId, current, member);
+      if (current.active && !member.active) await revokeMemberKeys(trx, id);
       await recordAudit(trx, { orgId, actor, action: current.active && !member.active ? "member.deactivate" : "member.update", targetType: "member", targetId: id, detail: { userName: member.user_name, ...accessDiff(current, member) } });
       if (input.teamRoles) await setTeamRoles(trx, orgId, id, input.teamRoles, actor);
       return member;
@@ -238,6 +240,7 @@ export async function updateMemberAccess(
     if (Object.keys(set).length) await trx.updateTable("members").set(set).where("id", "=", id).execute();
     const member = await trx.selectFrom("members").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
     await enforceMemberRules(trx, orgId, current, member);
+    if (current.active && !member.active) await revokeMemberKeys(trx, id);
     const action = current.active && !member.active ? "member.deactivate" : !current.active && member.active ? "member.activate" : "member.update";
     await recordAudit(trx, { orgId, actor, action, targetType: "member", targetId: id, detail: { userName: member.user_name, ...accessDiff(current, member) } });
     return member;
@@ -256,6 +259,7 @@ export async function deleteMember(db: Db, orgId: string, id: string, actor: Act
       throw preconditionFailed(`User ${id} is at revision ${current.revision}, not ${expectedRevision}`);
     await trx.deleteFrom("team_members").where("member_id", "=", id).execute();
     await trx.deleteFrom("member_emails").where("member_id", "=", id).execute();
+    await trx.deleteFrom("api_keys").where("member_id", "=", id).execute(); // the member's own keys end with the membership
     await trx.deleteFrom("members").where("id", "=", id).execute();
     await enforceMemberRules(trx, orgId, current, null);
     await recordAudit(trx, { orgId, actor, action: "member.remove", targetType: "member", targetId: id, detail: { userName: current.user_name } });
