@@ -134,9 +134,9 @@ function explainOne(issue: Issue, root: JsonSchema, value: unknown, where: Where
     return `${at} ${required ? "is required and " : ""}must not be empty${bound}`;
   }
   if (!schema) return `${at}: ${issue.message}`;
-  const tooLong = issue.code === "too_big" && typeof got === "string" ? ` (got ${got.length})` : "";
-  const tooMany = issue.code === "too_big" && Array.isArray(got) ? ` (got ${got.length})` : "";
-  return `${at} must be ${describe(schema)}${tooLong}${tooMany}`;
+  // a string or list over its bound: say how long it was (numbers speak for themselves)
+  const length = issue.code === "too_big" && (issue.origin === "string" || issue.origin === "array") && (typeof got === "string" || Array.isArray(got)) ? ` (got ${got.length})` : "";
+  return `${at} must be ${describe(schema)}${length}`;
 }
 
 /** One sentence per problem (unknown fields first), at most five. */
