@@ -216,7 +216,8 @@ describe("admin API: a member's own API keys", () => {
     assert.deepEqual(await store.db.selectFrom("api_keys").select("id").where("member_id", "=", dan.id).execute(), []);
   });
 
-  it("the operator's CLI: key create --org --member prints that member's key (last line); refused for a deactivated member", async () => {
+  it("the operator's CLI: key create --org --member prints that member's key (last line); refused for a deactivated member", async function () {
+    this.timeout(120_000); // three CLI processes on a shared, busy machine
     const erin = await scimMember("erin", "member");
     const run = (...args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "src", "cli.ts"), ...args], { cwd: ROOT, env: { ...process.env, DATABASE_URL: store.url }, timeout: 30_000 },
