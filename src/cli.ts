@@ -1,5 +1,5 @@
 /**
- * The operator's CLI: `rollcall org create <name>`, `key create --org <name>`,
+ * The operator's CLI: `rollcall org create <name>`, `key create --org <name> [--member <userName>]`,
  * `key list --org <name>`, `key revoke <key-id>`, `admin-link --org <name>`, `domain verify|release <domain>`, `member list --org <name>`,
  * `member set-role|deactivate|remove --org <name> <userName> …`, `migrate`. Uses DATABASE_URL.
  * Member changes go through src/org/members.ts, under the same rules as SCIM and the admin API
@@ -16,12 +16,13 @@ import type { Actor } from "./org/audit.ts";
 import { DomainError, notFound } from "./org/errors.ts";
 import { ORG_ROLES, type OrgRole } from "./org/member-roles.ts";
 import { deleteMember, updateMemberAccess } from "./org/members.ts";
-import { listKeys, revokeKey } from "./org/keys.ts";
+import { createMemberKey, listKeys, revokeKey } from "./org/keys.ts";
 import { createOrg, createOrgKey, getOrgByName } from "./org/orgs.ts";
 
 const USAGE = `usage: rollcall <command>
   org create <name> [--plan standard|enterprise]   create an organization; prints its first API key last
   key create --org <name> [--label <text>]          create an API key for the org's provisioning account
+  key create --org <name> --member <userName> [--label <text>]   create a member's own API key (acts as that member)
   key list --org <name>                             list the org's keys (never the secrets)
   key revoke <key-id>                               revoke a key
   admin-link --org <name> [--base-url <url>]        print a one-time console sign-in link (works once, for 1 hour)
@@ -105,11 +106,16 @@ function command(args: string[]): Action {
     };
   }
   if (cmd === "key" && sub === "create") {
-    const p = parse(rest, ["org", "label"]);
+    const p = parse(rest, ["org", "label", "member"]);
     exactly(p, 0, "");
     const orgName = need(p, "org");
+    const memberName = p.flags.get("member");
     return async (store) => {
-      const key = await createOrgKey(store.db, orgName, p.flags.get("label"));
+      const owner = memberName === undefined ? null : await memberByName(store, orgName, memberName);
+      const key = owner
+        ? await createMemberKey(store.db, owner.orgId, owner.id, p.flags.get("label"), OPERATOR)
+        : await createOrgKey(store.db, orgName, p.flags.get("label"));
+      if (owner) console.log(`a key of member ${owner.userName}: it acts with exactly their rights`);
       console.log(`API key id ${key.id}; the key (shown once):`);
       console.log(key.key);
     };

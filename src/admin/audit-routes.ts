@@ -1,24 +1,26 @@
 /** Admin API: the audit log (org admins). */
-import { queryAudit } from "../org/audit-log.ts";
+import { MAX_AUDIT_PAGE, queryAudit } from "../org/audit-log.ts";
 import { adminCtx, requireOrgAdmin } from "./context.ts";
-import { badInput } from "./errors.ts";
-import { queryString } from "./input.ts";
+import { z } from "zod";
+import { BOUNDS } from "../org/bounds.ts";
+import { id, queryInt, text } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
+
+const AuditQuery = z.strictObject({
+  actor: text(BOUNDS.identifierChars).optional(), action: text(BOUNDS.identifierChars).optional().describe("an action, or a prefix such as team.*"),
+  target: id().optional(), since: text(64).optional().describe("ISO-8601 time"), until: text(64).optional().describe("ISO-8601 time"),
+  limit: queryInt(1, MAX_AUDIT_PAGE).optional(), cursor: text(BOUNDS.identifierChars).optional().describe("nextCursor of the previous page"),
+});
 
 export function register(r: RouteRegistry): void {
   r.add({
     method: "get", path: "/audit", tag: "audit",
     summary: "Audit events, newest first: ?actor=&action= (or prefix.*)&target=&since=&until=&limit= (1-200, default 50)&cursor=",
-    handler: async (req, res) => {
+    query: AuditQuery,
+    handler: async (_req, res, { query }) => {
       const ctx = adminCtx(res);
       requireOrgAdmin(ctx);
-      const rawLimit = queryString(req, "limit");
-      if (rawLimit !== undefined && !/^\d+$/.test(rawLimit)) throw badInput('"limit" must be an integer from 1 to 200');
-      res.json(await queryAudit(ctx.store.db, ctx.orgId, {
-        actor: queryString(req, "actor"), action: queryString(req, "action"), target: queryString(req, "target"),
-        since: queryString(req, "since"), until: queryString(req, "until"),
-        limit: rawLimit === undefined ? undefined : Number(rawLimit), cursor: queryString(req, "cursor"),
-      }));
+      res.json(await queryAudit(ctx.store.db, ctx.orgId, query));
     },
   });
 }

@@ -2,18 +2,20 @@
 import { DnsLookupError, txtLookup } from "../dns/txt.ts";
 import { claimDomain, listDomains, releaseDomain, toDomainView, getDomain, verifyDomain } from "../org/domains.ts";
 import { adminCtx, requireOrgAdmin } from "./context.ts";
+import { BOUNDS } from "../org/bounds.ts";
 import { ProblemError } from "./errors.ts";
-import { body, reqString } from "./input.ts";
+import { z } from "zod";
+import { name } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
 export function register(r: RouteRegistry): void {
   r.add({
     method: "post", path: "/domains", tag: "domains", status: 201, summary: "Claim an e-mail domain; returns the TXT record that proves it. A pending claim expires (DOMAIN_CLAIM_TTL_DAYS) and blocks no other organization; the first to verify wins",
-    body: { type: "object", required: ["domain"], properties: { domain: { type: "string" } } },
-    handler: async (req, res) => {
+    body: z.strictObject({ domain: name(BOUNDS.identifierChars).describe("e.g. example.com") }),
+    handler: async (_req, res, { body }) => {
       const ctx = adminCtx(res);
       requireOrgAdmin(ctx);
-      res.status(201).json(await claimDomain(ctx.store.db, ctx.orgId, reqString(body(req, ["domain"]), "domain"), ctx.actor, ctx.config.domainClaimTtlDays));
+      res.status(201).json(await claimDomain(ctx.store.db, ctx.orgId, body.domain, ctx.actor, ctx.config.domainClaimTtlDays));
     },
   });
   r.add({

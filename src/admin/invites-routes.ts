@@ -9,10 +9,22 @@ import { mailerFor, type Delivery } from "../mail/mailer.ts";
 import { createInvite, getInvite, INVITE_STATUSES, listInvites, resendInvite, revokeInvite, toInviteView, type InviteStatus, type IssuedInvite } from "../org/invites.ts";
 import { canManageTeam, forbid, scopedTeam } from "./access.ts";
 import { adminCtx, isOrgAdmin, type AdminContext } from "./context.ts";
-import { badInput } from "./errors.ts";
-import type { TeamRoleGrant } from "../org/invite-grants.ts";
-import { body, type Body, optNullableString, optString, optStringArray, queryString } from "./input.ts";
+import { z } from "zod";
+import { ORG_ROLES, SEAT_TYPES } from "../org/member-roles.ts";
+import { BOUNDS } from "../org/bounds.ts";
+import { choice, email, id, list, name } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
+
+const NewInvite = z.strictObject({
+  email: email().nullable().optional().describe("give exactly one of email and userName"),
+  userName: id().nullable().optional(),
+  orgRole: choice(ORG_ROLES).default("member"),
+  teamIds: list(id()).default([]).describe("teams joined as team member"),
+  teamRoles: list(z.strictObject({ teamId: id(), role: name(BOUNDS.identifierChars).describe("admin, member, view-only or a custom role's name") })).default([]),
+  modelsSeat: choice(SEAT_TYPES).nullable().optional().describe("default: by org role"),
+  weaveRole: choice(SEAT_TYPES).nullable().optional().describe("default: by org role"),
+});
+const InviteQuery = z.strictObject({ status: choice(INVITE_STATUSES as [InviteStatus, ...InviteStatus[]]).optional() });
 
 function baseUrl(req: Request, ctx: AdminContext): string {
   return publicBaseUrl(req, ctx.config);
@@ -34,25 +46,13 @@ async function deliver(req: Request, ctx: AdminContext, issued: IssuedInvite): P
     subject: `You are invited to join ${org.name}`,
     text: [
       `You have been invited to join the organization "${org.name}" as ${issued.invite.orgRole}.`,
-      "You can sign in with the organization's single sign-on, or ask for a one-time sign-in link to this address on the invitation's page.",
       "",
       `Accept the invitation: ${link}`,
       "",
+      "You can sign in with the organization's single sign-on, or ask for a one-time sign-in link to this address on the invitation's page.",
+      "",
       `The link works until ${issued.invite.expiresAt}.`,
     ].join("\n"),
-  });
-}
-
-/** `teamRoles`: [{ teamId, role }] (role: admin, member, view-only or a custom role's name). */
-function optTeamRoles(b: Body): TeamRoleGrant[] {
-  const v = b.teamRoles;
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw badInput('"teamRoles" must be an array of { "teamId", "role" }');
-  return v.map((g: unknown, i) => {
-    const o = g as Record<string, unknown> | null;
-    if (!o || typeof o !== "object" || Array.isArray(o) || typeof o.teamId !== "string" || typeof o.role !== "string" || Object.keys(o).some((k) => k !== "teamId" && k !== "role"))
-      throw badInput(`"teamRoles[${i}]" must be { "teamId": string, "role": string }`);
-    return { teamId: o.teamId, role: o.role };
   });
 }
 
@@ -76,21 +76,9 @@ async function mayManageInvite(ctx: AdminContext, teamIds: string[]): Promise<bo
 export function register(r: RouteRegistry): void {
   r.add({
     method: "post", path: "/invites", tag: "invites", status: 201, summary: "Invite a person by e-mail or user name, with an org role, team roles and seats",
-    body: {
-      type: "object",
-      properties: {
-        email: { type: "string" }, userName: { type: "string" }, orgRole: { enum: ["admin", "member", "viewer"] }, teamIds: { type: "array", items: { type: "string" } },
-        teamRoles: { type: "array", items: { type: "object", properties: { teamId: { type: "string" }, role: { type: "string" } }, required: ["teamId", "role"], additionalProperties: false } },
-        modelsSeat: { enum: ["full", "viewer", "none"] }, weaveRole: { enum: ["full", "viewer", "none"] },
-      },
-    },
-    handler: async (req, res) => {
+    body: NewInvite,
+    handler: async (req, res, { body: input }) => {
       const ctx = adminCtx(res);
-      const b = body(req, ["email", "userName", "orgRole", "teamIds", "teamRoles", "modelsSeat", "weaveRole"]);
-      const input = {
-        email: optNullableString(b, "email"), userName: optNullableString(b, "userName"), orgRole: optString(b, "orgRole") ?? "member",
-        teamIds: optStringArray(b, "teamIds") ?? [], teamRoles: optTeamRoles(b), modelsSeat: optNullableString(b, "modelsSeat"), weaveRole: optNullableString(b, "weaveRole"),
-      };
       if (!isOrgAdmin(ctx)) {
         const teams = [...input.teamIds, ...input.teamRoles.map((g) => g.teamId)];
         if (!teams.length) throw forbid("only org admins may invite without a team; team admins invite into their teams");
@@ -104,11 +92,10 @@ export function register(r: RouteRegistry): void {
   });
   r.add({
     method: "get", path: "/invites", tag: "invites", summary: "Invites (status pending, accepted, revoked or expired; ?status= to filter)",
-    handler: async (req, res) => {
+    query: InviteQuery,
+    handler: async (_req, res, { query }) => {
       const ctx = adminCtx(res);
-      const status = queryString(req, "status");
-      if (status !== undefined && !INVITE_STATUSES.includes(status as InviteStatus)) throw badInput(`"status" must be one of ${INVITE_STATUSES.join(", ")}`);
-      const all = await listInvites(ctx.store.db, ctx.orgId, status as InviteStatus | undefined);
+      const all = await listInvites(ctx.store.db, ctx.orgId, query.status);
       const visible = [];
       for (const i of all) if (await mayManageInvite(ctx, i.teamIds)) visible.push(i);
       res.json({ invites: visible });

@@ -9,14 +9,26 @@ import { publicBaseUrl } from "../http/public-address.ts";
 import type { Org } from "../../db/types.ts";
 import { SecretDecryptionError } from "../org/secrets.ts";
 import { allowed, lookup } from "../sso/ldap/directory.ts";
-import { deleteLdapConnection, parseLdapInput, resolveLdapSettings, saveLdapConnection, viewLdapConnection, type LdapConnectionView } from "../sso/ldap/settings.ts";
+import { deleteLdapConnection, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, parseLdapInput, resolveLdapSettings, saveLdapConnection, viewLdapConnection, type LdapConnectionView } from "../sso/ldap/settings.ts";
 import { signInUrls } from "../sso/org-address.ts";
 import { adminCtx, requireOrgAdmin, type AdminContext } from "./context.ts";
-import { badInput, ProblemError } from "./errors.ts";
-import { body, optBool, optNullableString, optString, optStringArray, reqString } from "./input.ts";
+import { ProblemError } from "./errors.ts";
+import { z } from "zod";
+import { bool, id, list, stringMap, text } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
-const FIELDS = ["url", "startTls", "bindDn", "bindPassword", "baseDn", "userFilter", "attributes", "groupBaseDn", "groupFilter", "allowedGroups", "trustEmail", "timeoutMs"];
+const dn = () => text(1000);
+const LdapConnection = z.strictObject({
+  url: text(1000).describe("ldap://host:389 or ldaps://host:636"),
+  startTls: bool().optional(),
+  bindDn: dn(), bindPassword: text(1000).optional().meta({ writeOnly: true }), baseDn: dn(),
+  userFilter: text(1000).optional().describe("e.g. (uid={username}); the name is escaped (RFC 4515)"),
+  attributes: z.union([text(1000), stringMap()]).optional().describe("email=mail,name=cn,givenName=givenName,familyName=sn,username=uid — or the same as an object"),
+  groupBaseDn: dn().nullable().optional(), groupFilter: text(1000).nullable().optional().describe("e.g. (member={dn})"),
+  allowedGroups: list(dn()).optional().describe("group names or DNs; empty: no allow-list"),
+  trustEmail: bool().optional().describe("treat the directory's e-mail as verified (default false)"),
+  timeoutMs: z.int().min(MIN_TIMEOUT_MS).max(MAX_TIMEOUT_MS).optional(),
+});
 
 const orgOf = (ctx: AdminContext): Promise<Org> => ctx.store.db.selectFrom("orgs").selectAll().where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
 
@@ -39,33 +51,11 @@ export function register(r: RouteRegistry): void {
   r.add({
     method: "put", path: "/sso/ldap", tag: "sso",
     summary: "Create or replace the LDAP connection; bindPassword may be left out to keep the stored one",
-    body: {
-      type: "object", required: ["url", "bindDn", "baseDn"],
-      properties: {
-        url: { type: "string", description: "ldap://host:389 or ldaps://host:636" },
-        startTls: { type: "boolean" },
-        bindDn: { type: "string" }, bindPassword: { type: "string", writeOnly: true }, baseDn: { type: "string" },
-        userFilter: { type: "string", description: "e.g. (uid={username}); the name is escaped (RFC 4515)" },
-        attributes: { oneOf: [{ type: "string", description: "email=mail,name=cn,givenName=givenName,familyName=sn,username=uid" }, { type: "object", additionalProperties: { type: "string" } }] },
-        groupBaseDn: { type: ["string", "null"] }, groupFilter: { type: ["string", "null"], description: "e.g. (member={dn})" },
-        allowedGroups: { type: "array", items: { type: "string" }, description: "group names or DNs; empty: no allow-list" },
-        trustEmail: { type: "boolean", description: "treat the directory's e-mail as verified (default false)" },
-        timeoutMs: { type: "integer", minimum: 100, maximum: 60000 },
-      },
-      additionalProperties: false,
-    },
-    handler: async (req, res) => {
+    body: LdapConnection,
+    handler: async (req, res, { body }) => {
       const ctx = adminCtx(res);
       requireOrgAdmin(ctx);
-      const b = body(req, FIELDS);
-      const timeoutMs = b.timeoutMs;
-      if (timeoutMs !== undefined && typeof timeoutMs !== "number") throw badInput('"timeoutMs" must be an integer (milliseconds)');
-      const input = parseLdapInput({
-        url: reqString(b, "url"), startTls: optBool(b, "startTls"), bindDn: reqString(b, "bindDn"), bindPassword: optString(b, "bindPassword"),
-        baseDn: reqString(b, "baseDn"), userFilter: optString(b, "userFilter"), attributes: b.attributes,
-        groupBaseDn: optNullableString(b, "groupBaseDn"), groupFilter: optNullableString(b, "groupFilter"),
-        allowedGroups: optStringArray(b, "allowedGroups"), trustEmail: optBool(b, "trustEmail"), timeoutMs,
-      });
+      const input = parseLdapInput(body);
       const org = await orgOf(ctx);
       res.json(withLoginUrl(ctx, req, org, await saveLdapConnection(ctx.store.db, ctx.config, org, input, ctx.actor)));
     },
@@ -82,11 +72,11 @@ export function register(r: RouteRegistry): void {
   r.add({
     method: "post", path: "/sso/ldap/test", tag: "sso",
     summary: "Try the LDAP connection: connect, service bind, and (with a username) find the user and their groups",
-    body: { type: "object", properties: { username: { type: "string" } }, additionalProperties: false },
-    handler: async (req, res) => {
+    body: z.strictObject({ username: id().optional() }),
+    handler: async (req, res, { body }) => {
       const ctx = adminCtx(res);
       requireOrgAdmin(ctx);
-      const username = optString(body(req, ["username"]), "username")?.trim() || undefined;
+      const username = body.username?.trim() || undefined;
       const org = await orgOf(ctx);
       let settings;
       try {

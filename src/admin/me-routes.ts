@@ -11,8 +11,10 @@ import { csrfToken } from "../http/session.ts";
 import { forbid } from "./access.ts";
 import { adminCtx, type AdminContext } from "./context.ts";
 import { refused } from "../org/errors.ts";
-import { body, reqString } from "./input.ts";
+import { z } from "zod";
+import { text } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
+import { register as registerOwnKeys } from "./keys-routes.ts";
 
 function memberId(ctx: AdminContext): string {
   if (!ctx.principal.memberId) throw forbid("this endpoint is for members (signed in, or with their own API key); service accounts have no /me");
@@ -72,11 +74,11 @@ export function register(r: RouteRegistry): void {
   });
   r.add({
     method: "post", path: "/invites/accept", tag: "invites", summary: "Accept an invite as the signed-in user (joins the invite's org through the provisioning decision)",
-    body: { type: "object", properties: { token: { type: "string" } }, required: ["token"], additionalProperties: false },
-    handler: async (req, res) => {
+    body: z.strictObject({ token: text(512).min(1).describe("the token of the invite link") }),
+    handler: async (_req, res, { body }) => {
       const ctx = adminCtx(res);
       const id = memberId(ctx);
-      const token = reqString(body(req, ["token"]), "token");
+      const token = body.token;
       const db = ctx.store.db;
       const invite = await findInviteByToken(db, token);
       const me = await db.selectFrom("members as m").innerJoin("users as u", "u.id", "m.user_id").select(["u.id", "u.email", "u.email_verified"])
@@ -89,4 +91,5 @@ export function register(r: RouteRegistry): void {
       res.json({ decision: out.decision, orgId: invite.org_id, memberId: out.memberId });
     },
   });
+  registerOwnKeys(r);
 }

@@ -4,13 +4,15 @@
  * rules (last active admin, seat limits, plans) live in src/org and apply here
  * exactly as through SCIM.
  */
-import type { Request } from "express";
 import { sql } from "kysely";
+import { z } from "zod";
 import type { Member } from "../../db/types.ts";
-import { deleteMember, getMember, updateMemberAccess, type MemberAccessChange } from "../org/members.ts";
+import { deleteMember, getMember, updateMemberAccess } from "../org/members.ts";
 import { ORG_ROLES, SEAT_TYPES, setBillingAdmin } from "../org/member-roles.ts";
 import { adminCtx, isOrgAdmin, requireOrgAdmin, type AdminContext } from "./context.ts";
-import { badInput, ProblemError } from "./errors.ts";
+import { ProblemError } from "./errors.ts";
+import { bool, choice, id, queryInt, text } from "./input.ts";
+import { BOUNDS } from "../org/bounds.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
 const TAG = "members";
@@ -42,26 +44,6 @@ export function memberView(m: Member & { email?: string | null }, teams?: TeamRe
   };
 }
 
-function query(req: Request, name: string): string | undefined {
-  const v = req.query[name];
-  if (v === undefined || v === "") return undefined;
-  if (typeof v !== "string") throw badInput(`query parameter "${name}" must be given once`);
-  return v;
-}
-
-function oneOf(req: Request, name: string, allowed: readonly string[]): string | undefined {
-  const v = query(req, name)?.toLowerCase();
-  if (v !== undefined && !allowed.includes(v)) throw badInput(`query parameter "${name}" must be one of ${allowed.join(", ")}`);
-  return v;
-}
-
-function int(req: Request, name: string, dflt: number, max: number): number {
-  const v = query(req, name);
-  if (v === undefined) return dflt;
-  if (!/^\d+$/.test(v)) throw badInput(`query parameter "${name}" must be a non-negative integer`);
-  return Math.min(Number(v), max);
-}
-
 async function primaryEmail(ctx: AdminContext, memberId: string): Promise<string | null> {
   const e = await ctx.store.db.selectFrom("member_emails").select("value").where("member_id", "=", memberId)
     .orderBy("is_primary", "desc").orderBy("position").limit(1).executeTakeFirst();
@@ -80,16 +62,20 @@ async function fullView(ctx: AdminContext, m: Member) {
   return memberView({ ...m, email: await primaryEmail(ctx, m.id) }, await teamsOf(ctx, m.id));
 }
 
-function readChange(body: unknown): MemberAccessChange {
-  if (body === undefined || body === null || typeof body !== "object" || Array.isArray(body)) throw badInput("the request body must be a JSON object");
-  const b = body as Record<string, unknown>;
-  const allowed = ["orgRole", "modelsSeat", "weaveRole", "active"];
-  const unknown = Object.keys(b).filter((k) => !allowed.includes(k));
-  if (unknown.length) throw badInput(`unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `"${k}"`).join(", ")}; allowed: ${allowed.join(", ")}`);
-  for (const k of ["orgRole", "modelsSeat", "weaveRole"]) if (b[k] !== undefined && typeof b[k] !== "string") throw badInput(`"${k}" must be a string`);
-  if (b.active !== undefined && typeof b.active !== "boolean") throw badInput('"active" must be true or false');
-  return b as MemberAccessChange;
-}
+/** PATCH /members/{id}: the access fields only. */
+const AccessChange = z.strictObject({
+  orgRole: choice(ORG_ROLES).optional(), modelsSeat: choice(SEAT_TYPES).optional(), weaveRole: choice(SEAT_TYPES).optional(), active: bool().optional(),
+});
+
+/** GET /members: filters and paging. */
+const MemberQuery = z.strictObject({
+  role: choice(ORG_ROLES).optional(), modelsSeat: choice(SEAT_TYPES).optional(), weaveRole: choice(SEAT_TYPES).optional(),
+  active: choice(["true", "false"]).optional(),
+  team: id().optional().describe("a team id"),
+  q: text(BOUNDS.identifierChars).optional().describe("part of userName, display name or e-mail (case-insensitive)"),
+  limit: queryInt(1, 500).default(50),
+  offset: queryInt(0, Number.MAX_SAFE_INTEGER).default(0),
+});
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -97,17 +83,12 @@ export function register(r: RouteRegistry): void {
   r.add({
     method: "get", path: "/members", tag: TAG,
     summary: "List members (paged: offset, limit ≤ 500; filters: role, modelsSeat, weaveRole, active, team = team id, q = part of userName, display name or e-mail)",
-    handler: async (req, res) => {
+    query: MemberQuery,
+    handler: async (_req, res, { query }) => {
       const ctx = adminCtx(res);
       requireMemberReader(ctx);
-      const role = oneOf(req, "role", ORG_ROLES);
-      const modelsSeat = oneOf(req, "modelsSeat", SEAT_TYPES);
-      const weaveRole = oneOf(req, "weaveRole", SEAT_TYPES);
-      const active = oneOf(req, "active", ["true", "false"]);
-      const q = query(req, "q")?.toLowerCase();
-      const team = query(req, "team");
-      const limit = int(req, "limit", 50, 500);
-      const offset = int(req, "offset", 0, Number.MAX_SAFE_INTEGER);
+      const { role, modelsSeat, weaveRole, active, team, limit, offset } = query;
+      const q = query.q?.toLowerCase();
       let base = ctx.store.db.selectFrom("members as m").where("m.org_id", "=", ctx.orgId);
       if (role) base = base.where("m.org_role", "=", role);
       if (modelsSeat) base = base.where("m.models_seat", "=", modelsSeat);
@@ -144,14 +125,11 @@ export function register(r: RouteRegistry): void {
   r.add({
     method: "patch", path: "/members/:id", tag: TAG,
     summary: "Change org role, Models seat, Weave access or active (org admins). The last active admin cannot be demoted or deactivated; seat limits apply.",
-    body: {
-      type: "object", additionalProperties: false,
-      properties: { orgRole: { enum: [...ORG_ROLES] }, modelsSeat: { enum: [...SEAT_TYPES] }, weaveRole: { enum: [...SEAT_TYPES] }, active: { type: "boolean" } },
-    },
-    handler: async (req, res) => {
+    body: AccessChange,
+    handler: async (req, res, { body }) => {
       const ctx = adminCtx(res);
       requireOrgAdmin(ctx);
-      const m = await updateMemberAccess(ctx.store.db, ctx.orgId, String(req.params.id), readChange(req.body), ctx.actor);
+      const m = await updateMemberAccess(ctx.store.db, ctx.orgId, String(req.params.id), body, ctx.actor);
       res.json(await fullView(ctx, m));
     },
   });

@@ -11,10 +11,17 @@ import { describeProviderError, discoverProvider } from "../sso/oidc/provider.ts
 import { signInUrls } from "../sso/org-address.ts";
 import { adminCtx, requireOrgAdmin, type AdminContext } from "./context.ts";
 import { badInput, ProblemError } from "./errors.ts";
-import { body, optString, reqString } from "./input.ts";
+import { z } from "zod";
+import { stringMap, text } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
-const FIELDS = ["issuer", "clientId", "clientSecret", "scopes", "claimsMapping"];
+const OidcConnection = z.strictObject({
+  issuer: text(2000).describe("https URL (http only for localhost / 127.0.0.1 / [::1])"),
+  clientId: text(500),
+  clientSecret: text(2000).optional().meta({ writeOnly: true }),
+  scopes: text(1000).optional().describe('space-separated, must include openid; default "openid email profile"'),
+  claimsMapping: stringMap().optional().describe('our claim name → the provider\'s claim name, e.g. {"groups": "roles"}'),
+});
 
 /** Where people start signing in, and the redirect URI to register at the provider. */
 async function withUrls(ctx: AdminContext, req: Request, view: OidcConnectionView) {
@@ -38,24 +45,11 @@ export function register(r: RouteRegistry): void {
   r.add({
     method: "put", path: "/sso/oidc", tag: "sso",
     summary: "Create or replace the OIDC connection; the issuer is checked by discovery; clientSecret may be left out to keep the stored one",
-    body: {
-      type: "object", required: ["issuer", "clientId"],
-      properties: {
-        issuer: { type: "string", description: "https URL (http only for localhost / 127.0.0.1 / [::1])" },
-        clientId: { type: "string" },
-        clientSecret: { type: "string", writeOnly: true },
-        scopes: { type: "string", description: 'space-separated, must include openid; default "openid email profile"' },
-        claimsMapping: { type: "object", additionalProperties: { type: "string" }, description: "our claim name → the provider's claim name, e.g. {\"groups\": \"roles\"}" },
-      },
-    },
-    handler: async (req, res) => {
+    body: OidcConnection,
+    handler: async (req, res, { body }) => {
       const ctx = adminCtx(res);
       requireOrgAdmin(ctx);
-      const b = body(req, FIELDS);
-      const input = parseOidcConnectionInput({
-        issuer: reqString(b, "issuer"), clientId: reqString(b, "clientId"), clientSecret: optString(b, "clientSecret"),
-        scopes: optString(b, "scopes"), claimsMapping: b.claimsMapping,
-      });
+      const input = parseOidcConnectionInput(body);
       const before = await getOidcConnection(ctx.store.db, ctx.orgId);
       refuseEnvManaged(before, ctx.config.oidc !== undefined);
       if (input.clientSecret === undefined && !before) throw badInput("\"clientSecret\" is required for a new connection");

@@ -1,10 +1,22 @@
 /** Admin API: the org's settings. Everyone in the org reads them; org admins change them. */
-import { getOrgSettings, updateOrgSettings, type OrgSettingsChange, type Plan, type SeatOverflow } from "../org/settings.ts";
+import { getOrgSettings, PLANS, updateOrgSettings, type OrgSettingsChange, type Plan, SEAT_OVERFLOWS, type SeatOverflow } from "../org/settings.ts";
 import { adminCtx, requireOrgAdmin } from "./context.ts";
-import { body, optBool, optLimit, optNullableString, optString } from "./input.ts";
+import { z } from "zod";
+import { bool, choice, id, limit, name } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
-const FIELDS = ["name", "plan", "autoProvisioning", "defaultTeamId", "teamJoiningAtSignup", "syncGroupsToTeams", "fullModelsSeatLimit", "viewerModelsSeatLimit", "emailLinkSignIn", "seatOverflow"];
+const OrgChange = z.strictObject({
+  name: name(200).optional(),
+  plan: choice(PLANS as [Plan, ...Plan[]]).optional(),
+  autoProvisioning: bool().optional(),
+  defaultTeamId: id().nullable().optional(),
+  teamJoiningAtSignup: bool().optional(),
+  syncGroupsToTeams: bool().optional(),
+  fullModelsSeatLimit: limit().optional().describe("null: no limit"),
+  viewerModelsSeatLimit: limit().optional().describe("null: no limit"),
+  emailLinkSignIn: bool().optional().describe("people may sign in by a one-time link mailed to their address"),
+  seatOverflow: choice(SEAT_OVERFLOWS as [SeatOverflow, ...SeatOverflow[]]).optional().describe("when full Models seats are used up: refuse new people, or let them join with no Models seat"),
+});
 
 export function register(r: RouteRegistry): void {
   r.add({
@@ -16,32 +28,11 @@ export function register(r: RouteRegistry): void {
   });
   r.add({
     method: "patch", path: "/org", tag: "org", summary: "Change the organization's settings (org admins)",
-    body: {
-      type: "object",
-      properties: {
-        name: { type: "string" }, plan: { enum: ["standard", "enterprise"] }, autoProvisioning: { type: "boolean" },
-        defaultTeamId: { type: ["string", "null"] }, teamJoiningAtSignup: { type: "boolean" }, syncGroupsToTeams: { type: "boolean" },
-        fullModelsSeatLimit: { type: ["integer", "null"], minimum: 0 }, viewerModelsSeatLimit: { type: ["integer", "null"], minimum: 0 },
-        emailLinkSignIn: { type: "boolean" }, seatOverflow: { enum: ["refuse", "no-seat"] },
-      },
-      additionalProperties: false,
-    },
-    handler: async (req, res) => {
+    body: OrgChange,
+    handler: async (_req, res, { body }) => {
       const ctx = adminCtx(res);
       requireOrgAdmin(ctx);
-      const b = body(req, FIELDS);
-      const change: OrgSettingsChange = {
-        name: optString(b, "name"),
-        plan: optString(b, "plan") as Plan | undefined,
-        autoProvisioning: optBool(b, "autoProvisioning"),
-        defaultTeamId: optNullableString(b, "defaultTeamId"),
-        teamJoiningAtSignup: optBool(b, "teamJoiningAtSignup"),
-        syncGroupsToTeams: optBool(b, "syncGroupsToTeams"),
-        fullModelsSeatLimit: optLimit(b, "fullModelsSeatLimit"),
-        viewerModelsSeatLimit: optLimit(b, "viewerModelsSeatLimit"),
-        emailLinkSignIn: optBool(b, "emailLinkSignIn"),
-        seatOverflow: optString(b, "seatOverflow") as SeatOverflow | undefined,
-      };
+      const change: OrgSettingsChange = body;
       res.json(await updateOrgSettings(ctx.store.db, ctx.orgId, change, ctx.actor));
     },
   });

@@ -4,7 +4,8 @@
  */
 import { CATALOG, createRole, deleteRole, getRole, holderCounts, INHERITABLE, listRoles, permissionsOf, updateRole, type CustomRole, type RoleInput } from "../org/custom-roles.ts";
 import { adminCtx, requireOrgAdmin } from "./context.ts";
-import { badInput } from "./errors.ts";
+import { z } from "zod";
+import { choice, id, list, name, text } from "./input.ts";
 import { requireMemberReader } from "./members-routes.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
@@ -17,31 +18,17 @@ function roleView(r: CustomRole, holders: number) {
   };
 }
 
-type Body = Record<string, unknown>;
-
-function readBody(body: unknown, allowed: string[]): Body {
-  if (body === undefined || body === null || typeof body !== "object" || Array.isArray(body)) throw badInput("the request body must be a JSON object");
-  const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
-  if (unknown.length) throw badInput(`unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `"${k}"`).join(", ")}; allowed: ${allowed.join(", ")}`);
-  const b = body as Body;
-  for (const k of ["name", "inheritedFrom"]) if (b[k] !== undefined && typeof b[k] !== "string") throw badInput(`"${k}" must be a string`);
-  if (b.description !== undefined && b.description !== null && typeof b.description !== "string") throw badInput('"description" must be a string or null');
-  for (const k of ["permissions", "addPermissions", "removePermissions"]) {
-    const v = b[k];
-    if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== "string"))) throw badInput(`"${k}" must be an array of permission names`);
-  }
-  return b;
-}
-
 const ownPermissions = (r: CustomRole) => permissionsOf(r).filter((p) => !p.isInherited).map((p) => p.name);
 
-const ROLE_SCHEMA = {
-  type: "object", additionalProperties: false,
-  properties: {
-    name: { type: "string" }, description: { type: ["string", "null"] }, inheritedFrom: { enum: [...INHERITABLE] },
-    permissions: { type: "array", items: { type: "string" } },
-  },
-};
+const permissionList = () => list(id()).describe("permission names from GET /permissions");
+const NewRole = z.strictObject({
+  name: name(128), description: text().nullable().optional(), inheritedFrom: choice(INHERITABLE), permissions: permissionList().default([]),
+});
+const RoleChange = z.strictObject({
+  name: name(128).optional(), description: text().nullable().optional(), inheritedFrom: choice(INHERITABLE).optional(),
+  permissions: permissionList().optional().describe("replaces the role's own permissions"),
+  addPermissions: permissionList().optional(), removePermissions: permissionList().optional(),
+});
 
 export function register(r: RouteRegistry): void {
   r.add({
@@ -70,13 +57,12 @@ export function register(r: RouteRegistry): void {
   });
 
   r.add({
-    method: "post", path: "/roles", tag: TAG, status: 201, body: { ...ROLE_SCHEMA, required: ["name", "inheritedFrom"] },
+    method: "post", path: "/roles", tag: TAG, status: 201, body: NewRole,
     summary: "Create a custom role (enterprise plan; name unique per org; permissions from the catalog)",
-    handler: async (req, res) => {
+    handler: async (_req, res, { body }) => {
       const ctx = adminCtx(res);
       requireOrgAdmin(ctx);
-      const b = readBody(req.body, ["name", "description", "inheritedFrom", "permissions"]);
-      const input: RoleInput = { name: b.name as string, description: (b.description as string | null | undefined) ?? null, inheritedFrom: b.inheritedFrom as string, permissions: (b.permissions as string[] | undefined) ?? [] };
+      const input: RoleInput = { ...body, description: body.description ?? null };
       const role = await createRole(ctx.store.db, ctx.orgId, input, ctx.actor);
       res.status(201).json(roleView(role, 0));
     },
@@ -84,20 +70,18 @@ export function register(r: RouteRegistry): void {
 
   r.add({
     method: "patch", path: "/roles/:id", tag: TAG,
-    body: { ...ROLE_SCHEMA, properties: { ...ROLE_SCHEMA.properties, addPermissions: { type: "array", items: { type: "string" } }, removePermissions: { type: "array", items: { type: "string" } } } },
+    body: RoleChange,
     summary: "Change a custom role: name, description, inheritedFrom, permissions (replace) or addPermissions / removePermissions",
-    handler: async (req, res) => {
+    handler: async (req, res, { body: b }) => {
       const ctx = adminCtx(res);
       requireOrgAdmin(ctx);
-      const b = readBody(req.body, ["name", "description", "inheritedFrom", "permissions", "addPermissions", "removePermissions"]);
       const role = await updateRole(ctx.store.db, ctx.orgId, String(req.params.id), (cur) => {
-        let perms = (b.permissions as string[] | undefined) ?? ownPermissions(cur);
-        perms = [...perms, ...((b.addPermissions as string[] | undefined) ?? [])];
-        const drop = new Set((b.removePermissions as string[] | undefined) ?? []);
+        const perms = [...(b.permissions ?? ownPermissions(cur)), ...(b.addPermissions ?? [])];
+        const drop = new Set(b.removePermissions ?? []);
         return {
-          name: (b.name as string | undefined) ?? cur.name,
-          description: b.description !== undefined ? (b.description as string | null) : cur.description,
-          inheritedFrom: (b.inheritedFrom as string | undefined) ?? cur.inherited_from,
+          name: b.name ?? cur.name,
+          description: b.description !== undefined ? b.description : cur.description,
+          inheritedFrom: b.inheritedFrom ?? cur.inherited_from,
           permissions: perms.filter((p) => !drop.has(p)),
         };
       }, ctx.actor);

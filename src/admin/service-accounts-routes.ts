@@ -10,8 +10,10 @@ import {
   listServiceAccountKeys, listServiceAccounts, revokeOrgKey, type ServiceAccountView,
 } from "../org/service-accounts.ts";
 import { canManageTeam, forbid, requireTeamManager, scopedTeam } from "./access.ts";
+import { BOUNDS } from "../org/bounds.ts";
 import { ProblemError } from "./errors.ts";
-import { body, optNullableString, optString, reqString } from "./input.ts";
+import { z } from "zod";
+import { id as idField, name, text } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
 const id = (req: Request, name: string): string => String(req.params[name]);
@@ -37,16 +39,14 @@ export function register(r: RouteRegistry): void {
   r.add({
     method: "post", path: "/service-accounts", tag: "service accounts", status: 201,
     summary: "Create a service account and its first key (org-scoped: org admins, needs a default team; team-scoped: team admins)",
-    body: { type: "object", required: ["name"], properties: { name: { type: "string" }, teamId: { type: ["string", "null"] }, keyLabel: { type: "string" } } },
-    handler: async (req, res) => {
+    body: z.strictObject({ name: name(), teamId: idField().nullable().optional().describe("a team id for a team-scoped account; absent or null: org-scoped"), keyLabel: text(BOUNDS.identifierChars).optional() }),
+    handler: async (_req, res, { body }) => {
       const ctx = adminCtx(res);
-      const b = body(req, ["name", "teamId", "keyLabel"]);
-      const name = reqString(b, "name");
-      const teamId = optNullableString(b, "teamId") ?? null;
+      const teamId = body.teamId ?? null;
       if (teamId) await requireTeamManager(ctx, teamId);
       else if (scopedTeam(ctx)) throw forbid("a team-scoped service account may only create service accounts of its own team");
       else requireOrgAdmin(ctx);
-      const { serviceAccount, key } = await createServiceAccount(ctx.store.db, ctx.orgId, { name, teamId, keyLabel: optString(b, "keyLabel") }, ctx.actor);
+      const { serviceAccount, key } = await createServiceAccount(ctx.store.db, ctx.orgId, { name: body.name, teamId, keyLabel: body.keyLabel }, ctx.actor);
       res.status(201).json({ ...serviceAccount, key: { id: key.id, prefix: key.prefix, key: key.key } });
     },
   });
@@ -71,12 +71,12 @@ export function register(r: RouteRegistry): void {
   });
   r.add({
     method: "post", path: "/service-accounts/:serviceAccountId/keys", tag: "service accounts", status: 201, summary: "Create a key (the key is shown once)",
-    body: { type: "object", properties: { label: { type: "string" } } },
-    handler: async (req, res) => {
+    body: z.strictObject({ label: text(BOUNDS.identifierChars).optional() }),
+    handler: async (req, res, { body }) => {
       const ctx = adminCtx(res);
       const sa = await getServiceAccount(ctx.store.db, ctx.orgId, id(req, "serviceAccountId"));
       await requireManager(ctx, sa);
-      const key = await createServiceAccountKey(ctx.store.db, ctx.orgId, sa.id, optString(body(req, ["label"]), "label"), ctx.actor);
+      const key = await createServiceAccountKey(ctx.store.db, ctx.orgId, sa.id, body.label, ctx.actor);
       res.status(201).json({ id: key.id, prefix: key.prefix, key: key.key });
     },
   });

@@ -7,9 +7,20 @@ import { deleteTeam, createTeam } from "../org/teams.ts";
 import { getTeamView, listTeamMembers, mustTeam, listTeams, removeTeamMember, setTeamMemberRole, updateTeamSettings } from "../org/team-admin.ts";
 import { requireTeamManager, requireTeamVisible, scopedTeam } from "./access.ts";
 import { adminCtx, requireOrgAdmin } from "./context.ts";
-import { badInput } from "./errors.ts";
-import { body, optBool, optString, reqString } from "./input.ts";
+import { z } from "zod";
+import { bool, name, refused, text } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
+
+const NewTeam = z.strictObject({
+  name: name(),
+  storageType: text(200).regex(/^[a-z0-9][a-z0-9:/._-]{0,200}$/i).optional().describe('"default" or a storage identifier (letters, digits, : / . _ -)'),
+  membersCanInvite: bool().optional(), domainMatching: bool().optional(),
+});
+const TeamChange = z.strictObject({
+  name: name().optional(), membersCanInvite: bool().optional(), domainMatching: bool().optional(),
+  storageType: refused('"storageType" is fixed when the team is created'),
+});
+const TeamRole = z.strictObject({ role: name().describe("admin, member, view-only or a custom role's name") });
 
 const param = (v: unknown): string => String(v);
 
@@ -23,16 +34,13 @@ export function register(r: RouteRegistry): void {
   });
   r.add({
     method: "post", path: "/teams", tag: "teams", summary: "Create a team (org admins)", status: 201,
-    body: { type: "object", required: ["name"], properties: { name: { type: "string" }, storageType: { type: "string" }, membersCanInvite: { type: "boolean" }, domainMatching: { type: "boolean" } } },
-    handler: async (req, res) => {
+    body: NewTeam,
+    handler: async (_req, res, { body }) => {
       const ctx = adminCtx(res);
       requireOrgAdmin(ctx);
-      const b = body(req, ["name", "storageType", "membersCanInvite", "domainMatching"]);
-      const storageType = optString(b, "storageType");
-      if (storageType !== undefined && !/^[a-z0-9][a-z0-9:/._-]{0,200}$/i.test(storageType)) throw badInput(`"storageType" must be "default" or a storage identifier (letters, digits, : / . _ -)`);
       const team = await createTeam(ctx.store.db, ctx.orgId, {
-        displayName: reqString(b, "name").trim(), externalId: null, storageType,
-        membersCanInvite: optBool(b, "membersCanInvite"), domainMatching: optBool(b, "domainMatching"),
+        displayName: body.name, externalId: null, storageType: body.storageType,
+        membersCanInvite: body.membersCanInvite, domainMatching: body.domainMatching,
       }, [], ctx.actor);
       res.status(201).json(await getTeamView(ctx.store.db, ctx.orgId, team.id));
     },
@@ -47,18 +55,14 @@ export function register(r: RouteRegistry): void {
   });
   r.add({
     method: "patch", path: "/teams/:teamId", tag: "teams", summary: "Rename a team or change its settings (org admins, team admins)",
-    body: { type: "object", properties: { name: { type: "string" }, membersCanInvite: { type: "boolean" }, domainMatching: { type: "boolean" } }, additionalProperties: false },
-    handler: async (req, res) => {
+    body: TeamChange,
+    handler: async (req, res, { body }) => {
       const ctx = adminCtx(res);
       const teamId = param(req.params.teamId);
       await getTeamView(ctx.store.db, ctx.orgId, teamId); // 404 before 403 for an unknown team
       await requireTeamManager(ctx, teamId);
-      const b = body(req, ["name", "membersCanInvite", "domainMatching", "storageType"]);
-      if (b.storageType !== undefined) throw badInput(`"storageType" is fixed when the team is created`);
-      const name = optString(b, "name");
-      if (name !== undefined && !name.trim()) throw badInput(`"name" must not be empty`);
       res.json(await updateTeamSettings(ctx.store.db, ctx.orgId, teamId, {
-        name: name?.trim(), membersCanInvite: optBool(b, "membersCanInvite"), domainMatching: optBool(b, "domainMatching"),
+        name: body.name, membersCanInvite: body.membersCanInvite, domainMatching: body.domainMatching,
       }, ctx.actor));
     },
   });
@@ -82,14 +86,13 @@ export function register(r: RouteRegistry): void {
   });
   r.add({
     method: "put", path: "/teams/:teamId/members/:memberId", tag: "teams", summary: "Add a member to a team or change their team role (org admins, team admins)",
-    body: { type: "object", required: ["role"], properties: { role: { type: "string", description: "admin, member, view-only or a custom role's name" } } },
-    handler: async (req, res) => {
+    body: TeamRole,
+    handler: async (req, res, { body }) => {
       const ctx = adminCtx(res);
       const teamId = param(req.params.teamId);
       await getTeamView(ctx.store.db, ctx.orgId, teamId);
       await requireTeamManager(ctx, teamId);
-      const role = reqString(body(req, ["role"]), "role");
-      const { added, member } = await setTeamMemberRole(ctx.store.db, ctx.orgId, teamId, param(req.params.memberId), role, ctx.actor);
+      const { added, member } = await setTeamMemberRole(ctx.store.db, ctx.orgId, teamId, param(req.params.memberId), body.role, ctx.actor);
       res.status(added ? 201 : 200).json(member);
     },
   });

@@ -4,10 +4,12 @@
  * is the operator's secret), found by hash and then compared in constant time.
  */
 import crypto from "node:crypto";
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../../db/types.ts";
+import { recordAudit, type Actor } from "./audit.ts";
 import { now } from "./clock.ts";
-import { invalid, notFound } from "./errors.ts";
+import { invalid, notFound, refused } from "./errors.ts";
+import { racePoint } from "./race-points.ts";
 
 export interface Principal {
   orgId: string;
@@ -82,6 +84,8 @@ export async function authenticateKey(db: Kysely<Database>, key: string): Promis
     .where("k.hash", "=", hash)
     .executeTakeFirst();
   if (!row || row.revoked_at) return null;
+  // A member's own key works only while the member is active (deactivation also revokes it).
+  if (row.member_id !== null && row.active !== 1) return null;
   if (!crypto.timingSafeEqual(Buffer.from(row.hash, "hex"), Buffer.from(hash, "hex"))) return null;
   // Record use, at most once a minute per key, so reads do not turn into writes.
   const t = Date.now();
@@ -141,4 +145,74 @@ export async function revokeKey(db: Kysely<Database>, keyId: string, orgId?: str
     if (orgId) exists = exists.where("org_id", "=", orgId);
     if (!(await exists.executeTakeFirst())) throw notFound(`no API key with id ${keyId}`);
   }
+}
+
+/** A member's own key as its holder sees it: never the secret. */
+export interface OwnKeyView {
+  id: string;
+  prefix: string;
+  label: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+type Db = Kysely<Database>;
+
+/**
+ * Takes the member's row lock while the member is active, so a key cannot be
+ * issued while a deactivation commits (that one revokes the member's keys).
+ * The no-op update is the portable row lock on SQLite and PostgreSQL.
+ */
+async function lockActiveMember(trx: Transaction<Database>, orgId: string, memberId: string): Promise<void> {
+  const res = await trx.updateTable("members").set({ active: 1 }).where("org_id", "=", orgId).where("id", "=", memberId).where("active", "=", 1).executeTakeFirst();
+  if (Number(res.numUpdatedRows) > 0) return;
+  const exists = await trx.selectFrom("members").select("id").where("org_id", "=", orgId).where("id", "=", memberId).executeTakeFirst();
+  if (!exists) throw notFound(`no member with id ${memberId} in this organization`);
+  throw refused("a deactivated member cannot hold API keys; an org admin can reactivate the member first");
+}
+
+/**
+ * Issues a member's own API key (shown once): it acts with exactly that
+ * member's rights, and stops working when the member is deactivated or removed.
+ *
+ * @example
+ * const { key } = await createMemberKey(db, orgId, memberId, "laptop", { door: "admin", id: `member:${memberId}` });
+ */
+export async function createMemberKey(db: Db, orgId: string, memberId: string, label: string | undefined, actor: Actor): Promise<CreatedKey & OwnKeyView> {
+  return db.transaction().execute(async (trx) => {
+    await lockActiveMember(trx, orgId, memberId);
+    await racePoint("member-key.create.locked");
+    const key = await createKey(trx, { orgId, memberId, label });
+    await recordAudit(trx, { orgId, actor, action: "key.create", targetType: "api_key", targetId: key.id, detail: { before: null, after: { memberId, prefix: key.prefix, label: label ?? null } } });
+    const row = await trx.selectFrom("api_keys").select(["created_at"]).where("id", "=", key.id).executeTakeFirstOrThrow();
+    return { ...key, label: label ?? null, createdAt: row.created_at, lastUsedAt: null, revokedAt: null };
+  });
+}
+
+/** The member's own keys, oldest first (revoked ones too, with their time). */
+export async function listMemberKeys(db: Db, orgId: string, memberId: string): Promise<OwnKeyView[]> {
+  const rows = await db.selectFrom("api_keys").select(["id", "prefix", "label", "created_at", "last_used_at", "revoked_at"])
+    .where("org_id", "=", orgId).where("member_id", "=", memberId).orderBy("created_at").orderBy("id").execute();
+  return rows.map((r) => ({ id: r.id, prefix: r.prefix, label: r.label, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at }));
+}
+
+/** Revokes one of the member's own keys; another holder's key is "not found" (it is not theirs to see). */
+export async function revokeMemberKey(db: Db, orgId: string, memberId: string, keyId: string, actor: Actor): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom("api_keys").select(["revoked_at"]).where("org_id", "=", orgId).where("member_id", "=", memberId).where("id", "=", keyId).executeTakeFirst();
+    if (!row) throw notFound(`you have no API key with id ${keyId}`);
+    if (row.revoked_at) throw refused(`API key ${keyId} was already revoked at ${row.revoked_at}`);
+    await trx.updateTable("api_keys").set({ revoked_at: now() }).where("id", "=", keyId).execute();
+    await recordAudit(trx, { orgId, actor, action: "key.revoke", targetType: "api_key", targetId: keyId, detail: { before: { revokedAt: null }, after: { revoked: true }, memberId } });
+  });
+}
+
+/**
+ * Revokes every key of a member, inside the caller's transaction: called where
+ * a member is deactivated or removed. Reactivation does not revive them.
+ */
+export async function revokeMemberKeys(trx: Transaction<Database>, memberId: string): Promise<number> {
+  const res = await trx.updateTable("api_keys").set({ revoked_at: now() }).where("member_id", "=", memberId).where("revoked_at", "is", null).executeTakeFirst();
+  return Number(res.numUpdatedRows);
 }

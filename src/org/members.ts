@@ -14,6 +14,7 @@ import { BOUNDS } from "./bounds.ts";
 import { now } from "./clock.ts";
 import { isUniqueViolation, lostRace } from "./db-errors.ts";
 import { conflict, invalid, notFound } from "./errors.ts";
+import { revokeMemberKeys } from "./keys.ts";
 import { enforceMemberRules, parseOrgRole, parseSeat, setTeamRoles, type TeamRoleInput } from "./member-roles.ts";
 import { racePoint } from "./race-points.ts";
 import { lockForUpdate, type ExpectedRevision } from "./revision.ts";
@@ -211,6 +212,7 @@ export async function updateMember(
       const input = build(current);
       const member = await writeFields(trx, orgId, id, input);
       await enforceMemberRules(trx, orgId, current, member);
+      if (current.active && !member.active) await revokeMemberKeys(trx, id);
       await recordAudit(trx, { orgId, actor, action: current.active && !member.active ? "member.deactivate" : "member.update", targetType: "member", targetId: id, detail: { userName: member.user_name, ...accessDiff(current, member) } });
       if (!member.active) await endMemberSessions(trx, id);
       if (input.teamRoles) await setTeamRoles(trx, orgId, id, input.teamRoles, actor);
@@ -236,6 +238,7 @@ export async function updateMemberAccess(
     if (Object.keys(set).length) await trx.updateTable("members").set(set).where("id", "=", id).execute();
     const member = await trx.selectFrom("members").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
     await enforceMemberRules(trx, orgId, current, member);
+    if (current.active && !member.active) await revokeMemberKeys(trx, id);
     const action = current.active && !member.active ? "member.deactivate" : !current.active && member.active ? "member.activate" : "member.update";
     await recordAudit(trx, { orgId, actor, action, targetType: "member", targetId: id, detail: { userName: member.user_name, ...accessDiff(current, member) } });
     if (!member.active) await endMemberSessions(trx, id);
@@ -254,6 +257,7 @@ export async function deleteMember(db: Db, orgId: string, id: string, actor: Act
     await racePoint("member.delete.locked");
     await trx.deleteFrom("team_members").where("member_id", "=", id).execute();
     await trx.deleteFrom("member_emails").where("member_id", "=", id).execute();
+    await trx.deleteFrom("api_keys").where("member_id", "=", id).execute(); // the member's own keys end with the membership
     await trx.deleteFrom("members").where("id", "=", id).execute();
     await enforceMemberRules(trx, orgId, current, null);
     await recordAudit(trx, { orgId, actor, action: "member.remove", targetType: "member", targetId: id, detail: { userName: current.user_name } });

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
+import { jsonSchemaOf } from "../../src/admin/openapi.ts";
 import { buildRegistry } from "../../src/admin/router.ts";
+import { BOUNDS } from "../../src/org/bounds.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
+import { problem } from "./principals.ts";
 
 /** Every path+method of /api/v1/openapi.json is a real route, and every registered route is in the document. */
 describe("admin API: OpenAPI document", () => {
@@ -46,7 +49,7 @@ describe("admin API: OpenAPI document", () => {
     assert.deepEqual(operations().map(([p, m]) => `${m} ${p}`).sort(), registered);
     for (const [p, m] of operations()) {
       const names = [...p.matchAll(/\{([^}]+)\}/g)].map((x) => x[1]);
-      const params = (doc.paths[p][m].parameters ?? []).map((x: any) => x.name);
+      const params = (doc.paths[p][m].parameters ?? []).filter((x: any) => x.in === "path").map((x: any) => x.name);
       assert.deepEqual(params, names, `${m} ${p}`);
       assert.ok(doc.paths[p][m].summary, `${m} ${p} has no summary`);
     }
@@ -62,5 +65,105 @@ describe("admin API: OpenAPI document", () => {
       "post /invites", "get /invites", "post /invites/{inviteId}/resend", "delete /invites/{inviteId}",
       "post /domains", "get /domains", "post /domains/{domainId}/verify", "delete /domains/{domainId}", "get /audit",
     ]) assert.ok(have.has(op), `missing ${op}`);
+  });
+
+  const ZERO = "00000000-0000-0000-0000-000000000000";
+  const url = (path: string) => `/api/v1${path.replace(/:[A-Za-z0-9_]+/g, ZERO)}`;
+  const withBody = () => buildRegistry().routes.filter((r) => r.body);
+  const send = (method: string, path: string) => (t.http as any)[method](url(path)).set("Authorization", `Bearer ${t.org.key}`);
+
+  it("every route with a body documents exactly its zod schema (JSON Schema of the input), and a 415 answer", () => {
+    const routes = withBody();
+    assert.ok(routes.length >= 15, String(routes.length));
+    for (const r of routes) {
+      const op = doc.paths[r.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}")][r.method];
+      const schema = op.requestBody?.content?.["application/json"]?.schema;
+      assert.deepEqual(schema, jsonSchemaOf(r.body!), `${r.method} ${r.path}`);
+      assert.equal(schema.type, "object");
+      assert.equal(schema.additionalProperties, false, `${r.method} ${r.path}: strict`);
+      assert.equal(op.requestBody.required, ((schema.required as string[] | undefined) ?? []).length > 0);
+      assert.ok(op.responses["415"], `${r.method} ${r.path}: 415 documented`);
+    }
+    for (const r of buildRegistry().routes.filter((x) => !x.body)) {
+      const op = doc.paths[r.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}")][r.method];
+      assert.equal(op.requestBody, undefined, `${r.method} ${r.path} takes no body`);
+    }
+  });
+
+  it("query parameters are documented from the route's query schema, with their bounds", () => {
+    const routes = buildRegistry().routes.filter((r) => r.query);
+    assert.deepEqual(routes.map((r) => `${r.method} ${r.path}`).sort(), ["get /audit", "get /invites", "get /members"]);
+    for (const r of routes) {
+      const schema = jsonSchemaOf(r.query!);
+      const documented = (doc.paths[r.path][r.method].parameters as any[]).filter((p) => p.in === "query");
+      assert.deepEqual(documented.map((p) => p.name), Object.keys(schema.properties as object), r.path);
+      for (const p of documented) {
+        const { description: _d, ...expected } = (schema.properties as Record<string, any>)[p.name];
+        assert.deepEqual(p.schema, expected, `${r.path} ${p.name}`);
+      }
+    }
+    const limit = (doc.paths["/members"].get.parameters as any[]).find((p) => p.name === "limit");
+    assert.deepEqual([limit.schema.type, limit.schema.minimum, limit.schema.maximum, limit.schema.default], ["integer", 1, 500, 50]);
+    const name = doc.paths["/teams"].post.requestBody.content["application/json"].schema.properties.name;
+    assert.equal(name.maxLength, BOUNDS.identifierChars);
+  });
+
+  it("every route with a body refuses an unknown field with a 400 naming it and the allowed fields", async () => {
+    for (const r of withBody()) {
+      const res = await send(r.method, r.path).send({ surpriseField: 1 });
+      problem(res, 400, /unknown field "surpriseField"; allowed: /);
+      const allowed = Object.keys(jsonSchemaOf(r.body!).properties as object);
+      assert.ok(JSON.parse(res.text).detail.includes(`allowed: ${allowed.join(", ")}`), `${r.method} ${r.path}: ${res.text}`);
+    }
+  });
+
+  it("every field of every body refuses a value of the wrong type with a 400 naming that field", async () => {
+    let fields = 0;
+    for (const r of withBody()) {
+      for (const field of Object.keys(jsonSchemaOf(r.body!).properties as object)) {
+        const res = await send(r.method, r.path).send({ [field]: [[true]] });
+        problem(res, 400, new RegExp(`"${field}(\\[0\\])*"`));
+        fields++;
+      }
+    }
+    assert.ok(fields >= 50, String(fields));
+  });
+
+  it("wrong types and bounds are explained in words the console can show", async () => {
+    const admin = (m: string, p: string, body: unknown) => send(m, p).send(body);
+    problem(await admin("patch", "/org", { autoProvisioning: "yes" }), 400, /^"autoProvisioning" must be true or false$/);
+    problem(await admin("patch", "/org", { fullModelsSeatLimit: 2 ** 63 }), 400, new RegExp(`^"fullModelsSeatLimit" must be a non-negative integer \\(at most ${BOUNDS.maxCount}\\) or null$`));
+    problem(await admin("patch", "/org", { plan: "gold" }), 400, /^"plan" must be one of standard, enterprise$/);
+    problem(await admin("post", "/teams", { name: "x".repeat(BOUNDS.identifierChars + 1) }), 400, new RegExp(`^"name" must be a string of 1 to ${BOUNDS.identifierChars} characters \\(got ${BOUNDS.identifierChars + 1}\\)$`));
+    problem(await admin("post", "/teams", {}), 400, /^"name" is required$/);
+    problem(await admin("post", "/teams", { name: "   " }), 400, /^"name" is required and must not be empty/);
+    problem(await admin("post", "/invites", { email: "a@example.com", teamIds: ["t", 7] }), 400, /^"teamIds\[1\]" must be a string of at most/);
+    problem(await admin("post", "/invites", { email: "a@example.com", teamIds: Array(BOUNDS.multiValuedItems + 1).fill("t") }), 400, new RegExp(`^"teamIds" must be an array of strings \\(at most ${BOUNDS.multiValuedItems} items`));
+    problem(await admin("patch", "/org", [1, 2]), 400, /^the request body must be a JSON object$/);
+    problem(await admin("patch", "/org", { plan: 1, nope: 2, autoProvisioning: null }), 400, /^unknown field "nope"; allowed: .*; "plan" must be one of standard, enterprise; "autoProvisioning" must be true or false$/);
+    problem(await admin("put", "/sso/oidc", { issuer: "https://x.example", clientId: "c", claimsMapping: { groups: 3 } }), 400, /^"claimsMapping.groups" must be a string/);
+  });
+
+  it("query parameters: unknown, wrong type, out of bounds and repeated are each a 400 naming the parameter", async () => {
+    const get = (p: string) => t.http.get(`/api/v1${p}`).set("Authorization", `Bearer ${t.org.key}`);
+    problem(await get("/members?rol=admin"), 400, /^unknown query parameter "rol"; allowed: role, modelsSeat, weaveRole, active, team, q, limit, offset$/);
+    problem(await get("/members?limit=abc"), 400, /^query parameter "limit" must be an integer from 1 to 500$/);
+    problem(await get("/members?limit=501"), 400, /^query parameter "limit" must be an integer from 1 to 500$/);
+    problem(await get("/members?q=a&q=b"), 400, /^query parameter "q" must be given once$/);
+    problem(await get("/audit?limit=0"), 400, /^query parameter "limit" must be an integer from 1 to 200$/);
+    assert.equal((await get("/members?role=ADMIN&limit=5&q=")).status, 200, "case-insensitive words; an empty value is not given");
+  });
+
+  it("a body that is not JSON is a 415 on every route that takes a body, and changes nothing", async () => {
+    const before = (await t.http.get("/api/v1/org").set("Authorization", `Bearer ${t.org.key}`)).body;
+    const res = await send("patch", "/org").type("text/plain").send("autoProvisioning=false");
+    problem(res, 415, /^the request body must be JSON: send it with Content-Type: application\/json \(got text\/plain/);
+    assert.deepEqual((await t.http.get("/api/v1/org").set("Authorization", `Bearer ${t.org.key}`)).body, before);
+    for (const r of withBody()) {
+      problem(await send(r.method, r.path).type("text/plain").send("{}"), 415, /Content-Type: application\/json/);
+      problem(await send(r.method, r.path).type("form").send("a=b"), 415, /application\/x-www-form-urlencoded/);
+    }
+    // an empty body is no body: the route reads it as {}
+    assert.equal((await send("patch", "/org").type("text/plain")).status, 200);
   });
 });

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { buildRegistry } from "../../src/admin/router.ts";
-import type { RouteSpec } from "../../src/admin/openapi.ts";
+import { jsonSchemaOf, type RouteSpec } from "../../src/admin/openapi.ts";
 import { startInbox, type Inbox } from "../admin/smtp.ts";
 import { startTxtServer, type TxtServer } from "../admin/dns.ts";
 import { extremeNumberLiteral, extremeString, extremeValue, raw, rawJson, urlExtremeString } from "./arbitraries.ts";
@@ -40,7 +40,7 @@ function nearValue(s: Schema, ids: string[]): fc.Arbitrary<unknown> {
 
 /** A body for the route: mostly its schema's fields, each near-valid or extreme; sometimes not an object at all. */
 function bodyFor(route: RouteSpec, ids: string[]): fc.Arbitrary<string | undefined> {
-  const props = ((route.body as Schema | undefined)?.properties ?? {}) as Record<string, Schema>;
+  const props = ((route.body ? jsonSchemaOf(route.body) as Schema : undefined)?.properties ?? {}) as Record<string, Schema>;
   const field = (s: Schema) => fc.oneof({ weight: 5, arbitrary: nearValue(s, ids) }, { weight: 4, arbitrary: extremeValue });
   const object = fc.record(Object.fromEntries(Object.entries(props).map(([k, s]) => [k, field(s)])), { requiredKeys: [] })
     .chain((o) => fc.option(fc.tuple(extremeString, extremeValue), { freq: 6 }).map((extra) => (extra ? { ...o, [extra[0]]: extra[1] } : o)));

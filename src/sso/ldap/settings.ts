@@ -32,8 +32,8 @@ export const DEFAULT_ATTRIBUTES: AttributeMap = { email: "mail", name: "cn", giv
 export const DEFAULT_USER_FILTER = "(uid={username})";
 export const DEFAULT_GROUP_FILTER = "(member={dn})";
 export const DEFAULT_TIMEOUT_MS = 5000;
-const MIN_TIMEOUT_MS = 100;
-const MAX_TIMEOUT_MS = 60_000;
+export const MIN_TIMEOUT_MS = 100;
+export const MAX_TIMEOUT_MS = 60_000;
 
 /** A connection ready to use (password in plain text: keep it in memory only). */
 export interface LdapSettings {
