@@ -9,7 +9,8 @@ import type { Org } from "../../db/types.ts";
 import { SecretDecryptionError } from "../org/secrets.ts";
 import { allowed, lookup } from "../sso/ldap/directory.ts";
 import { deleteLdapConnection, parseLdapInput, resolveLdapSettings, saveLdapConnection, viewLdapConnection, type LdapConnectionView } from "../sso/ldap/settings.ts";
-import { adminCtx, requireOrgAdmin, type AdminContext } from "./context.ts";
+import { ensureCan } from "../org/access/can.ts";
+import { adminCtx, type AdminContext } from "./context.ts";
 import { badInput, ProblemError } from "./errors.ts";
 import { body, optBool, optNullableString, optString, optStringArray, reqString } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
@@ -27,7 +28,7 @@ export function register(r: RouteRegistry): void {
     method: "get", path: "/sso/ldap", tag: "sso", summary: "The organization's LDAP connection (without its bind password)",
     handler: async (req, res) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "sso:manage");
       const org = await orgOf(ctx);
       const view = await viewLdapConnection(ctx.store.db, ctx.config, org);
       if (!view) throw new ProblemError(404, "Not Found", "this organization has no LDAP connection; create one with PUT /api/v1/sso/ldap");
@@ -54,7 +55,7 @@ export function register(r: RouteRegistry): void {
     },
     handler: async (req, res) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "sso:manage");
       const b = body(req, FIELDS);
       const timeoutMs = b.timeoutMs;
       if (timeoutMs !== undefined && typeof timeoutMs !== "number") throw badInput('"timeoutMs" must be an integer (milliseconds)');
@@ -72,7 +73,7 @@ export function register(r: RouteRegistry): void {
     method: "delete", path: "/sso/ldap", tag: "sso", summary: "Remove the LDAP connection (LDAP sign-in stops)", status: 204,
     handler: async (_req, res) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "sso:manage");
       await deleteLdapConnection(ctx.store.db, ctx.config, await orgOf(ctx), ctx.actor);
       res.status(204).end();
     },
@@ -83,7 +84,7 @@ export function register(r: RouteRegistry): void {
     body: { type: "object", properties: { username: { type: "string" } }, additionalProperties: false },
     handler: async (req, res) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "sso:manage");
       const username = optString(body(req, ["username"]), "username")?.trim() || undefined;
       const org = await orgOf(ctx);
       let settings;

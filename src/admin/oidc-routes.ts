@@ -7,7 +7,8 @@ import type { Request } from "express";
 import { getOidcConnection, parseOidcConnectionInput, refuseEnvManaged, saveOidcConnection, deleteOidcConnection, toOidcConnectionView, connectionSecret, type OidcConnectionView } from "../org/oidc-connections.ts";
 import { requireEncryptionKey, SecretDecryptionError } from "../org/secrets.ts";
 import { describeProviderError, discoverProvider } from "../sso/oidc/provider.ts";
-import { adminCtx, requireOrgAdmin, type AdminContext } from "./context.ts";
+import { ensureCan } from "../org/access/can.ts";
+import { adminCtx, type AdminContext } from "./context.ts";
 import { badInput, ProblemError } from "./errors.ts";
 import { body, optString, reqString } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
@@ -26,7 +27,7 @@ export function register(r: RouteRegistry): void {
     method: "get", path: "/sso/oidc", tag: "sso", summary: "The organization's OIDC connection (without its client secret)",
     handler: async (req, res) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "sso:manage");
       const row = await getOidcConnection(ctx.store.db, ctx.orgId);
       if (!row) throw new ProblemError(404, "Not Found", "this organization has no OIDC connection; create one with PUT /api/v1/sso/oidc");
       res.json(await withUrls(ctx, req, toOidcConnectionView(row)));
@@ -47,7 +48,7 @@ export function register(r: RouteRegistry): void {
     },
     handler: async (req, res) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "sso:manage");
       const b = body(req, FIELDS);
       const input = parseOidcConnectionInput({
         issuer: reqString(b, "issuer"), clientId: reqString(b, "clientId"), clientSecret: optString(b, "clientSecret"),
@@ -77,7 +78,7 @@ export function register(r: RouteRegistry): void {
     method: "delete", path: "/sso/oidc", tag: "sso", status: 204, summary: "Remove the OIDC connection (OIDC sign-in stops for this organization)",
     handler: async (_req, res) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "sso:manage");
       refuseEnvManaged(await getOidcConnection(ctx.store.db, ctx.orgId), ctx.config.oidc !== undefined);
       await deleteOidcConnection(ctx.store.db, ctx.orgId, ctx.actor);
       res.status(204).end();

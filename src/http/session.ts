@@ -28,7 +28,10 @@ import { instanceSecret } from "../org/instance-secrets.ts";
 
 export interface SessionUser {
   orgId: string;
-  memberId: string;
+  /** null for the operator's session */
+  memberId: string | null;
+  /** a session opened by the operator's one-time link: the operator principal, not a member */
+  operator?: true;
   userId: string;
   door: "oidc" | "ldap" | "admin-link";
 }
@@ -130,6 +133,7 @@ export function sessionMiddleware(store: Store, config: Config): RequestHandler 
 async function checkActive(db: Kysely<Database>, req: Request): Promise<void> {
   const user = req.session?.user;
   if (!user) { resolved.set(req, null); return; }
+  if (user.operator || !user.memberId) { resolved.set(req, user.operator ? user : null); return; }
   const m = await db.selectFrom("members").select("active").where("id", "=", user.memberId).where("org_id", "=", user.orgId).executeTakeFirst();
   if (m?.active === 1) { resolved.set(req, user); return; }
   // The session stays (so a new sign-in in this request can regenerate it) but no longer carries anyone.
@@ -142,7 +146,7 @@ async function checkActive(db: Kysely<Database>, req: Request): Promise<void> {
 export async function signIn(req: Request, user: SessionUser): Promise<void> {
   if (!req.session) throw new Error("signIn: no session on this request (mount sessionMiddleware first)");
   await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
-  req.session.user = { orgId: user.orgId, memberId: user.memberId, userId: user.userId, door: user.door };
+  req.session.user = { orgId: user.orgId, memberId: user.memberId, userId: user.userId, door: user.door, ...(user.operator ? { operator: true as const } : {}) };
   req.session.csrf = crypto.randomBytes(24).toString("base64url");
   await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
   resolved.set(req, req.session.user);
