@@ -1,5 +1,5 @@
 /** Admin API: the org's settings. Everyone in the org reads them; org admins change them; the plan is the operator's (CLI: rollcall org set-plan). */
-import { getOrgSettings, updateOrgSettings, type OrgSettingsChange, type Plan } from "../org/settings.ts";
+import { getOrgSettings, PLANS, updateOrgSettings, type OrgSettingsChange, type Plan } from "../org/settings.ts";
 import { ensureCan } from "../org/access/can.ts";
 import { adminCtx } from "./context.ts";
 import { body, optBool, optLimit, optNullableString, optString } from "./input.ts";
@@ -41,7 +41,9 @@ export function register(r: RouteRegistry): void {
         fullModelsSeatLimit: optLimit(b, "fullModelsSeatLimit"),
         viewerModelsSeatLimit: optLimit(b, "viewerModelsSeatLimit"),
       };
-      if (change.plan !== undefined && change.plan !== (await getOrgSettings(ctx.store.db, ctx.orgId)).plan) ensureCan(ctx.principal, "org:change-plan");
+      // A known plan other than the current one is a plan change (an unknown one is a 400 from the settings rules).
+      if (change.plan !== undefined && PLANS.includes(change.plan) && change.plan !== (await getOrgSettings(ctx.store.db, ctx.orgId)).plan)
+        ensureCan(ctx.principal, "org:change-plan");
       res.json(await updateOrgSettings(ctx.store.db, ctx.orgId, change, ctx.actor));
     },
   });

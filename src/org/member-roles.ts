@@ -90,13 +90,17 @@ export interface SeatRequest {
 
 const VIEWER_CAPPED = [["models_seat", "modelsSeat", "Models seat"], ["weave_role", "weaveRole", "Weave access"]] as const;
 
-/** A Viewer holds viewer seats at most: lowers full seats nobody asked for, refuses one that was asked for. */
-async function capViewerSeats(trx: Db, after: Member, asked: SeatRequest): Promise<Member> {
+/**
+ * A Viewer holds viewer seats at most: a full seat they held is lowered (setting
+ * the role sets the seats, also when a full resource echoes the old value); a
+ * full seat newly asked for (at creation, or for someone who did not hold it) is refused.
+ */
+async function capViewerSeats(trx: Db, before: Member | null, after: Member, asked: SeatRequest): Promise<Member> {
   if (after.org_role !== "viewer") return after;
   const fix: { models_seat?: SeatType; weave_role?: SeatType } = {};
   for (const [column, field, label] of VIEWER_CAPPED) {
     if (after[column] !== "full") continue;
-    if (typeof asked[field] === "string" && asked[field].trim().toLowerCase() === "full")
+    if (typeof asked[field] === "string" && asked[field].trim().toLowerCase() === "full" && before?.[column] !== "full")
       throw refused(`${after.user_name} has the Viewer org role, which holds a viewer ${label} at most: a full ${label} is refused; make them a Member (or admin) first, or give them a viewer ${label}`);
     fix[column] = "viewer";
   }
@@ -112,7 +116,8 @@ async function capViewerSeats(trx: Db, after: Member, asked: SeatRequest): Promi
  * for. Throws on refusal; the caller's transaction then rolls back.
  */
 export async function enforceMemberRules(trx: Db, orgId: string, before: Member | null, written: Member | null, asked: SeatRequest = {}): Promise<Member | null> {
-  const after = written ? await capViewerSeats(trx, written, asked) : null;
+  if (written?.org_role === "viewer" && before?.org_role !== "viewer") requireEnterprise(await getOrg(trx, orgId), "the Viewer org role");
+  const after = written ? await capViewerSeats(trx, before, written, asked) : null;
   const losesAdmin = isActiveAdmin(before) && !isActiveAdmin(after);
   const gainsSeat = (["full", "viewer"] as const).filter((s) => holds(after, s) && !holds(before, s));
   const becomesViewer = after?.org_role === "viewer" && before?.org_role !== "viewer";

@@ -43,7 +43,7 @@ const orgAdmins = (action: Action): Rule<Action> => (p) => {
   if (why) return allow(why);
   const off = deactivated(p);
   if (off) return refuse(off);
-  const who = p.kind === "team-service-account" ? "a team-scoped service account acts only inside its own team" : `${describe(p)} is not one (${ASK_ADMIN})`;
+  const who = p.kind === "team-service-account" ? "a team-scoped service account acts only within its own team" : `${describe(p)} is not one (${ASK_ADMIN})`;
   return refuse(`only ${ORG_WIDE} may ${ACTIONS[action]}; ${who}`);
 };
 
@@ -54,7 +54,7 @@ const orgReaders = (action: Action): Rule<Action> => (p) => {
   const off = deactivated(p);
   if (off) return refuse(off);
   if (p.kind === "member") return allow(`every member of the organization may ${ACTIONS[action]}`);
-  return refuse(`only members of the organization and ${ORG_WIDE} may ${ACTIONS[action]}; a team-scoped service account acts only inside its own team`);
+  return refuse(`only members of the organization and ${ORG_WIDE} may ${ACTIONS[action]}; a team-scoped service account acts only within its own team`);
 };
 
 /** Team administration: org-wide principals, the team's own service account, members holding the permission in the team. */
@@ -70,7 +70,7 @@ function teamAdmin(permission: "team:manage-members" | "team:manage-settings" | 
       return p.teamId === teamId ? allow("the team's own service account") : refuse(`a team-scoped service account may ${what} only for its own team`);
     if (p.kind !== "member") return refuse(`only ${ORG_WIDE} may ${what}`);
     const d = checkPermission(p.facts, permission, teamId);
-    if (!d.allowed) return refuse(`only org admins, and members holding ${permission} in this team (team role admin, or a custom role that adds it), may ${what}: ${d.reason}`);
+    if (!d.allowed) return refuse(`only org admins, admins of this team and members holding ${permission} in it (a custom role that adds it) may ${what}: ${d.reason}`);
     const beyond = ((target as TeamTarget).grants ?? []).filter((g) => !holdsInTeam(p.facts, g, teamId));
     if (beyond.length)
       return refuse(`${p.facts.userName} may manage this team's members but not hand out or take away a team role holding more than they hold themselves (${beyond.slice(0, 5).join(", ")}${beyond.length > 5 ? ", …" : ""}); a team admin or an org admin can`);
@@ -155,7 +155,7 @@ const RULES: { [A in Action]: Rule<A> } = {
   },
   "team:read": (p, { teamId }) => {
     if (p.kind === "team-service-account")
-      return p.teamId === teamId ? allow("the team's own service account") : refuse("a team-scoped service account acts only inside its own team");
+      return p.teamId === teamId ? allow("the team's own service account") : refuse("a team-scoped service account acts only within its own team");
     return orgReaders("team:read")(p, undefined);
   },
   "team:create": orgAdmins("team:create"),
@@ -189,7 +189,7 @@ const RULES: { [A in Action]: Rule<A> } = {
     if (p.kind === "member" && p.memberId === memberId) return allow("a member manages their own keys");
     return orgAdmins("member-keys:manage")(p, undefined).allowed
       ? allow(orgWide(p)!)
-      : refuse(`only the member themself and ${ORG_WIDE} may ${ACTIONS["member-keys:manage"]}`);
+      : refuse(`only the key's own member and ${ORG_WIDE} may ${ACTIONS["member-keys:manage"]}`);
   },
   "sso:manage": orgAdmins("sso:manage"),
   "scim:read": scim("scim:read"),
