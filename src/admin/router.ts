@@ -31,9 +31,10 @@ import { register as audit } from "./audit-routes.ts";
 import { register as me } from "./me-routes.ts";
 import { register as oidc } from "./oidc-routes.ts";
 import { register as ldap } from "./ldap-routes.ts";
+import { register as authorize } from "./authorize-routes.ts";
 
 /** Each area of the admin API registers its routes (src/admin/*-routes.ts). */
-const ROUTE_MODULES: ((registry: RouteRegistry) => void)[] = [members, roles, seats, org, teams, serviceAccounts, invites, domains, audit, me, oidc, ldap];
+const ROUTE_MODULES: ((registry: RouteRegistry) => void)[] = [members, roles, seats, org, teams, serviceAccounts, invites, domains, audit, me, oidc, ldap, authorize];
 
 export function buildRegistry(): RouteRegistry {
   const registry = new RouteRegistry();

@@ -44,3 +44,10 @@ export async function teamTargets(db: Db, orgId: string, teamIds: string[]): Pro
   const byId = new Map(rows.map((r) => [r.id, r.members_can_invite === 1]));
   return teamIds.map((teamId) => ({ teamId, membersCanInvite: byId.get(teamId) ?? false }));
 }
+
+/** A team named by id, or else by name (case-insensitive); null when the org has none such. */
+export async function findTeamRef(db: Db, orgId: string, ref: string): Promise<{ id: string; name: string } | null> {
+  const byId = await db.selectFrom("teams").select(["id", "display_name"]).where("org_id", "=", orgId).where("id", "=", ref).executeTakeFirst();
+  const row = byId ?? await db.selectFrom("teams").select(["id", "display_name"]).where("org_id", "=", orgId).where("name_key", "=", ref.toLowerCase()).executeTakeFirst();
+  return row ? { id: row.id, name: row.display_name } : null;
+}
