@@ -47,7 +47,7 @@ async function teamOf(ctx: AdminContext, ref: string | undefined): Promise<{ id:
 }
 
 async function memberOf(ctx: AdminContext, c: { memberId?: string; userName?: string }): Promise<MemberFacts> {
-  const facts = c.memberId ? await loadMemberFacts(ctx.store.db, ctx.orgId, c.memberId) : await loadMemberFactsByName(ctx.store.db, ctx.orgId, c.userName!);
+  const facts = c.memberId ? await loadMemberFacts(ctx.store.db, ctx.orgId, c.memberId) : await loadMemberFactsByName(ctx.store.db, ctx.orgId, c.userName ?? "");
   if (!facts) throw notFound(c.memberId ? `no member with id ${c.memberId} in this organization` : `no member named ${JSON.stringify(c.userName)} in this organization`);
   return facts;
 }
@@ -62,7 +62,7 @@ export function register(r: RouteRegistry): void {
       const members = new Map<string, MemberFacts>();
       const results = [];
       for (const c of checks) {
-        const key = c.memberId ? `id:${c.memberId}` : `name:${c.userName!.toLowerCase()}`;
+        const key = c.memberId ? `id:${c.memberId}` : `name:${(c.userName ?? "").toLowerCase()}`;
         const facts = members.get(key) ?? await memberOf(ctx, c);
         members.set(key, facts);
         const team = await teamOf(ctx, c.team);

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import type supertest from "supertest";
 import { startTestApp, user, type TestApp } from "../support/app.ts";
+import { createKey } from "../../src/org/keys.ts";
 import { expectOk } from "../admin/principals.ts";
 import { freshMember, makeCast, NAMES, unique, type Cast, type Caller, type Name } from "./cast.ts";
 
@@ -85,6 +86,10 @@ const ROWS: Row[] = [
   { action: "roles:read", allowed: EVERYONE_BUT_TEAM_SA, ok: 200, send: (c) => c.call("get", "/roles") },
   { action: "roles:manage", allowed: ORG_WIDE, ok: 201, send: (c) => c.call("post", "/roles", { name: unique("role"), inheritedFrom: "viewer", permissions: [] }) },
   { action: "audit:read", allowed: ORG_WIDE, ok: 200, send: (c) => c.call("get", "/audit") },
+  {
+    action: "member-keys:manage (revoke m-member's own key)", allowed: [...ORG_WIDE, "member"], ok: 204,
+    send: async (c, k) => c.call("delete", `/keys/${(await createKey(t.store.db, { orgId: t.org.id, memberId: k.members.member.id, label: unique("own") })).id}`),
+  },
   { action: "sso:manage", allowed: ORG_WIDE, ok: 404, send: (c) => c.call("get", "/sso/oidc") },
   { action: "me:read", allowed: [...MEMBERS, "operator"], ok: 200, send: (c) => c.call("get", "/me") },
   {
@@ -139,4 +144,4 @@ describe(`access policy: the authorization matrix (${process.env.DATABASE_URL?.s
   });
 });
 
-export { ROWS };
+

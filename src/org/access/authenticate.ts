@@ -23,7 +23,7 @@ export async function principalForKey(db: Db, key: string): Promise<Principal | 
     const facts = await loadMemberFacts(db, holder.orgId, holder.memberId);
     return facts ? memberPrincipal(facts, holder.keyId) : null;
   }
-  return serviceAccountPrincipal(holder.orgId, holder.keyId, holder.serviceAccountId!, holder.teamId);
+  return holder.serviceAccountId ? serviceAccountPrincipal(holder.orgId, holder.keyId, holder.serviceAccountId, holder.teamId) : null;
 }
 
 /** A session's principal: the operator, or the member it signed in (null when that membership is gone or inactive). */

@@ -187,16 +187,17 @@ const RULES: { [A in Action]: Rule<A> } = {
     const off = deactivated(p);
     if (off) return refuse(off);
     if (p.kind === "member" && p.memberId === memberId) return allow("a member manages their own keys");
-    return orgAdmins("member-keys:manage")(p, undefined).allowed
-      ? allow(orgWide(p)!)
-      : refuse(`only the key's own member and ${ORG_WIDE} may ${ACTIONS["member-keys:manage"]}`);
+    const why = orgWide(p);
+    return why ? allow(why) : refuse(`only the key's own member and ${ORG_WIDE} may ${ACTIONS["member-keys:manage"]}`);
   },
   "sso:manage": orgAdmins("sso:manage"),
   "scim:read": scim("scim:read"),
   "scim:write": scim("scim:write"),
   "me:read": (p) => {
     if (p.kind === "operator") return allow("the operator's session");
-    if (p.kind === "member") return deactivated(p) ? refuse(deactivated(p)!) : allow("a member");
+    const off = deactivated(p);
+    if (off) return refuse(off);
+    if (p.kind === "member") return allow("a member");
     return refuse("/me is for members (signed in, or with their own API key) and the operator; service accounts have no /me");
   },
 };
