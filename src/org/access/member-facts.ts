@@ -42,20 +42,31 @@ export interface MemberFacts {
   teams: Map<string, TeamGrant>;
 }
 
-const MEMBER_COLUMNS = ["id", "org_id", "user_name", "org_role", "active", "models_seat", "weave_role"] as const;
-type MemberRow = { id: string; org_id: string; user_name: string; org_role: string; active: number; models_seat: string; weave_role: string };
-
-async function withTeams(db: Db, m: MemberRow): Promise<MemberFacts> {
-  const rows = await db.selectFrom("team_members as tm").innerJoin("teams as t", "t.id", "tm.team_id")
+/** One round trip: the member row joined with each of their team memberships (none: one row with null team columns). */
+function factsQuery(db: Db, orgId: string) {
+  return db.selectFrom("members as m")
+    .leftJoin("team_members as tm", "tm.member_id", "m.id")
+    .leftJoin("teams as t", "t.id", "tm.team_id")
     .leftJoin("custom_roles as r", "r.id", "tm.custom_role_id")
-    .select(["tm.team_id", "t.display_name", "tm.role", "r.id as role_id", "r.name as role_name", "r.inherited_from", "r.permissions"])
-    .where("tm.member_id", "=", m.id).execute();
+    .select([
+      "m.id", "m.org_id", "m.user_name", "m.org_role", "m.active", "m.models_seat", "m.weave_role",
+      "tm.team_id", "t.display_name", "tm.role", "r.id as role_id", "r.name as role_name", "r.inherited_from", "r.permissions",
+    ])
+    .where("m.org_id", "=", orgId);
+}
+
+type Row = Awaited<ReturnType<ReturnType<typeof factsQuery>["execute"]>>[number];
+
+function toFacts(rows: Row[]): MemberFacts | null {
+  const m = rows[0];
+  if (!m) return null;
   const teams = new Map<string, TeamGrant>();
   for (const r of rows) {
+    if (!r.team_id || !r.role) continue;
     const customRole = r.role === "custom" && r.role_id
       ? { id: r.role_id, name: r.role_name ?? "", inheritedFrom: (r.inherited_from === "viewer" ? "viewer" : "member") as "member" | "viewer", adds: JSON.parse(r.permissions ?? "[]") as string[] }
       : null;
-    teams.set(r.team_id, { teamId: r.team_id, teamName: r.display_name, role: r.role as TeamRole, customRole });
+    teams.set(r.team_id, { teamId: r.team_id, teamName: r.display_name ?? "", role: r.role as TeamRole, customRole });
   }
   return {
     orgId: m.org_id, memberId: m.id, userName: m.user_name, orgRole: m.org_role as OrgRole, active: m.active === 1,
@@ -65,12 +76,10 @@ async function withTeams(db: Db, m: MemberRow): Promise<MemberFacts> {
 
 /** The member's facts, or null when there is no such member in the org. */
 export async function loadMemberFacts(db: Db, orgId: string, memberId: string): Promise<MemberFacts | null> {
-  const m = await db.selectFrom("members").select(MEMBER_COLUMNS).where("org_id", "=", orgId).where("id", "=", memberId).executeTakeFirst();
-  return m ? withTeams(db, m) : null;
+  return toFacts(await factsQuery(db, orgId).where("m.id", "=", memberId).execute());
 }
 
 /** The same, found by user name (case-insensitive). */
 export async function loadMemberFactsByName(db: Db, orgId: string, userName: string): Promise<MemberFacts | null> {
-  const m = await db.selectFrom("members").select(MEMBER_COLUMNS).where("org_id", "=", orgId).where("user_name_key", "=", userName.toLowerCase()).executeTakeFirst();
-  return m ? withTeams(db, m) : null;
+  return toFacts(await factsQuery(db, orgId).where("m.user_name_key", "=", userName.toLowerCase()).execute());
 }
