@@ -12,6 +12,8 @@ export interface Req {
   method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
   path: string;
   body?: unknown;
+  /** of the body; default application/scim+json (the admin API takes application/json) */
+  contentType?: string;
   expect: number;
   /** extra check of the body (after the timer stopped); returns a problem or null */
   check?: (body: string) => string | null;
@@ -65,7 +67,7 @@ export class Client {
     const payload = r.body === undefined ? undefined : Buffer.from(JSON.stringify(r.body));
     const headers: Record<string, string | number> = { ...this.headers };
     if (payload) {
-      headers["Content-Type"] = "application/scim+json";
+      headers["Content-Type"] = r.contentType ?? "application/scim+json";
       headers["Content-Length"] = payload.length;
     }
     return new Promise((resolve, reject) => {

@@ -123,11 +123,17 @@ async function main(): Promise<number> {
     const latency: LatencyResult[] = [];
     const groups: { title: string; scenarios: Parameters<typeof runInterleaved>[1] }[] = [
       {
-        title: "reads (interleaved): bare route, GET /Users/{id}, filter userName eq, filter emails.value eq",
+        title: "reads (interleaved): bare route, GET /Users/{id}, POST /api/v1/authorize, filter userName eq, filter emails.value eq",
         scenarios: [
           { name: "bare Express route (floor)", port: bare, n: opts.requests, warmup: opts.warmup,
             next: () => ({ method: "GET", path: "/", expect: 200 }) },
           { name: "GET /Users/{id}", port: app, n: opts.requests, warmup: opts.warmup, next: getById },
+          // One product check: may this member read runs in the big team? (team role member + full Models seat: yes, with why.)
+          { name: "POST /api/v1/authorize (one check)", port: app, n: opts.requests, warmup: opts.warmup, next: () => {
+            const m = pick(members);
+            return { method: "POST", path: "/api/v1/authorize", contentType: "application/json", body: { memberId: m.id, permission: "run:read", team: seeded.bigTeamId }, expect: 200,
+              check: (b) => { const j = parse(b); return j?.memberId === m.id && j.allowed === true ? null : `expected run:read allowed for ${m.id}, got ${b.slice(0, 200)}`; } };
+          } },
           { name: "GET /Users?filter=userName eq", port: app, n: opts.requests, warmup: opts.warmup, next: () => {
             const m = pick(members);
             return { method: "GET", path: filter(`userName eq "${m.userName}"`), expect: 200, check: expectOne(m.id) };
@@ -260,6 +266,7 @@ async function main(): Promise<number> {
     const byName = (prefix: string) => latency.find((l) => l.scenario.startsWith(prefix))!;
     const getP50 = byName("GET /Users/{id}").p50;
     const ratios: Ratio[] = [
+      { name: "authorize (one check) ÷ GET by id", value: byName("POST /api/v1/authorize").p50 / getP50, goal: 1.5, basis: "p50, sequential" },
       { name: "filter userName eq ÷ GET by id", value: byName("GET /Users?filter=userName").p50 / getP50, goal: 1.5, basis: "p50, sequential" },
       { name: "filter emails.value eq ÷ GET by id", value: byName("GET /Users?filter=emails").p50 / getP50, goal: 1.5, basis: "p50, sequential" },
       { name: "filter meta.lastModified gt ÷ GET by id", value: byName("GET /Users?filter=meta.lastModified").p50 / getP50, basis: "p50, sequential (pages of up to 100)" },

@@ -1,7 +1,9 @@
 /**
  * The operator's CLI: `rollcall org create <name>`, `key create --org <name> [--member <userName>]`,
  * `key list --org <name>`, `key revoke <key-id>`, `admin-link --org <name>`, `domain verify|release <domain>`, `member list --org <name>`,
- * `member set-role|deactivate|remove --org <name> <userName> …`, `migrate`. Uses DATABASE_URL.
+ * `member set-role|deactivate|remove --org <name> <userName> …`, `org set-plan <org> <plan>`, `migrate`. Uses DATABASE_URL.
+ * The CLI is the operator (src/org/access: a reserved principal, never a user name); each org command
+ * asks the access policy as the operator, like every other door. The plan is the operator's alone.
  * Member changes go through src/org/members.ts, under the same rules as SCIM and the admin API
  * (the last active admin, seats, plans); a refusal prints `error: <message>` and exits 1.
  *
@@ -14,13 +16,17 @@ import { markDomainVerified, releaseDomainClaims } from "./org/domains.ts";
 import { createAdminLink } from "./org/admin-links.ts";
 import type { Actor } from "./org/audit.ts";
 import { DomainError, notFound } from "./org/errors.ts";
+import { ensureCan } from "./org/access/can.ts";
+import { operator } from "./org/access/principals.ts";
 import { ORG_ROLES, type OrgRole } from "./org/member-roles.ts";
+import { PLANS, updateOrgSettings, type Plan } from "./org/settings.ts";
 import { deleteMember, updateMemberAccess } from "./org/members.ts";
 import { createMemberKey, listKeys, revokeKey } from "./org/keys.ts";
 import { createOrg, createOrgKey, getOrgByName } from "./org/orgs.ts";
 
 const USAGE = `usage: rollcall <command>
   org create <name> [--plan standard|enterprise]   create an organization; prints its first API key last
+  org set-plan <name> <standard|enterprise>         change the organization's plan (the operator's decision)
   key create --org <name> [--label <text>]          create an API key for the org's provisioning account
   key create --org <name> --member <userName> [--label <text>]   create a member's own API key (acts as that member)
   key list --org <name>                             list the org's keys (never the secrets)
@@ -77,11 +83,13 @@ type Action = (store: Store) => Promise<void>;
 const OPERATOR: Actor = { door: "cli", id: "operator" };
 
 /** The member of `orgName` called `userName` (case-insensitive), or a not-found error naming both. */
-async function memberByName(store: Store, orgName: string, userName: string): Promise<{ orgId: string; id: string; userName: string }> {
+async function memberByName(store: Store, orgName: string, userName: string, action: "member:change-access" | "member:remove" | "member-keys:manage"): Promise<{ orgId: string; id: string; userName: string }> {
   const org = await getOrgByName(store.db, orgName);
   const m = await store.db.selectFrom("members").select(["id", "user_name"]).where("org_id", "=", org.id)
     .where("user_name_key", "=", userName.toLowerCase()).executeTakeFirst();
   if (!m) throw notFound(`no member named "${userName}" in organization "${org.name}"`);
+  if (action === "member-keys:manage") ensureCan(operator(org.id), action, { memberId: m.id });
+  else ensureCan(operator(org.id), action);
   return { orgId: org.id, id: m.id, userName: m.user_name };
 }
 
@@ -105,13 +113,23 @@ function command(args: string[]): Action {
       console.log(key.key);
     };
   }
+  if (cmd === "org" && sub === "set-plan") {
+    const [name, plan] = exactly(parse(rest, []), 2, "<name> <standard|enterprise>");
+    if (!PLANS.includes(plan as Plan)) throw new UsageError(`the plan must be one of ${PLANS.join(", ")}`);
+    return async (store) => {
+      const org = await getOrgByName(store.db, name!);
+      ensureCan(operator(org.id), "org:change-plan");
+      const after = await updateOrgSettings(store.db, org.id, { plan: plan as Plan }, OPERATOR);
+      console.log(after.plan === org.plan ? `"${after.name}" is already on the ${after.plan} plan` : `"${after.name}" is now on the ${after.plan} plan (was ${org.plan})`);
+    };
+  }
   if (cmd === "key" && sub === "create") {
     const p = parse(rest, ["org", "label", "member"]);
     exactly(p, 0, "");
     const orgName = need(p, "org");
     const memberName = p.flags.get("member");
     return async (store) => {
-      const owner = memberName === undefined ? null : await memberByName(store, orgName, memberName);
+      const owner = memberName === undefined ? null : await memberByName(store, orgName, memberName, "member-keys:manage");
       const key = owner
         ? await createMemberKey(store.db, owner.orgId, owner.id, p.flags.get("label"), OPERATOR)
         : await createOrgKey(store.db, orgName, p.flags.get("label"));
@@ -126,6 +144,7 @@ function command(args: string[]): Action {
     const orgName = need(p, "org");
     return async (store) => {
       const org = await getOrgByName(store.db, orgName);
+      ensureCan(operator(org.id), "service-accounts:list");
       const keys = await listKeys(store.db, org.id);
       if (!keys.length) console.log("no keys");
       for (const k of keys)
@@ -180,6 +199,7 @@ function command(args: string[]): Action {
     const orgName = need(p, "org");
     return async (store) => {
       const org = await getOrgByName(store.db, orgName);
+      ensureCan(operator(org.id), "members:read");
       const rows = await store.db.selectFrom("members").select(["user_name", "org_role", "models_seat", "weave_role", "active"])
         .where("org_id", "=", org.id).orderBy("user_name_key").orderBy("id").execute();
       if (!rows.length) console.log("no members");
@@ -194,7 +214,7 @@ function command(args: string[]): Action {
     const role = given!.toLowerCase();
     if (!ORG_ROLES.includes(role as OrgRole)) throw new UsageError(`the role must be one of ${ORG_ROLES.join(", ")}`);
     return async (store) => {
-      const m = await memberByName(store, orgName, userName!);
+      const m = await memberByName(store, orgName, userName!, "member:change-access");
       const after = await updateMemberAccess(store.db, m.orgId, m.id, { orgRole: role }, OPERATOR);
       console.log(`${after.user_name} is now ${after.org_role}`);
     };
@@ -204,7 +224,7 @@ function command(args: string[]): Action {
     const [userName] = exactly(p, 1, "<userName>");
     const orgName = need(p, "org");
     return async (store) => {
-      const m = await memberByName(store, orgName, userName!);
+      const m = await memberByName(store, orgName, userName!, "member:change-access");
       const after = await updateMemberAccess(store.db, m.orgId, m.id, { active: false }, OPERATOR);
       console.log(`deactivated ${after.user_name}`);
     };
@@ -214,7 +234,7 @@ function command(args: string[]): Action {
     const [userName] = exactly(p, 1, "<userName>");
     const orgName = need(p, "org");
     return async (store) => {
-      const m = await memberByName(store, orgName, userName!);
+      const m = await memberByName(store, orgName, userName!, "member:remove");
       await deleteMember(store.db, m.orgId, m.id, OPERATOR);
       console.log(`removed ${m.userName}`);
     };

@@ -1,6 +1,7 @@
 /** Admin API: the audit log (org admins). */
 import { MAX_AUDIT_PAGE, queryAudit } from "../org/audit-log.ts";
-import { adminCtx, requireOrgAdmin } from "./context.ts";
+import { ensureCan } from "../org/access/can.ts";
+import { adminCtx } from "./context.ts";
 import { z } from "zod";
 import { BOUNDS } from "../org/bounds.ts";
 import { id, queryInt, text } from "./input.ts";
@@ -19,7 +20,7 @@ export function register(r: RouteRegistry): void {
     query: AuditQuery,
     handler: async (_req, res, { query }) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "audit:read");
       res.json(await queryAudit(ctx.store.db, ctx.orgId, query));
     },
   });

@@ -1,10 +1,9 @@
-/** What every admin API handler gets: the store, the caller, their org, and checks of their rights. */
+/** What every admin API handler gets: the store, the caller (a principal of the access policy), their org. */
 import type { Response } from "express";
 import type { Store } from "../../db/connect.ts";
 import type { Config } from "../config.ts";
+import type { Principal } from "../org/access/principals.ts";
 import type { Actor } from "../org/audit.ts";
-import type { Principal } from "../org/keys.ts";
-import { ProblemError } from "./errors.ts";
 
 export interface AdminContext {
   store: Store;
@@ -19,12 +18,3 @@ export interface AdminContext {
 }
 
 export const adminCtx = (res: Response): AdminContext => res.locals.admin as AdminContext;
-
-/** Org admins (members with role admin, org-scoped service accounts) may do everything. */
-export function isOrgAdmin(ctx: AdminContext): boolean {
-  return ctx.principal.role === "admin" && ctx.principal.active;
-}
-
-export function requireOrgAdmin(ctx: AdminContext): void {
-  if (!isOrgAdmin(ctx)) throw new ProblemError(403, "Forbidden", "only org admins may do this");
-}

@@ -1,12 +1,18 @@
-/** Admin API: claimed e-mail domains. Org admins claim, verify and release; everyone in the org reads. */
+/** Admin API: claimed e-mail domains. Org admins claim, verify and release; everyone in the org reads (verification tokens only for those who manage domains). */
 import { DnsLookupError, txtLookup } from "../dns/txt.ts";
-import { claimDomain, listDomains, releaseDomain, toDomainView, getDomain, verifyDomain } from "../org/domains.ts";
-import { adminCtx, requireOrgAdmin } from "./context.ts";
+import { can, ensureCan } from "../org/access/can.ts";
+import { claimDomain, listDomains, releaseDomain, toDomainView, getDomain, verifyDomain, withoutToken, type DomainView } from "../org/domains.ts";
+import { adminCtx, type AdminContext } from "./context.ts";
 import { BOUNDS } from "../org/bounds.ts";
 import { ProblemError } from "./errors.ts";
 import { z } from "zod";
 import { name } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
+
+/** Domains as this caller may see them: with the token only when they may manage domains. */
+function visible(ctx: AdminContext, d: DomainView): DomainView {
+  return can(ctx.principal, "domains:manage").allowed ? d : withoutToken(d);
+}
 
 export function register(r: RouteRegistry): void {
   r.add({
@@ -14,7 +20,7 @@ export function register(r: RouteRegistry): void {
     body: z.strictObject({ domain: name(BOUNDS.identifierChars).describe("e.g. example.com") }),
     handler: async (_req, res, { body }) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "domains:manage");
       res.status(201).json(await claimDomain(ctx.store.db, ctx.orgId, body.domain, ctx.actor, ctx.config.domainClaimTtlDays));
     },
   });
@@ -22,21 +28,23 @@ export function register(r: RouteRegistry): void {
     method: "get", path: "/domains", tag: "domains", summary: "The organization's claimed domains",
     handler: async (_req, res) => {
       const ctx = adminCtx(res);
-      res.json({ domains: await listDomains(ctx.store.db, ctx.orgId) });
+      ensureCan(ctx.principal, "domains:read");
+      res.json({ domains: (await listDomains(ctx.store.db, ctx.orgId)).map((d) => visible(ctx, d)) });
     },
   });
   r.add({
     method: "get", path: "/domains/:domainId", tag: "domains", summary: "One claimed domain",
     handler: async (req, res) => {
       const ctx = adminCtx(res);
-      res.json(toDomainView(await getDomain(ctx.store.db, ctx.orgId, String(req.params.domainId))));
+      ensureCan(ctx.principal, "domains:read");
+      res.json(visible(ctx, toDomainView(await getDomain(ctx.store.db, ctx.orgId, String(req.params.domainId)))));
     },
   });
   r.add({
     method: "post", path: "/domains/:domainId/verify", tag: "domains", summary: "Look the TXT record up in DNS and mark the claim verified",
     handler: async (req, res) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "domains:manage");
       try {
         res.json(await verifyDomain(ctx.store.db, ctx.orgId, String(req.params.domainId), txtLookup(ctx.config.dnsResolver), ctx.actor));
       } catch (err) {
@@ -49,7 +57,7 @@ export function register(r: RouteRegistry): void {
     method: "delete", path: "/domains/:domainId", tag: "domains", status: 204, summary: "Release a claimed domain",
     handler: async (req, res) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "domains:manage");
       await releaseDomain(ctx.store.db, ctx.orgId, String(req.params.domainId), ctx.actor);
       res.status(204).end();
     },

@@ -1,14 +1,17 @@
 /**
- * Admin API: invites. Org admins invite anyone with any role; team admins (and
+ * Admin API: invites. Org admins invite anyone with any role; team managers (and
  * members of teams that let members invite) invite Members and Viewers into
- * their teams. The link is mailed (or logged without SMTP_URL) and never stored.
+ * their teams, and see, resend and revoke only those invites (never one that
+ * makes someone an org admin). The access policy (src/org/access) decides.
+ * The link is mailed (or logged without SMTP_URL) and never stored.
  */
 import type { Request } from "express";
 import { publicBaseUrl } from "../http/public-address.ts";
 import { mailerFor, type Delivery } from "../mail/mailer.ts";
 import { createInvite, getInvite, INVITE_STATUSES, listInvites, resendInvite, revokeInvite, toInviteView, type InviteStatus, type IssuedInvite } from "../org/invites.ts";
-import { canManageTeam, forbid, scopedTeam } from "./access.ts";
-import { adminCtx, isOrgAdmin, type AdminContext } from "./context.ts";
+import { can, ensureCan } from "../org/access/can.ts";
+import { grantTarget, teamTargets } from "../org/access/targets.ts";
+import { adminCtx, type AdminContext } from "./context.ts";
 import { z } from "zod";
 import { ORG_ROLES, SEAT_TYPES } from "../org/member-roles.ts";
 import { BOUNDS } from "../org/bounds.ts";
@@ -56,22 +59,8 @@ async function deliver(req: Request, ctx: AdminContext, issued: IssuedInvite): P
   });
 }
 
-/** Teams the caller may invite into: the ones they manage, or belong to when the team lets members invite. */
-async function mayInviteInto(ctx: AdminContext, teamId: string): Promise<boolean> {
-  if (await canManageTeam(ctx, teamId)) return true;
-  if (!ctx.principal.memberId || scopedTeam(ctx)) return false;
-  const row = await ctx.store.db.selectFrom("team_members as tm").innerJoin("teams as t", "t.id", "tm.team_id")
-    .select(["tm.role", "t.members_can_invite"]).where("tm.team_id", "=", teamId).where("tm.member_id", "=", ctx.principal.memberId).executeTakeFirst();
-  return !!row && row.members_can_invite === 1 && row.role !== "view-only";
-}
-
-/** Org admins manage every invite; others those whose teams they all manage. */
-async function mayManageInvite(ctx: AdminContext, teamIds: string[]): Promise<boolean> {
-  if (isOrgAdmin(ctx)) return true;
-  if (!teamIds.length) return false;
-  for (const t of teamIds) if (!(await canManageTeam(ctx, t))) return false;
-  return true;
-}
+/** An invite as the access policy sees it. */
+const inviteTarget = (i: { orgRole: string; teamIds: string[] }) => ({ orgRole: i.orgRole, teams: i.teamIds.map((teamId) => ({ teamId })) });
 
 export function register(r: RouteRegistry): void {
   r.add({
@@ -79,13 +68,10 @@ export function register(r: RouteRegistry): void {
     body: NewInvite,
     handler: async (req, res, { body: input }) => {
       const ctx = adminCtx(res);
-      if (!isOrgAdmin(ctx)) {
-        const teams = [...input.teamIds, ...input.teamRoles.map((g) => g.teamId)];
-        if (!teams.length) throw forbid("only org admins may invite without a team; team admins invite into their teams");
-        for (const t of teams) if (!(await mayInviteInto(ctx, t))) throw forbid(`you may not invite into team ${t}: only org admins, its team admins (and its members when the team lets members invite) may`);
-        for (const g of input.teamRoles) if (g.role.trim().toLowerCase() === "admin" && !(await canManageTeam(ctx, g.teamId))) throw forbid(`only org admins and admins of team ${g.teamId} may invite someone as its team admin`);
-        if (input.orgRole.toLowerCase() === "admin") throw forbid("only org admins may invite someone as an org admin");
-      }
+      const teams = [...new Set([...input.teamIds, ...input.teamRoles.map((g) => g.teamId)])];
+      ensureCan(ctx.principal, "invite:create", { orgRole: input.orgRole, teams: await teamTargets(ctx.store.db, ctx.orgId, teams) });
+      // a team role above member is handed out only by someone who may manage that team's members (and holds what it grants)
+      for (const g of input.teamRoles) if (g.role.trim().toLowerCase() !== "member") ensureCan(ctx.principal, "team:manage-members", await grantTarget(ctx.store.db, ctx.orgId, g.teamId, g.role));
       const issued = await createInvite(ctx.store.db, ctx.orgId, input, { ttlHours: ctx.config.inviteTtlHours }, ctx.actor);
       res.status(201).json({ ...issued.invite, delivery: await deliver(req, ctx, issued) });
     },
@@ -95,10 +81,9 @@ export function register(r: RouteRegistry): void {
     query: InviteQuery,
     handler: async (_req, res, { query }) => {
       const ctx = adminCtx(res);
+      ensureCan(ctx.principal, "invites:list");
       const all = await listInvites(ctx.store.db, ctx.orgId, query.status);
-      const visible = [];
-      for (const i of all) if (await mayManageInvite(ctx, i.teamIds)) visible.push(i);
-      res.json({ invites: visible });
+      res.json({ invites: all.filter((i) => can(ctx.principal, "invite:read", inviteTarget(i)).allowed) });
     },
   });
   r.add({
@@ -106,7 +91,7 @@ export function register(r: RouteRegistry): void {
     handler: async (req, res) => {
       const ctx = adminCtx(res);
       const invite = toInviteView(await getInvite(ctx.store.db, ctx.orgId, String(req.params.inviteId)));
-      if (!(await mayManageInvite(ctx, invite.teamIds))) throw forbid("only org admins and admins of all the invite's teams may resend it");
+      ensureCan(ctx.principal, "invite:manage", inviteTarget(invite));
       const issued = await resendInvite(ctx.store.db, ctx.orgId, invite.id, { ttlHours: ctx.config.inviteTtlHours }, ctx.actor);
       res.json({ ...issued.invite, delivery: await deliver(req, ctx, issued) });
     },
@@ -116,7 +101,7 @@ export function register(r: RouteRegistry): void {
     handler: async (req, res) => {
       const ctx = adminCtx(res);
       const invite = toInviteView(await getInvite(ctx.store.db, ctx.orgId, String(req.params.inviteId)));
-      if (!(await mayManageInvite(ctx, invite.teamIds))) throw forbid("only org admins and admins of all the invite's teams may revoke it");
+      ensureCan(ctx.principal, "invite:manage", inviteTarget(invite));
       res.json(await revokeInvite(ctx.store.db, ctx.orgId, invite.id, ctx.actor));
     },
   });

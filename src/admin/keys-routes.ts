@@ -7,13 +7,16 @@
 import { z } from "zod";
 import { createMemberKey, listMemberKeys, revokeMemberKey } from "../org/keys.ts";
 import { BOUNDS } from "../org/bounds.ts";
+import { ensureCan } from "../org/access/can.ts";
 import { forbidden } from "../org/errors.ts";
 import { adminCtx, type AdminContext } from "./context.ts";
 import { text } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
-function ownMemberId(ctx: AdminContext): string {
+/** The caller's own member id, after the policy allowed `action` on it. */
+function ownMemberId(ctx: AdminContext, action: "member-keys:create" | "member-keys:manage"): string {
   if (!ctx.principal.memberId) throw forbidden("only members have API keys of their own (signed in, or with one of their keys); a service account's keys are managed under /service-accounts");
+  ensureCan(ctx.principal, action, { memberId: ctx.principal.memberId });
   return ctx.principal.memberId;
 }
 
@@ -24,7 +27,7 @@ export function register(r: RouteRegistry): void {
     method: "get", path: "/me/keys", tag: "me", summary: "Your own API keys (prefix, label, created, last used, revoked; never the secret)",
     handler: async (_req, res) => {
       const ctx = adminCtx(res);
-      res.json({ keys: await listMemberKeys(ctx.store.db, ctx.orgId, ownMemberId(ctx)) });
+      res.json({ keys: await listMemberKeys(ctx.store.db, ctx.orgId, ownMemberId(ctx, "member-keys:manage")) });
     },
   });
   r.add({
@@ -33,7 +36,7 @@ export function register(r: RouteRegistry): void {
     body: NewKey,
     handler: async (_req, res, { body }) => {
       const ctx = adminCtx(res);
-      const key = await createMemberKey(ctx.store.db, ctx.orgId, ownMemberId(ctx), body.label, ctx.actor);
+      const key = await createMemberKey(ctx.store.db, ctx.orgId, ownMemberId(ctx, "member-keys:create"), body.label, ctx.actor);
       res.status(201).set("Cache-Control", "no-store").json(key);
     },
   });
@@ -41,7 +44,7 @@ export function register(r: RouteRegistry): void {
     method: "delete", path: "/me/keys/:keyId", tag: "me", status: 204, summary: "Revoke one of your own API keys",
     handler: async (req, res) => {
       const ctx = adminCtx(res);
-      await revokeMemberKey(ctx.store.db, ctx.orgId, ownMemberId(ctx), String(req.params.keyId), ctx.actor);
+      await revokeMemberKey(ctx.store.db, ctx.orgId, ownMemberId(ctx, "member-keys:manage"), String(req.params.keyId), ctx.actor);
       res.status(204).end();
     },
   });

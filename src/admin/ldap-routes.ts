@@ -11,7 +11,8 @@ import { SecretDecryptionError } from "../org/secrets.ts";
 import { allowed, lookup } from "../sso/ldap/directory.ts";
 import { deleteLdapConnection, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, parseLdapInput, resolveLdapSettings, saveLdapConnection, viewLdapConnection, type LdapConnectionView } from "../sso/ldap/settings.ts";
 import { signInUrls } from "../sso/org-address.ts";
-import { adminCtx, requireOrgAdmin, type AdminContext } from "./context.ts";
+import { ensureCan } from "../org/access/can.ts";
+import { adminCtx, type AdminContext } from "./context.ts";
 import { ProblemError } from "./errors.ts";
 import { z } from "zod";
 import { bool, id, list, stringMap, text } from "./input.ts";
@@ -41,7 +42,7 @@ export function register(r: RouteRegistry): void {
     method: "get", path: "/sso/ldap", tag: "sso", summary: "The organization's LDAP connection (without its bind password)",
     handler: async (req, res) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "sso:manage");
       const org = await orgOf(ctx);
       const view = await viewLdapConnection(ctx.store.db, ctx.config, org);
       if (!view) throw new ProblemError(404, "Not Found", "this organization has no LDAP connection; create one with PUT /api/v1/sso/ldap");
@@ -54,7 +55,7 @@ export function register(r: RouteRegistry): void {
     body: LdapConnection,
     handler: async (req, res, { body }) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "sso:manage");
       const input = parseLdapInput(body);
       const org = await orgOf(ctx);
       res.json(withLoginUrl(ctx, req, org, await saveLdapConnection(ctx.store.db, ctx.config, org, input, ctx.actor)));
@@ -64,7 +65,7 @@ export function register(r: RouteRegistry): void {
     method: "delete", path: "/sso/ldap", tag: "sso", summary: "Remove the LDAP connection (LDAP sign-in stops)", status: 204,
     handler: async (_req, res) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "sso:manage");
       await deleteLdapConnection(ctx.store.db, ctx.config, await orgOf(ctx), ctx.actor);
       res.status(204).end();
     },
@@ -75,7 +76,7 @@ export function register(r: RouteRegistry): void {
     body: z.strictObject({ username: id().optional() }),
     handler: async (req, res, { body }) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "sso:manage");
       const username = body.username?.trim() || undefined;
       const org = await orgOf(ctx);
       let settings;

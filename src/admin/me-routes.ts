@@ -8,27 +8,18 @@ import { findInviteByToken } from "../org/invites.ts";
 import { joinableTeams, joinTeamAtSignup } from "../org/joinable-teams.ts";
 import { arrive } from "../org/arrival/arrive.ts";
 import { csrfToken } from "../http/session.ts";
-import { forbid } from "./access.ts";
+import { allowedOrgActions, ensureCan } from "../org/access/can.ts";
+import { forbidden, refused } from "../org/errors.ts";
 import { adminCtx, type AdminContext } from "./context.ts";
-import { refused } from "../org/errors.ts";
 import { z } from "zod";
 import { text } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
 import { register as registerOwnKeys } from "./keys-routes.ts";
 
 function memberId(ctx: AdminContext): string {
-  if (!ctx.principal.memberId) throw forbid("this endpoint is for members (signed in, or with their own API key); service accounts have no /me");
+  ensureCan(ctx.principal, "me:read");
+  if (!ctx.principal.memberId) throw forbidden("this endpoint is for members: the operator's session is not a member of the organization");
   return ctx.principal.memberId;
-}
-
-/** /me for the operator's session: no member behind it; shown as the org's admin. */
-async function operatorMe(ctx: AdminContext, csrf: string | null) {
-  const org = await ctx.store.db.selectFrom("orgs").select(["id", "name"]).where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
-  return {
-    operator: true,
-    member: { id: null, userId: null, userName: "operator", displayName: "Operator (one-time link)", email: null, emailVerified: false, orgRole: "admin", modelsSeat: "none", weaveRole: "none", active: true },
-    org: { id: org.id, name: org.name }, teams: [], authenticatedBy: "session", csrfToken: csrf,
-  };
 }
 
 export function register(r: RouteRegistry): void {
@@ -36,9 +27,14 @@ export function register(r: RouteRegistry): void {
     method: "get", path: "/me", tag: "me", summary: "The signed-in member, their org and teams, and the session's CSRF token",
     handler: async (req, res) => {
       const ctx = adminCtx(res);
-      if (ctx.operator) return res.json(await operatorMe(ctx, csrfToken(req)));
-      const id = memberId(ctx);
+      ensureCan(ctx.principal, "me:read");
       const db = ctx.store.db;
+      if (ctx.principal.kind === "operator") {
+        const org = await db.selectFrom("orgs").select(["id", "name", "slug"]).where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
+        res.json({ member: null, operator: true, org, teams: [], allowed: allowedOrgActions(ctx.principal), authenticatedBy: ctx.via ?? "key", csrfToken: ctx.via === "session" ? csrfToken(req) : null });
+        return;
+      }
+      const id = memberId(ctx);
       const m = await db.selectFrom("members as m").innerJoin("users as u", "u.id", "m.user_id").innerJoin("orgs as o", "o.id", "m.org_id")
         .select(["m.id", "m.user_id", "m.user_name", "m.display_name", "m.org_role", "m.models_seat", "m.weave_role", "m.active", "u.email", "u.email_verified", "o.id as org_id", "o.name as org_name", "o.slug as org_slug"])
         .where("m.id", "=", id).where("m.org_id", "=", ctx.orgId).executeTakeFirstOrThrow();
@@ -51,6 +47,7 @@ export function register(r: RouteRegistry): void {
         },
         org: { id: m.org_id, name: m.org_name, slug: m.org_slug },
         teams: teams.map((t) => ({ id: t.id, name: t.display_name, role: t.custom_role ?? t.role })),
+        allowed: allowedOrgActions(ctx.principal),
         authenticatedBy: ctx.via ?? "key",
         csrfToken: ctx.via === "session" ? csrfToken(req) : null,
       });
@@ -61,7 +58,7 @@ export function register(r: RouteRegistry): void {
     handler: async (_req, res) => {
       const ctx = adminCtx(res);
       // The operator is no member: nothing is offered to it.
-      res.json({ teams: ctx.operator ? [] : await joinableTeams(ctx.store.db, ctx.orgId, memberId(ctx)) });
+      res.json({ teams: ctx.principal.kind === "operator" ? [] : await joinableTeams(ctx.store.db, ctx.orgId, memberId(ctx)) });
     },
   });
   r.add({

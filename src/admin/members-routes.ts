@@ -9,19 +9,13 @@ import { z } from "zod";
 import type { Member } from "../../db/types.ts";
 import { deleteMember, getMember, updateMemberAccess } from "../org/members.ts";
 import { ORG_ROLES, SEAT_TYPES, setBillingAdmin } from "../org/member-roles.ts";
-import { adminCtx, isOrgAdmin, requireOrgAdmin, type AdminContext } from "./context.ts";
-import { ProblemError } from "./errors.ts";
+import { ensureCan } from "../org/access/can.ts";
+import { adminCtx, type AdminContext } from "./context.ts";
 import { bool, choice, id, queryInt, text } from "./input.ts";
 import { BOUNDS } from "../org/bounds.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
 const TAG = "members";
-
-/** Members of the org (any role) and org admins may read members; team-scoped service accounts may not. */
-export function requireMemberReader(ctx: AdminContext): void {
-  if (!isOrgAdmin(ctx) && ctx.principal.kind !== "member")
-    throw new ProblemError(403, "Forbidden", "only members of the organization and org admins may read members");
-}
 
 interface TeamRef { id: string; name: string; role: string }
 
@@ -86,7 +80,7 @@ export function register(r: RouteRegistry): void {
     query: MemberQuery,
     handler: async (_req, res, { query }) => {
       const ctx = adminCtx(res);
-      requireMemberReader(ctx);
+      ensureCan(ctx.principal, "members:read");
       const { role, modelsSeat, weaveRole, active, team, limit, offset } = query;
       const q = query.q?.toLowerCase();
       let base = ctx.store.db.selectFrom("members as m").where("m.org_id", "=", ctx.orgId);
@@ -117,7 +111,7 @@ export function register(r: RouteRegistry): void {
     method: "get", path: "/members/:id", tag: TAG, summary: "One member, with their teams and team roles",
     handler: async (req, res) => {
       const ctx = adminCtx(res);
-      requireMemberReader(ctx);
+      ensureCan(ctx.principal, "members:read");
       res.json(await fullView(ctx, await getMember(ctx.store.db, ctx.orgId, String(req.params.id))));
     },
   });
@@ -128,7 +122,7 @@ export function register(r: RouteRegistry): void {
     body: AccessChange,
     handler: async (req, res, { body }) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "member:change-access");
       const m = await updateMemberAccess(ctx.store.db, ctx.orgId, String(req.params.id), body, ctx.actor);
       res.json(await fullView(ctx, m));
     },
@@ -139,7 +133,7 @@ export function register(r: RouteRegistry): void {
     summary: "Make this member the org's billing admin (at most one: the previous one loses it; must be active)",
     handler: async (req, res) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "member:set-billing-admin");
       await setBillingAdmin(ctx.store.db, ctx.orgId, String(req.params.id), ctx.actor);
       res.json(await fullView(ctx, await getMember(ctx.store.db, ctx.orgId, String(req.params.id))));
     },
@@ -150,7 +144,7 @@ export function register(r: RouteRegistry): void {
     summary: "Take the billing admin role from this member (the org then has none)",
     handler: async (req, res) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "member:set-billing-admin");
       const m = await getMember(ctx.store.db, ctx.orgId, String(req.params.id));
       if (m.billing_admin === 1) await setBillingAdmin(ctx.store.db, ctx.orgId, null, ctx.actor);
       res.status(204).end();
@@ -162,7 +156,7 @@ export function register(r: RouteRegistry): void {
     summary: "Remove a member from the org (the global user and what they created stay); the last active admin cannot be removed",
     handler: async (req, res) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "member:remove");
       await deleteMember(ctx.store.db, ctx.orgId, String(req.params.id), ctx.actor);
       res.status(204).end();
     },

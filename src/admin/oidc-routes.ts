@@ -9,7 +9,8 @@ import { getOidcConnection, parseOidcConnectionInput, refuseEnvManaged, saveOidc
 import { requireEncryptionKey, SecretDecryptionError } from "../org/secrets.ts";
 import { describeProviderError, discoverProvider } from "../sso/oidc/provider.ts";
 import { signInUrls } from "../sso/org-address.ts";
-import { adminCtx, requireOrgAdmin, type AdminContext } from "./context.ts";
+import { ensureCan } from "../org/access/can.ts";
+import { adminCtx, type AdminContext } from "./context.ts";
 import { badInput, ProblemError } from "./errors.ts";
 import { z } from "zod";
 import { stringMap, text } from "./input.ts";
@@ -36,7 +37,7 @@ export function register(r: RouteRegistry): void {
     method: "get", path: "/sso/oidc", tag: "sso", summary: "The organization's OIDC connection (without its client secret)",
     handler: async (req, res) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "sso:manage");
       const row = await getOidcConnection(ctx.store.db, ctx.orgId);
       if (!row) throw new ProblemError(404, "Not Found", "this organization has no OIDC connection; create one with PUT /api/v1/sso/oidc");
       res.json(await withUrls(ctx, req, toOidcConnectionView(row)));
@@ -48,7 +49,7 @@ export function register(r: RouteRegistry): void {
     body: OidcConnection,
     handler: async (req, res, { body }) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "sso:manage");
       const input = parseOidcConnectionInput(body);
       const before = await getOidcConnection(ctx.store.db, ctx.orgId);
       refuseEnvManaged(before, ctx.config.oidc !== undefined);
@@ -74,7 +75,7 @@ export function register(r: RouteRegistry): void {
     method: "delete", path: "/sso/oidc", tag: "sso", status: 204, summary: "Remove the OIDC connection (OIDC sign-in stops for this organization)",
     handler: async (_req, res) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "sso:manage");
       refuseEnvManaged(await getOidcConnection(ctx.store.db, ctx.orgId), ctx.config.oidc !== undefined);
       await deleteOidcConnection(ctx.store.db, ctx.orgId, ctx.actor);
       res.status(204).end();

@@ -1,6 +1,7 @@
-/** Admin API: the org's settings. Everyone in the org reads them; org admins change them. */
+/** Admin API: the org's settings. Everyone in the org reads them; org admins change them; the plan is the operator's (CLI: rollcall org set-plan). */
 import { getOrgSettings, PLANS, updateOrgSettings, type OrgSettingsChange, type Plan, SEAT_OVERFLOWS, type SeatOverflow } from "../org/settings.ts";
-import { adminCtx, requireOrgAdmin } from "./context.ts";
+import { ensureCan } from "../org/access/can.ts";
+import { adminCtx } from "./context.ts";
 import { z } from "zod";
 import { bool, choice, id, limit, name } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
@@ -23,16 +24,19 @@ export function register(r: RouteRegistry): void {
     method: "get", path: "/org", tag: "org", summary: "The organization's settings",
     handler: async (_req, res) => {
       const ctx = adminCtx(res);
+      ensureCan(ctx.principal, "org:read-settings");
       res.json(await getOrgSettings(ctx.store.db, ctx.orgId));
     },
   });
   r.add({
-    method: "patch", path: "/org", tag: "org", summary: "Change the organization's settings (org admins)",
+    method: "patch", path: "/org", tag: "org", summary: "Change the organization's settings (org admins). The plan is the operator's: a plan other than the current one is refused (403) for everyone else",
     body: OrgChange,
     handler: async (_req, res, { body }) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "org:change-settings");
       const change: OrgSettingsChange = body;
+      if (change.plan !== undefined && change.plan !== (await getOrgSettings(ctx.store.db, ctx.orgId)).plan)
+        ensureCan(ctx.principal, "org:change-plan");
       res.json(await updateOrgSettings(ctx.store.db, ctx.orgId, change, ctx.actor));
     },
   });

@@ -1,7 +1,8 @@
 /** Admin API: refused sign-ins (org admins), for the console's "Refused sign-ins" list. */
 import { z } from "zod";
 import { listRefusals } from "../org/arrival/refusals.ts";
-import { adminCtx, requireOrgAdmin } from "./context.ts";
+import { ensureCan } from "../org/access/can.ts";
+import { adminCtx } from "./context.ts";
 import { queryInt } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
@@ -17,7 +18,7 @@ export function register(r: RouteRegistry): void {
     query: RefusalsQuery,
     handler: async (_req, res, { query }) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "audit:read");
       res.json(await listRefusals(ctx.store.db, ctx.orgId, query));
     },
   });

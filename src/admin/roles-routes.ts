@@ -3,10 +3,10 @@
  * the permission catalog. Org admins write; members may read.
  */
 import { CATALOG, createRole, deleteRole, getRole, holderCounts, INHERITABLE, listRoles, permissionsOf, updateRole, type CustomRole, type RoleInput } from "../org/custom-roles.ts";
-import { adminCtx, requireOrgAdmin } from "./context.ts";
+import { ensureCan } from "../org/access/can.ts";
+import { adminCtx } from "./context.ts";
 import { z } from "zod";
 import { choice, id, list, name, text } from "./input.ts";
-import { requireMemberReader } from "./members-routes.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
 const TAG = "roles";
@@ -33,14 +33,14 @@ const RoleChange = z.strictObject({
 export function register(r: RouteRegistry): void {
   r.add({
     method: "get", path: "/permissions", tag: TAG, summary: "The permission catalog, and what member and viewer inherit",
-    handler: (_req, res) => { requireMemberReader(adminCtx(res)); res.json(CATALOG); },
+    handler: (_req, res) => { ensureCan(adminCtx(res).principal, "roles:read"); res.json(CATALOG); },
   });
 
   r.add({
     method: "get", path: "/roles", tag: TAG, summary: "Custom roles of the org, with how many team memberships hold each",
     handler: async (_req, res) => {
       const ctx = adminCtx(res);
-      requireMemberReader(ctx);
+      ensureCan(ctx.principal, "roles:read");
       const [roles, holders] = await Promise.all([listRoles(ctx.store.db, ctx.orgId), holderCounts(ctx.store.db, ctx.orgId)]);
       res.json({ items: roles.map((x) => roleView(x, holders.get(x.id) ?? 0)) });
     },
@@ -50,7 +50,7 @@ export function register(r: RouteRegistry): void {
     method: "get", path: "/roles/:id", tag: TAG, summary: "One custom role",
     handler: async (req, res) => {
       const ctx = adminCtx(res);
-      requireMemberReader(ctx);
+      ensureCan(ctx.principal, "roles:read");
       const role = await getRole(ctx.store.db, ctx.orgId, String(req.params.id));
       res.json(roleView(role, (await holderCounts(ctx.store.db, ctx.orgId)).get(role.id) ?? 0));
     },
@@ -61,7 +61,7 @@ export function register(r: RouteRegistry): void {
     summary: "Create a custom role (enterprise plan; name unique per org; permissions from the catalog)",
     handler: async (_req, res, { body }) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "roles:manage");
       const input: RoleInput = { ...body, description: body.description ?? null };
       const role = await createRole(ctx.store.db, ctx.orgId, input, ctx.actor);
       res.status(201).json(roleView(role, 0));
@@ -74,7 +74,7 @@ export function register(r: RouteRegistry): void {
     summary: "Change a custom role: name, description, inheritedFrom, permissions (replace) or addPermissions / removePermissions",
     handler: async (req, res, { body: b }) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "roles:manage");
       const role = await updateRole(ctx.store.db, ctx.orgId, String(req.params.id), (cur) => {
         const perms = [...(b.permissions ?? ownPermissions(cur)), ...(b.addPermissions ?? [])];
         const drop = new Set(b.removePermissions ?? []);
@@ -94,7 +94,7 @@ export function register(r: RouteRegistry): void {
     summary: "Delete a custom role; its holders drop back to the inherited role (member → member, viewer → view-only). Answers how many were moved.",
     handler: async (req, res) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "roles:manage");
       res.json(await deleteRole(ctx.store.db, ctx.orgId, String(req.params.id), ctx.actor));
     },
   });

@@ -1,8 +1,9 @@
 /**
  * The admin API (/api/v1): JSON REST over the org rules, authenticated by API
  * key or by a signed-in session. An Authorization header means an API key (and
- * nothing else is looked at); without one, the session's member acts with its
- * org role. Cookies ride along on cross-site requests, so a state-changing call
+ * nothing else is looked at); without one, the session's member (or the
+ * operator, for a session opened by the operator's link) acts. What each caller
+ * may do is decided by the access policy (src/org/access/can.ts). Cookies ride along on cross-site requests, so a state-changing call
  * (POST, PUT, PATCH, DELETE) authenticated by the session must carry the
  * session's CSRF token (GET /api/v1/me → csrfToken) in X-Rollcall-CSRF; API-key
  * calls need none.
@@ -13,8 +14,8 @@ import type { Config } from "../config.ts";
 import { readApiKey } from "../http/credentials.ts";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../http/json-depth.ts";
 import { refuseNulInBody } from "../http/request-checks.ts";
-import { authenticateKey, type Principal } from "../org/keys.ts";
-import { OPERATOR_ACTOR } from "../org/admin-links.ts";
+import { principalForKey, principalForSession } from "../org/access/authenticate.ts";
+import { actorId } from "../org/access/principals.ts";
 import { CSRF_HEADER, csrfMatches, currentUser } from "../http/session.ts";
 import type { AdminContext } from "./context.ts";
 import { badInput, ProblemError, problemHandler } from "./errors.ts";
@@ -32,9 +33,10 @@ import { register as me } from "./me-routes.ts";
 import { register as oidc } from "./oidc-routes.ts";
 import { register as ldap } from "./ldap-routes.ts";
 import { register as refusals } from "./refusals-routes.ts";
+import { register as authorize } from "./authorize-routes.ts";
 
 /** Each area of the admin API registers its routes (src/admin/*-routes.ts). */
-const ROUTE_MODULES: ((registry: RouteRegistry) => void)[] = [members, roles, seats, org, teams, serviceAccounts, invites, domains, audit, me, oidc, ldap, refusals];
+const ROUTE_MODULES: ((registry: RouteRegistry) => void)[] = [members, roles, seats, org, teams, serviceAccounts, invites, domains, audit, me, oidc, ldap, refusals, authorize];
 
 export function buildRegistry(): RouteRegistry {
   const registry = new RouteRegistry();
@@ -63,28 +65,20 @@ export function adminRouter(store: Store, config: Config, log: (msg: string, err
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-/** The caller of an admin API request: an API key's holder, or the session's member (with the CSRF check). */
+/** The caller of an admin API request: an API key's holder, or the session's member or operator (with the CSRF check). */
 async function authenticate(store: Store, config: Config, req: Request): Promise<AdminContext> {
   if (req.get("authorization") !== undefined) {
     const key = readApiKey(req);
-    const principal = key ? await authenticateKey(store.db, key) : null;
+    const principal = key ? await principalForKey(store.db, key) : null;
     if (!principal) throw new ProblemError(401, "Unauthorized", key ? "the API key is not valid (unknown or revoked)" : "an API key is required: Authorization: Bearer <key>");
-    if (!principal.active) throw new ProblemError(403, "Forbidden", "this member is deactivated");
-    return { store, config, principal, orgId: principal.orgId, via: "key", actor: { door: "admin", id: principal.memberId ? `member:${principal.memberId}` : `key:${principal.keyId}` } };
+    if (principal.kind === "member" && !principal.facts.active) throw new ProblemError(403, "Forbidden", "this member is deactivated");
+    return { store, config, principal, orgId: principal.orgId, via: "key", actor: { door: "admin", id: actorId(principal) } };
   }
   const user = currentUser(req);
   if (!user) throw new ProblemError(401, "Unauthorized", "an API key is required: Authorization: Bearer <key> (or sign in for a session)");
+  const principal = await principalForSession(store.db, user);
+  if (!principal) throw new ProblemError(401, "Unauthorized", "this session's membership is no longer active; sign in again");
   if (!SAFE_METHODS.has(req.method) && !csrfMatches(req, req.get(CSRF_HEADER)))
     throw new ProblemError(403, "Forbidden", `a request authenticated by the session cookie must send the session's CSRF token in the ${CSRF_HEADER} header (GET /api/v1/me returns it as csrfToken)`);
-  if (user.operator === true) {
-    // The operator (one-time admin link) acts as the org's admin, as no member; the policy work maps it to its own principal.
-    const principal: Principal = { orgId: user.orgId, keyId: "operator", kind: "member", serviceAccountId: null, teamId: null, memberId: null, role: "admin", active: true };
-    return { store, config, principal, orgId: user.orgId, via: "session", operator: true, actor: OPERATOR_ACTOR };
-  }
-  const m = await store.db.selectFrom("members").select(["org_role", "active"]).where("id", "=", user.memberId).where("org_id", "=", user.orgId).executeTakeFirst();
-  if (!m || m.active !== 1) throw new ProblemError(401, "Unauthorized", "this session's membership is no longer active; sign in again");
-  const principal: Principal = {
-    orgId: user.orgId, keyId: "session", kind: "member", serviceAccountId: null, teamId: null, memberId: user.memberId, role: m.org_role, active: true,
-  };
-  return { store, config, principal, orgId: user.orgId, via: "session", actor: { door: "admin", id: `member:${user.memberId}` } };
+  return { store, config, principal, orgId: user.orgId, via: "session", actor: { door: "admin", id: actorId(principal) } };
 }

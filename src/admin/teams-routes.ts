@@ -1,12 +1,14 @@
 /**
- * Admin API: teams and team membership. Org admins do everything; team admins
- * (and the team's own service accounts) manage their team's settings and
- * members; everyone else in the org reads.
+ * Admin API: teams and team membership. Org admins do everything; team admins,
+ * holders of a custom role with team:manage-members / team:manage-settings in
+ * that team, and the team's own service accounts manage it; everyone else in
+ * the org reads. The access policy (src/org/access) decides.
  */
 import { deleteTeam, createTeam } from "../org/teams.ts";
 import { getTeamView, listTeamMembers, mustTeam, listTeams, removeTeamMember, setTeamMemberRole, updateTeamSettings } from "../org/team-admin.ts";
-import { requireTeamManager, requireTeamVisible, scopedTeam } from "./access.ts";
-import { adminCtx, requireOrgAdmin } from "./context.ts";
+import { membershipTarget } from "../org/access/targets.ts";
+import { can, ensureCan } from "../org/access/can.ts";
+import { adminCtx } from "./context.ts";
 import { z } from "zod";
 import { bool, name, refused, text } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
@@ -29,7 +31,8 @@ export function register(r: RouteRegistry): void {
     method: "get", path: "/teams", tag: "teams", summary: "List teams",
     handler: async (_req, res) => {
       const ctx = adminCtx(res);
-      res.json({ teams: await listTeams(ctx.store.db, ctx.orgId, scopedTeam(ctx) ?? undefined) });
+      const teams = await listTeams(ctx.store.db, ctx.orgId, ctx.principal.teamId ?? undefined);
+      res.json({ teams: teams.filter((t) => can(ctx.principal, "team:read", { teamId: t.id }).allowed) });
     },
   });
   r.add({
@@ -37,7 +40,7 @@ export function register(r: RouteRegistry): void {
     body: NewTeam,
     handler: async (_req, res, { body }) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "team:create");
       const team = await createTeam(ctx.store.db, ctx.orgId, {
         displayName: body.name, externalId: null, storageType: body.storageType,
         membersCanInvite: body.membersCanInvite, domainMatching: body.domainMatching,
@@ -49,7 +52,7 @@ export function register(r: RouteRegistry): void {
     method: "get", path: "/teams/:teamId", tag: "teams", summary: "One team",
     handler: async (req, res) => {
       const ctx = adminCtx(res);
-      requireTeamVisible(ctx, param(req.params.teamId));
+      ensureCan(ctx.principal, "team:read", { teamId: param(req.params.teamId) });
       res.json(await getTeamView(ctx.store.db, ctx.orgId, param(req.params.teamId)));
     },
   });
@@ -60,7 +63,7 @@ export function register(r: RouteRegistry): void {
       const ctx = adminCtx(res);
       const teamId = param(req.params.teamId);
       await getTeamView(ctx.store.db, ctx.orgId, teamId); // 404 before 403 for an unknown team
-      await requireTeamManager(ctx, teamId);
+      ensureCan(ctx.principal, "team:manage-settings", { teamId });
       res.json(await updateTeamSettings(ctx.store.db, ctx.orgId, teamId, {
         name: body.name, membersCanInvite: body.membersCanInvite, domainMatching: body.domainMatching,
       }, ctx.actor));
@@ -70,7 +73,7 @@ export function register(r: RouteRegistry): void {
     method: "delete", path: "/teams/:teamId", tag: "teams", summary: "Delete a team (org admins)", status: 204,
     handler: async (req, res) => {
       const ctx = adminCtx(res);
-      requireOrgAdmin(ctx);
+      ensureCan(ctx.principal, "team:delete");
       await mustTeam(ctx.store.db, ctx.orgId, param(req.params.teamId));
       await deleteTeam(ctx.store.db, ctx.orgId, param(req.params.teamId), ctx.actor);
       res.status(204).end();
@@ -80,7 +83,7 @@ export function register(r: RouteRegistry): void {
     method: "get", path: "/teams/:teamId/members", tag: "teams", summary: "A team's members and their team roles",
     handler: async (req, res) => {
       const ctx = adminCtx(res);
-      requireTeamVisible(ctx, param(req.params.teamId));
+      ensureCan(ctx.principal, "team:read", { teamId: param(req.params.teamId) });
       res.json({ members: await listTeamMembers(ctx.store.db, ctx.orgId, param(req.params.teamId)) });
     },
   });
@@ -91,7 +94,7 @@ export function register(r: RouteRegistry): void {
       const ctx = adminCtx(res);
       const teamId = param(req.params.teamId);
       await getTeamView(ctx.store.db, ctx.orgId, teamId);
-      await requireTeamManager(ctx, teamId);
+      ensureCan(ctx.principal, "team:manage-members", await membershipTarget(ctx.store.db, ctx.orgId, teamId, param(req.params.memberId), body.role));
       const { added, member } = await setTeamMemberRole(ctx.store.db, ctx.orgId, teamId, param(req.params.memberId), body.role, ctx.actor);
       res.status(added ? 201 : 200).json(member);
     },
@@ -102,7 +105,7 @@ export function register(r: RouteRegistry): void {
       const ctx = adminCtx(res);
       const teamId = param(req.params.teamId);
       await getTeamView(ctx.store.db, ctx.orgId, teamId);
-      await requireTeamManager(ctx, teamId);
+      ensureCan(ctx.principal, "team:manage-members", await membershipTarget(ctx.store.db, ctx.orgId, teamId, param(req.params.memberId)));
       await removeTeamMember(ctx.store.db, ctx.orgId, teamId, param(req.params.memberId), ctx.actor);
       res.status(204).end();
     },

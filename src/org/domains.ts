@@ -41,8 +41,8 @@ export interface DomainView {
   id: string;
   domain: string;
   status: DomainStatus;
-  /** publish this record to verify the claim */
-  txtRecord: { name: string; type: "TXT"; value: string };
+  /** publish this record to verify the claim (null for those who may not manage domains: the token is theirs alone) */
+  txtRecord: { name: string; type: "TXT"; value: string } | null;
   createdAt: string;
   verifiedAt: string | null;
   /** a pending claim ends here unless verified; null once verified */
@@ -62,6 +62,9 @@ export function toDomainView(d: ClaimedDomain): DomainView {
     createdAt: d.created_at, verifiedAt: d.verified_at, expiresAt: d.verified_at ? null : d.expires_at,
   };
 }
+
+/** The view without the verification token, for readers who may not manage domains. */
+export const withoutToken = (d: DomainView): DomainView => ({ ...d, txtRecord: null });
 
 /** Lower-cased, without a trailing dot; refuses what is not a registrable host name. */
 export function normalizeDomain(raw: string): string {

@@ -4,8 +4,13 @@
  * `enforceMemberRules` inside the same transaction as each write, on the state
  * after the write, so a refusal rolls the write back and changes nothing.
  *
+ * Viewer means viewer: the Viewer org role holds viewer seats at most. Making a
+ * member a Viewer lowers their full Models seat and Weave access to viewer in the
+ * same write; asking for a full one for a Viewer (in that write, or later) is
+ * refused. The same holds through every door, because every write ends here.
+ *
  * Status of refusals (see errors.ts): a rule that refuses (last admin, seat limit,
- * billing admin must be active) is kind "rule" → 409; a feature the org's plan
+ * billing admin must be active, a full seat for a Viewer) is kind "rule" → 409; a feature the org's plan
  * does not include (Viewer org role, View-Only team role, custom roles on
  * `standard`) is kind "forbidden" → 403; a value outside the allowed ones is
  * kind "invalid" → 400 (SCIM invalidValue) naming the allowed values.
@@ -15,7 +20,7 @@
  *   const before = await getMember(trx, orgId, id);
  *   await trx.updateTable("members").set({ org_role: "member" }).where("id", "=", id).execute();
  *   const after = await getMember(trx, orgId, id);
- *   await enforceMemberRules(trx, orgId, before, after); // throws "… the last active admin …" and rolls back
+ *   const checked = await enforceMemberRules(trx, orgId, before, after); // throws "… the last active admin …" and rolls back
  * });
  */
 import type { Kysely } from "kysely";
@@ -77,16 +82,46 @@ async function countActive(trx: Db, orgId: string, column: "org_role" | "models_
 
 const SEAT_LIMIT_COLUMN = { full: "full_models_seat_limit", viewer: "viewer_models_seat_limit" } as const;
 
+/** The seats a write asked for explicitly (undefined: not named, the member keeps or gets the default). */
+export interface SeatRequest {
+  modelsSeat?: string;
+  weaveRole?: string;
+}
+
+const VIEWER_CAPPED = [["models_seat", "modelsSeat", "Models seat"], ["weave_role", "weaveRole", "Weave access"]] as const;
+
+/**
+ * A Viewer holds viewer seats at most: a full seat they held is lowered (setting
+ * the role sets the seats, also when a full resource echoes the old value); a
+ * full seat newly asked for (at creation, or for someone who did not hold it) is refused.
+ */
+async function capViewerSeats(trx: Db, before: Member | null, after: Member, asked: SeatRequest): Promise<Member> {
+  if (after.org_role !== "viewer") return after;
+  const fix: { models_seat?: SeatType; weave_role?: SeatType } = {};
+  for (const [column, field, label] of VIEWER_CAPPED) {
+    if (after[column] !== "full") continue;
+    if (typeof asked[field] === "string" && asked[field].trim().toLowerCase() === "full" && before?.[column] !== "full")
+      throw refused(`${after.user_name} has the Viewer org role, which holds a viewer ${label} at most: a full ${label} is refused; make them a Member (or admin) first, or give them a viewer ${label}`);
+    fix[column] = "viewer";
+  }
+  if (!Object.keys(fix).length) return after;
+  await trx.updateTable("members").set(fix).where("id", "=", after.id).execute();
+  return { ...after, ...fix };
+}
+
 /**
  * Checks one member's change, given the row before (null: created) and after
- * (null: deleted), on the state after the write. Throws on refusal; the caller's
- * transaction then rolls back.
+ * (null: deleted), on the state after the write, and returns the row as it is
+ * now (a new Viewer's seats lowered). `asked` names the seats the write asked
+ * for. Throws on refusal; the caller's transaction then rolls back.
  */
-export async function enforceMemberRules(trx: Db, orgId: string, before: Member | null, after: Member | null): Promise<void> {
+export async function enforceMemberRules(trx: Db, orgId: string, before: Member | null, written: Member | null, asked: SeatRequest = {}): Promise<Member | null> {
+  if (written?.org_role === "viewer" && before?.org_role !== "viewer") requireEnterprise(await getOrg(trx, orgId), "the Viewer org role");
+  const after = written ? await capViewerSeats(trx, before, written, asked) : null;
   const losesAdmin = isActiveAdmin(before) && !isActiveAdmin(after);
   const gainsSeat = (["full", "viewer"] as const).filter((s) => holds(after, s) && !holds(before, s));
   const becomesViewer = after?.org_role === "viewer" && before?.org_role !== "viewer";
-  if (!losesAdmin && !gainsSeat.length && !becomesViewer) return;
+  if (!losesAdmin && !gainsSeat.length && !becomesViewer) return after;
   const org = await lockOrg(trx, orgId);
   if (becomesViewer) requireEnterprise(org, "the Viewer org role");
   if (losesAdmin && (await countActive(trx, orgId, "org_role", "admin")) === 0) {
@@ -100,6 +135,7 @@ export async function enforceMemberRules(trx: Db, orgId: string, before: Member 
     const used = await countActive(trx, orgId, "models_seat", seat);
     if (used > limit) throw refused(`seat limit reached: ${used - 1} of ${limit} ${seat} Models seats in use`);
   }
+  return after;
 }
 
 /**

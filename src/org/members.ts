@@ -154,8 +154,7 @@ async function assertUserNameFree(trx: Transaction<Database>, orgId: string, use
  */
 export async function reactivateMember(trx: Transaction<Database>, orgId: string, id: string, input: MemberInput, actor: Actor): Promise<Member> {
   const before = await lockForUpdate(trx, "members", orgId, id, now());
-  const member = await writeFields(trx, orgId, id, { ...input, active: true });
-  await enforceMemberRules(trx, orgId, before, member);
+  const member = (await enforceMemberRules(trx, orgId, before, await writeFields(trx, orgId, id, { ...input, active: true }), input))!;
   await recordAudit(trx, { orgId, actor, action: "member.reactivate", targetType: "member", targetId: member.id, detail: { userName: member.user_name, ...accessDiff(before, member) } });
   if (input.teamRoles) await setTeamRoles(trx, orgId, member.id, input.teamRoles, actor);
   return member;
@@ -177,13 +176,13 @@ export async function insertMember(
   checkMemberInput(input);
   await assertUserNameFree(trx, orgId, input.userName);
   const t = now();
-  const member: Member = {
+  const inserted: Member = {
     id: crypto.randomUUID(), org_id: orgId, user_id: userId, org_role: "member", models_seat: "full", weave_role: "full",
     billing_admin: 0, revision: 1, created_at: t, updated_at: t, ...columns(input),
   };
-  await trx.insertInto("members").values(member).execute();
-  await writeEmails(trx, orgId, member.id, input.emails, emailsVerifiedBy);
-  await enforceMemberRules(trx, orgId, null, member);
+  await trx.insertInto("members").values(inserted).execute();
+  await writeEmails(trx, orgId, inserted.id, input.emails, emailsVerifiedBy);
+  const member = (await enforceMemberRules(trx, orgId, null, inserted, input))!;
   await recordAudit(trx, { orgId, actor, action: "member.create", targetType: "member", targetId: member.id, detail: { userName: member.user_name, orgRole: member.org_role, modelsSeat: member.models_seat, weaveRole: member.weave_role, ...auditDetail } });
   return member;
 }
@@ -210,8 +209,7 @@ export async function updateMember(
       const current = await lockForUpdate(trx, "members", orgId, id, now(), expectedRevision);
       await racePoint("member.update.locked");
       const input = build(current);
-      const member = await writeFields(trx, orgId, id, input);
-      await enforceMemberRules(trx, orgId, current, member);
+      const member = (await enforceMemberRules(trx, orgId, current, await writeFields(trx, orgId, id, input), input))!;
       if (current.active && !member.active) await revokeMemberKeys(trx, id);
       await recordAudit(trx, { orgId, actor, action: current.active && !member.active ? "member.deactivate" : "member.update", targetType: "member", targetId: id, detail: { userName: member.user_name, ...accessDiff(current, member) } });
       if (!member.active) await endMemberSessions(trx, id);
@@ -236,8 +234,8 @@ export async function updateMemberAccess(
     const current = await lockForUpdate(trx, "members", orgId, id, now(), expectedRevision);
     await racePoint("member.update.locked");
     if (Object.keys(set).length) await trx.updateTable("members").set(set).where("id", "=", id).execute();
-    const member = await trx.selectFrom("members").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
-    await enforceMemberRules(trx, orgId, current, member);
+    const written = await trx.selectFrom("members").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+    const member = (await enforceMemberRules(trx, orgId, current, written, change))!;
     if (current.active && !member.active) await revokeMemberKeys(trx, id);
     const action = current.active && !member.active ? "member.deactivate" : !current.active && member.active ? "member.activate" : "member.update";
     await recordAudit(trx, { orgId, actor, action, targetType: "member", targetId: id, detail: { userName: member.user_name, ...accessDiff(current, member) } });

@@ -4,7 +4,7 @@ import type { Store } from "../../db/connect.ts";
 import type { Config } from "../config.ts";
 import { publicBaseUrl } from "../http/public-address.ts";
 import type { Actor } from "../org/audit.ts";
-import type { Principal } from "../org/keys.ts";
+import type { Principal } from "../org/access/principals.ts";
 import { SCIM_CONTENT_TYPE } from "./errors.ts";
 
 export interface ScimContext {

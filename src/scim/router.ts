@@ -5,7 +5,8 @@ import type { Config } from "../config.ts";
 import { readApiKey } from "../http/credentials.ts";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../http/json-depth.ts";
 import { refuseNulInBody } from "../http/request-checks.ts";
-import { authenticateKey } from "../org/keys.ts";
+import { principalForKey } from "../org/access/authenticate.ts";
+import { can } from "../org/access/can.ts";
 import { bulkRouter } from "./bulk/routes.ts";
 import { scimBaseUrl, type ScimContext } from "./context.ts";
 import { discoveryRouter } from "./discovery.ts";
@@ -33,14 +34,14 @@ export function scimRouter(store: Store, config: Config, log: (msg: string, err:
   r.use(discoveryRouter(config));
   r.use(async (req, res, next) => {
     const key = readApiKey(req);
-    const principal = key ? await authenticateKey(store.db, key) : null;
+    const principal = key ? await principalForKey(store.db, key) : null;
     if (!principal) throw new ScimError(401, undefined, key ? "the API key is not valid (unknown or revoked)" : "an API key is required: Authorization: Bearer <key>");
-    if (principal.teamId) throw new ScimError(403, undefined, "a team-scoped service account key cannot use SCIM; use an org-scoped key");
-    if (principal.kind === "member" && (principal.role !== "admin" || !principal.active))
-      throw new ScimError(403, undefined, "only org admins and org-scoped service accounts may use SCIM");
+    const reads = req.method === "GET" || req.method === "HEAD" || req.path.endsWith("/.search");
+    const decision = can(principal, reads ? "scim:read" : "scim:write");
+    if (!decision.allowed) throw new ScimError(403, undefined, decision.reason);
     const ctx: ScimContext = {
       store, config, principal, orgId: principal.orgId,
-      actor: { door: "scim", id: `key:${principal.keyId}` },
+      actor: { door: "scim", id: `key:${principal.keyId ?? ""}` },
       baseUrl: scimBaseUrl(req, config),
     };
     res.locals.scim = ctx;

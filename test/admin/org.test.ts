@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
+import { updateOrgSettings } from "../../src/org/settings.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { addMember, as, expectOk, lastAudit, problem, type TestMember } from "./principals.ts";
+
+const OPERATOR = { door: "cli" as const, id: "operator" };
 
 describe("admin API: org settings", () => {
   let t: TestApp;
@@ -71,12 +74,14 @@ describe("admin API: org settings", () => {
     problem(await as(t, admin.key).patch("/org", { autoProvision: false }), 400, /unknown field "autoProvision"/);
   });
 
-  it("refuses the standard plan while enterprise features are in use", async () => {
+  it("the plan is the operator's: an org admin's change is a 403; the operator cannot leave enterprise while its features are in use", async () => {
     const viewer = await addMember(t, "org-viewer", "viewer");
-    problem(await as(t, admin.key).patch("/org", { plan: "standard" }), 409, /Viewer org role/);
+    problem(await as(t, admin.key).patch("/org", { plan: "standard" }), 403, /only the operator may change the organization's plan/);
+    assert.equal(expectOk(await as(t, admin.key).patch("/org", { plan: "enterprise", teamJoiningAtSignup: true })).plan, "enterprise", "the current plan is no change");
+    await assert.rejects(updateOrgSettings(t.store.db, t.org.id, { plan: "standard" }, OPERATOR), /Viewer org role/);
     await t.store.db.updateTable("members").set({ org_role: "member" }).where("id", "=", viewer.id).execute();
-    assert.equal(expectOk(await as(t, admin.key).patch("/org", { plan: "standard" })).plan, "standard");
-    assert.equal(expectOk(await as(t, admin.key).patch("/org", { plan: "enterprise" })).plan, "enterprise");
+    assert.equal((await updateOrgSettings(t.store.db, t.org.id, { plan: "standard" }, OPERATOR)).plan, "standard");
+    assert.equal((await updateOrgSettings(t.store.db, t.org.id, { plan: "enterprise" }, OPERATOR)).plan, "enterprise");
   });
 
   it("sets and clears seat limits, never below the seats in use", async () => {

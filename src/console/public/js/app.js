@@ -2,10 +2,12 @@
 import { ApiError, get, setCsrf } from "./api.js";
 import { h, loading } from "./ui.js";
 
-const ADMIN_PAGES = [
-  ["organization", "Organization"], ["members", "Members"], ["domains", "Domains"], ["teams", "Teams"], ["roles", "Custom roles"],
-  ["service-accounts", "Service accounts"], ["invites", "Invites"], ["scim", "SCIM"], ["sso", "SSO"], ["audit", "Audit log"], ["refusals", "Refused sign-ins"],
-  ["seats", "Seat usage"], ["profile", "My profile"],
+// Each page with the action (decided by the server's access policy, GET /me → allowed) it needs.
+const ALL_PAGES = [
+  ["organization", "Organization", "org:change-settings"], ["members", "Members", "member:change-access"], ["domains", "Domains", "domains:manage"],
+  ["teams", "Teams", "team:create"], ["roles", "Custom roles", "roles:manage"], ["service-accounts", "Service accounts", "service-accounts:list"],
+  ["invites", "Invites", "invites:list"], ["scim", "SCIM", "scim:write"], ["sso", "SSO", "sso:manage"], ["audit", "Audit log", "audit:read"],
+  ["refusals", "Refused sign-ins", "audit:read"], ["seats", "Seat usage", "seats:read"], ["profile", "My profile", "me:read"],
 ];
 const MEMBER_PAGES = [["profile", "My profile"]];
 
@@ -23,10 +25,14 @@ async function start() {
     return;
   }
   setCsrf(me.csrfToken);
-  const isAdmin = me.member.orgRole === "admin";
-  pages = isAdmin ? ADMIN_PAGES : MEMBER_PAGES;
+  const allowed = new Set(me.allowed ?? []);
+  // The profile is a member's; the operator's session has none.
+  pages = ALL_PAGES.filter(([id, , action]) => allowed.has(action) && (id !== "profile" || me.member)).map(([id, label]) => [id, label]);
+  // Who does not run the organization lands on their profile.
+  if (!allowed.has("org:change-settings")) pages.sort((a, b) => (b[0] === "profile") - (a[0] === "profile"));
+  if (!pages.length) pages = MEMBER_PAGES;
   document.getElementById("org-name").textContent = me.org.name;
-  document.getElementById("who").textContent = `${me.member.displayName || me.member.userName} · ${me.member.orgRole}`;
+  document.getElementById("who").textContent = me.member ? `${me.member.displayName || me.member.userName} · ${me.member.orgRole}` : "operator";
   const out = document.getElementById("sign-out");
   out.hidden = false;
   out.addEventListener("click", async () => {

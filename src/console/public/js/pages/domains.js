@@ -17,7 +17,7 @@ export async function render({ reload }) {
     return h("tr", { dataset: { domain: d.domain } },
       h("td", {}, d.domain),
       h("td", {}, h("span", { class: `tag ${d.status}` }, d.status), d.verifiedAt ? h("span.muted", {}, ` ${fmtTime(d.verifiedAt)}`) : null),
-      h("td", {}, d.status === "verified" ? h("span.muted", {}, "—") : [h("div", {}, "Name ", h("code", {}, d.txtRecord.name), " type ", h("code", {}, "TXT")), h("div", {}, "Value ", h("code.txt", {}, d.txtRecord.value), " ", cp)]),
+      h("td", {}, d.status === "verified" || !d.txtRecord ? h("span.muted", {}, "—") : [h("div", {}, "Name ", h("code", {}, d.txtRecord.name), " type ", h("code", {}, "TXT")), h("div", {}, "Value ", h("code.txt", {}, d.txtRecord.value), " ", cp)]),
       h("td.actions", {}, d.status === "verified" ? null : verify, release));
   });
   return h("div", {}, msg.el,

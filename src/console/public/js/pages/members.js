@@ -86,7 +86,7 @@ export async function render({ me }) {
       if (!confirm(`Remove ${who} from the organization? Their teams memberships go; what they created stays.`)) return;
       busy(remove, msg, async () => { await del(`/members/${m.id}`); msg.ok(`${who} was removed.`); await load(); });
     });
-    const self = m.id === me.member.id;
+    const self = m.id === me.member?.id;
     return h("tr", { dataset: { member: m.userName } },
       h("td", {}, m.userName, self ? h("span.tag", {}, "you") : null, m.billingAdmin ? h("span.tag", {}, "billing") : null),
       h("td", {}, m.displayName ?? ""), h("td", {}, m.email ?? ""),

@@ -1,4 +1,4 @@
-// Organization: name, plan, seat limits, auto-provisioning, default team, team joining at sign-up (PATCH /org).
+// Organization: name, plan (shown, not editable: the operator sets it), seat limits, auto-provisioning, default team, team joining at sign-up (PATCH /org).
 import { get, patch } from "../api.js";
 import { busy, field, h, messageArea, section, select, toggle } from "../ui.js";
 
@@ -8,7 +8,7 @@ export async function render() {
   const [org, { teams }] = await Promise.all([get("/org"), get("/teams")]);
   const msg = messageArea();
   const name = h("input", { type: "text", name: "name", value: org.name, required: true, autocomplete: "off" });
-  const plan = select([["standard", "Standard"], ["enterprise", "Enterprise"]], org.plan, { name: "plan" });
+  const plan = h("output", { name: "plan" }, org.plan === "enterprise" ? "Enterprise" : "Standard");
   const auto = toggle("Auto-provisioning", org.autoProvisioning,
     `${AUTO_PROVISIONING_SENTENCE}. When off, only invited people (and people your identity provider pushes over SCIM) get in.`, { name: "autoProvisioning" });
   // Only a team with domain matching on can be the default team (the server refuses others).
@@ -32,7 +32,6 @@ export async function render() {
         msg.clear();
         const change = {};
         if (name.value !== org.name) change.name = name.value;
-        if (plan.value !== org.plan) change.plan = plan.value;
         if (auto.input.checked !== org.autoProvisioning) change.autoProvisioning = auto.input.checked;
         if ((defaultTeam.value || null) !== org.defaultTeamId) change.defaultTeamId = defaultTeam.value || null;
         if (joining.input.checked !== org.teamJoiningAtSignup) change.teamJoiningAtSignup = joining.input.checked;
@@ -50,7 +49,7 @@ export async function render() {
     },
   },
   section("Sign-up", auto.el, field("Default team", defaultTeam, "New people from a verified domain of yours also join this team (as team member). Invited people do not. Only teams with domain matching on are listed."), joining.el, emailLink.el),
-  section("Organization", field("Name", name, `Renaming changes no address: sign-in and console URLs use the stable address "${org.slug}", and old names redirect.`), field("Plan", plan, "Viewer role, View-Only team role and custom roles need Enterprise.")),
+  section("Organization", field("Name", name, `Renaming changes no address: sign-in and console URLs use the stable address "${org.slug}", and old names redirect.`), field("Plan", plan, "Set by the operator of this deployment (rollcall org set-plan). Viewer role, View-Only team role and custom roles need Enterprise.")),
   section("Seat limits", h("div.row", {}, field("Full Models seats", fullLimit), field("Viewer Models seats", viewerLimit)), h("p.hint", {}, "Leave empty for no limit."),
     field("When the full Models seats are used up, a new person signing in", overflow, "Joining without a seat: they get in with no Models seat (No-Access), and you can give them one later. Refusals are listed under Refused sign-ins.")),
   h("div.actions", {}, save), msg.el);

@@ -1,0 +1,35 @@
+/**
+ * From credentials to principals: an API key (a service account's, or a
+ * member's own), or a signed-in session (a member, or the operator). Adapters
+ * call these and then ask `can` (can.ts); targets.ts loads what a target needs.
+ *
+ * @example
+ * const p = await principalForKey(db, key); // null: unknown or revoked
+ * const s = await principalForSession(db, { orgId, memberId: null, operator: true }); // the operator
+ */
+import type { Kysely } from "kysely";
+import type { Database } from "../../../db/types.ts";
+import { authenticateKey } from "../keys.ts";
+import { loadMemberFacts } from "./member-facts.ts";
+import { memberPrincipal, operator, serviceAccountPrincipal, type Principal } from "./principals.ts";
+
+type Db = Kysely<Database>;
+
+/** The principal an API key stands for, or null when the key is unknown, revoked, or its member is gone. */
+export async function principalForKey(db: Db, key: string): Promise<Principal | null> {
+  const holder = await authenticateKey(db, key);
+  if (!holder) return null;
+  if (holder.memberId) {
+    const facts = await loadMemberFacts(db, holder.orgId, holder.memberId);
+    return facts ? memberPrincipal(facts, holder.keyId) : null;
+  }
+  return holder.serviceAccountId ? serviceAccountPrincipal(holder.orgId, holder.keyId, holder.serviceAccountId, holder.teamId) : null;
+}
+
+/** A session's principal: the operator, or the member it signed in (null when that membership is gone or inactive). */
+export async function principalForSession(db: Db, user: { orgId: string; memberId: string | null; operator?: boolean }): Promise<Principal | null> {
+  if (user.operator) return operator(user.orgId);
+  if (!user.memberId) return null;
+  const facts = await loadMemberFacts(db, user.orgId, user.memberId);
+  return facts?.active ? memberPrincipal(facts) : null;
+}
