@@ -26,16 +26,20 @@ const Check = z.strictObject({
   permission: id.describe("a permission of the catalog (GET /api/v1/permissions), e.g. run:delete"),
   team: id.optional().describe("the team's id or name; without it, only org-wide grants (org role admin) count"),
 });
-const Batch = z.strictObject({ checks: z.array(Check).min(1).max(MAX_CHECKS) });
-const Body = z.union([Check, Batch]);
+/** One check at the top level, or a batch in `checks` (one object, so the document stays a strict object). */
+const Body = Check.partial().extend({ checks: z.array(Check).min(1).max(MAX_CHECKS).optional().describe(`a batch of up to ${MAX_CHECKS} checks, instead of one`) });
 type CheckInput = z.infer<typeof Check>;
 
-function parse(body: unknown): { checks: CheckInput[]; batch: boolean } {
-  const r = Body.safeParse(body);
-  if (!r.success) throw badInput(`the body must be one check {memberId | userName, permission, team?} or {checks: [...]} (1 to ${MAX_CHECKS}): ${r.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ")}`);
-  const checks = "checks" in r.data ? r.data.checks : [r.data];
-  checks.forEach((c, i) => { if (!c.memberId === !c.userName) throw badInput(`check ${i}: give exactly one of "memberId" and "userName"`); });
-  return { checks, batch: "checks" in r.data };
+function parse(body: z.infer<typeof Body>): { checks: CheckInput[]; batch: boolean } {
+  const { checks: batch, ...single } = body;
+  const given = Object.keys(single).length > 0;
+  if (batch ? given : !given) throw badInput(`the body must be one check {memberId | userName, permission, team?} or {checks: [...]} (1 to ${MAX_CHECKS}), not both`);
+  const checks: CheckInput[] = batch ?? [{ ...single, permission: single.permission ?? "" }];
+  checks.forEach((c, i) => {
+    if (!c.permission) throw badInput(`check ${i}: "permission" is required`);
+    if (!c.memberId === !c.userName) throw badInput(`check ${i}: give exactly one of "memberId" and "userName"`);
+  });
+  return { checks, batch: batch !== undefined };
 }
 
 async function teamOf(ctx: AdminContext, ref: string | undefined): Promise<{ id: string; name: string } | null> {

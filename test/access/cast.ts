@@ -101,7 +101,8 @@ export async function makeCast(t: TestApp): Promise<Cast> {
   for (const [m, role] of [[member, "member"], [viewer, "view-only"], [teamAdmin, "admin"], [customMgr, "Team keeper"]] as const)
     expectOk(await admin.put(`/teams/${alpha}/members/${m.id}`, { role }), 201);
   expectOk(await admin.put(`/teams/${beta}/members/${member.id}`, { role: "member" }), 201);
-  expectOk(await admin.patch("/org", { defaultTeamId: alpha }));
+  const home = expectOk(await admin.post("/teams", { name: "home", domainMatching: true }), 201).id as string;
+  expectOk(await admin.patch("/org", { defaultTeamId: home }));
   const teamSaKey = expectOk(await admin.post("/service-accounts", { name: "alpha-bot", teamId: alpha }), 201).key.key as string;
   const members = { orgAdmin, member, viewer, teamAdmin, customMgr };
   const keys: Record<Name, string | null> = {
