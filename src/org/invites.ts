@@ -20,7 +20,8 @@ import { conflict, forbidden, invalid, notFound, refused } from "./errors.ts";
 import { assertInviteSeat } from "./arrival/seats.ts";
 import { applyTeamGrants, grantsOf, resolveGrants, teamRoleList, type TeamRoleGrant } from "./invite-grants.ts";
 import { requireEnterprise } from "./member-roles.ts";
-import { insertMember } from "./members.ts";
+import { findUserNameHolder } from "./members.ts";
+import { join } from "./arrival/join.ts";
 
 type Db = Kysely<Database>;
 
@@ -229,7 +230,7 @@ export async function joinByInvite(trx: Transaction<Database>, row: Invite, user
     throw refused("you are already a member of this organization");
   const grants = grantsOf(row);
   const userName = row.user_name ?? user.email ?? row.email!;
-  if (await trx.selectFrom("members").select("id").where("org_id", "=", orgId).where("user_name_key", "=", userName.toLowerCase()).executeTakeFirst())
+  if (await findUserNameHolder(trx, orgId, userName))
     throw conflict(`the user name "${userName}" is already taken in this organization; ask an admin`);
   const t = now();
   // Claim the invite first: of two concurrent acceptances only one updates the row.
@@ -241,12 +242,12 @@ export async function joinByInvite(trx: Transaction<Database>, row: Invite, user
   const email = user.email ?? row.email;
   const emails = email ? [{ value: email, type: "work", primary: true }] : [];
   // Seat limits (under the org lock), in the same transaction: a refusal rolls the acceptance back.
-  const member = await insertMember(trx, orgId, user.id, {
+  const org = await trx.selectFrom("orgs").selectAll().where("id", "=", orgId).executeTakeFirstOrThrow();
+  const member = await join(trx, org, user.id, {
     userName, externalId: null, displayName: user.display_name, givenName: null, familyName: null, active: true,
     emails, resource: email ? { emails } : {}, orgRole: row.org_role, modelsSeat: grants.modelsSeat, weaveRole: grants.weaveRole,
-  }, actor, { via: "invite", inviteId: row.id });
+  }, actor, { via: "invite", inviteId: row.id }, null);
   const memberId = member.id;
-  const org = await trx.selectFrom("orgs").select(["id", "plan"]).where("id", "=", orgId).executeTakeFirstOrThrow();
   const teamRoles = await applyTeamGrants(trx, org, memberId, grants, t);
   const teamIds = teamRoles.map((r) => r.teamId);
   await trx.updateTable("invites").set({ accepted_member_id: memberId }).where("id", "=", row.id).execute();

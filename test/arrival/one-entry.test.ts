@@ -1,8 +1,8 @@
 /**
  * "Exactly one caller of member creation" (DESIGN.md, the arrival decision),
  * checked on the source: members are created, users created and login
- * identities linked only inside src/org/arrival/ — plus invites.ts
- * `joinByInvite`, which is the invite step that arrive() runs.
+ * identities linked only inside src/org/arrival/ (the invite step,
+ * invites.ts `joinByInvite`, joins through the same join.ts).
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -21,8 +21,8 @@ function sources(dir: string): string[] {
 const callers = (pattern: RegExp) => sources(SRC).filter((f) => pattern.test(fs.readFileSync(f, "utf8"))).map((f) => path.relative(SRC, f)).sort();
 
 describe("one entry point for arrivals (source check)", () => {
-  it("member creation is called from the arrival room's join step, and the invite step it runs", () => {
-    assert.deepEqual(callers(/\binsertMember\(/).filter((f) => f !== "org/members.ts"), ["org/arrival/join.ts", "org/invites.ts"]);
+  it("member creation is called only from the arrival room's join step", () => {
+    assert.deepEqual(callers(/\binsertMember\(/).filter((f) => f !== "org/members.ts"), ["org/arrival/join.ts"]);
   });
   it("users are created and login identities linked only in the arrival room", () => {
     assert.deepEqual(callers(/\binsertUser\(/), ["org/arrival/link.ts", "org/arrival/scim.ts"]);

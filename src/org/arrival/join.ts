@@ -1,8 +1,8 @@
 /**
  * Joining: the arrival decision's one call of member creation (members.ts
  * `insertMember`, which holds the member rules: the user name check, seat
- * limits, plan). The SCIM step and auto-provisioning both join through here;
- * the invite step joins through invites.ts `joinByInvite`, run by arrive.ts.
+ * limits, plan). The SCIM step, auto-provisioning and the invite step
+ * (invites.ts `joinByInvite`, run by arrive.ts) all join through here.
  */
 import type { Transaction } from "kysely";
 import type { Database, Member, Org } from "../../../db/types.ts";
