@@ -328,7 +328,7 @@ describe("invites accepted by e-mail link (an org with no OIDC or LDAP, the door
     assert.equal((await lastAudit(t, "provision.joined_by_invite")).detail.door, "email");
     // The invite is used: its page no longer sends links.
     const again = await browser(t, "203.0.113.201").agent.post(`/auth/${t.org.id}/email/start`).set("Accept", "application/json").send({ inviteToken });
-    problem(again, 403, /this invite is accepted/);
+    problem(again, 409, /this invite is accepted/);
   });
 
   it("accepting at the seat limit is refused with the styled page naming the limit; the invite stays pending", async () => {
@@ -340,7 +340,7 @@ describe("invites accepted by e-mail link (an org with no OIDC or LDAP, the door
     await addMember(t, "squatter", "member", o); // the last full seat goes
     problem(await as(t, admin.key).post("/invites", { email: "sam@example.com" }), 409, /^seat limit reached: 2 of 2 full Models seats in use/);
     const { res } = await acceptByLink(inviteToken, "pat@example.com");
-    assert.equal(res.status, 403);
+    assert.equal(res.status, 409, "a refusal by a rule: 409 at every door");
     assert.match(String(res.headers["content-type"]), /text\/html/);
     assert.match(res.text, /seat limit reached: 2 of 2 full Models seats in use; an admin of .* can free a seat or raise the limit/);
     assert.equal((expectOk(await as(t, admin.key).get("/invites")).invites as any[]).find((i) => i.id === inv.id).status, "pending");

@@ -126,3 +126,22 @@ describe("the console's sign-in-methods tell no one which orgs exist", () => {
   });
 
 });
+
+describe("the sign-in doors tell no one which orgs exist", () => {
+  let t: TestApp;
+  before(async () => { t = await startTestApp(loadConfig({})); });
+  after(async () => { await t?.close(); });
+
+  it("an unknown org answers exactly like an org without that door (OIDC, LDAP, e-mail link)", async () => {
+    const ask = async (ref: string) => {
+      const oidc = await t.http.get(`/auth/${encodeURIComponent(ref)}/oidc/login`).set("Accept", "application/json");
+      const ldap = await t.http.post(`/auth/${encodeURIComponent(ref)}/ldap/login`).set("Accept", "application/json").send({ username: "u", password: "p" });
+      const email = await t.http.post(`/auth/${encodeURIComponent(ref)}/email/start`).set("Accept", "application/json").send({ email: "x@example.com" });
+      return [oidc, ldap, email].map((r) => [r.status, String(r.body.detail).replaceAll(ref, "<ref>")]);
+    };
+    const known = await ask(t.org.name);
+    const unknown = await ask("no-such-org-anywhere");
+    assert.deepEqual(unknown, known);
+    assert.deepEqual(known.map(([s]) => s), [404, 404, 403]);
+  });
+});

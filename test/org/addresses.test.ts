@@ -111,8 +111,8 @@ describe("org addresses over HTTP", () => {
     assert.equal(post.status, 307);
     assert.equal(post.headers.location, `/auth/${slug}/ldap/login`);
     // the slug and the current name are served, not redirected (no sign-in door configured: 404 in words)
-    problem(await t.http.post(`/auth/${slug}/ldap/login`).send({ username: "u", password: "p" }), 404, /no LDAP sign-in configured/);
-    problem(await t.http.post(`/auth/${encodeURIComponent(newName)}/ldap/login`).send({ username: "u", password: "p" }), 404, /no LDAP sign-in configured/);
+    problem(await t.http.post(`/auth/${slug}/ldap/login`).send({ username: "u", password: "p" }), 404, /has no LDAP sign-in here/);
+    problem(await t.http.post(`/auth/${encodeURIComponent(newName)}/ldap/login`).send({ username: "u", password: "p" }), 404, /has no LDAP sign-in here/);
     problem(await t.http.post("/auth/no-such-org-at-all/ldap/login").send({ username: "u", password: "p" }), 404, /no organization/);
   });
 

@@ -227,7 +227,7 @@ describe("seat limits at sign-in: the styled refusal page, seat overflow, Refuse
     expectOk(await as(t, admin.key).patch("/org", { emailLinkSignIn: true, fullModelsSeatLimit: 2 }));
 
     const { res } = await signInByLink(o, "late@acme.test");
-    assert.equal(res.status, 403);
+    assert.equal(res.status, 409, "a refusal by a rule: 409 at every door");
     assert.match(String(res.headers["content-type"]), /text\/html/);
     assert.match(res.text, /<link rel="stylesheet" href="\/admin\/console.css">/);
     assert.match(res.text, /class="message error"/);

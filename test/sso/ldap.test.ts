@@ -139,7 +139,7 @@ describe("LDAP sign-in (against slapd)", function () {
       problem(await as(t, other.key).get("/sso/ldap"), 404);
       problem(await as(t, other.key).delete("/sso/ldap"), 404);
       problem(await as(t, other.key).post("/sso/ldap/test", {}), 404);
-      problem(await t.http.post(`/auth/${encodeURIComponent(other.name)}/ldap/login`).send({ username: "alice", password: "alice-pw" }), 404, /no LDAP sign-in configured/);
+      problem(await t.http.post(`/auth/${encodeURIComponent(other.name)}/ldap/login`).send({ username: "alice", password: "alice-pw" }), 404, /has no LDAP sign-in here/);
       assert.equal((await lastAudit(t, "ldap.delete", other.id)).target_id, other.id);
     });
 

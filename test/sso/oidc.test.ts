@@ -180,7 +180,7 @@ describe("OIDC sign-in (real OpenID Provider, code flow with PKCE)", function ()
       assert.equal((await lastAudit(t, "oidc.delete", other.id)).door, "admin");
       const res = await new Browser("application/json").get(t.loginUrl(other));
       assert.equal(res.status, 404);
-      assert.match(JSON.parse(res.text).detail, /no OIDC sign-in configured/);
+      assert.match(JSON.parse(res.text).detail, /has no OIDC sign-in here/);
     });
   });
 

@@ -13,7 +13,7 @@
  *   browser; or JSON: token) → the link is used (once) → the arrival decision
  *   (door "email", e-mail verified) → a session; 303 to `returnTo` (or /admin/),
  *   JSON 200 `{member, org, decision}`. Used, expired or unknown links: 410;
- *   refusals: 403 with the styled refusal page.
+ *   refusals: 409 (the "rule" kind, as at every door) with the styled refusal page.
  *
  * `{org}` is the organization's name or id; mailed links use the id.
  */
@@ -26,7 +26,8 @@ import { signIn } from "../../http/session.ts";
 import { mailerFor } from "../../mail/mailer.ts";
 import { arrivalFor, emailLinkRules, linkMayArrive, peekEmailLink, redeemEmailLink, startEmailLink } from "../../org/arrival/email-links.ts";
 import { recordAudit } from "../../org/audit.ts";
-import { DomainError } from "../../org/errors.ts";
+import { DomainError, refused } from "../../org/errors.ts";
+import { statusOfKind } from "../../http/problems.ts";
 import { publicBaseUrl } from "../../http/public-address.ts";
 import { refuseNulInBody } from "../../http/request-checks.ts";
 import { findSignInOrg } from "../org-address.ts";
@@ -38,7 +39,6 @@ import { esc, sendPage } from "../page.ts";
 import { signInLinkMail } from "./message.ts";
 
 const NONCE_KEY = "rollcallEmailLink";
-const DOMAIN_STATUS: Partial<Record<DomainError["kind"], number>> = { invalid: 400, not_found: 404, conflict: 409, rule: 403, forbidden: 403 };
 
 class SignInError extends Error {
   constructor(readonly failure: SignInFailure) {
@@ -70,7 +70,8 @@ export function emailRouter(store: Store, config: Config, log: (msg: string, err
   async function orgOf(req: Request): Promise<Org> {
     const ref = String(req.params.org ?? "");
     const org = await findSignInOrg(db, ref);
-    if (!org) throw fail(404, `there is no organization named "${ref}"`);
+    // An unknown org answers like an org with the door off: the sign-in doors tell no one which orgs exist.
+    if (!org) throw fail(403, `${ref} does not offer sign-in by e-mail link; an admin of ${ref} can turn it on (emailLinkSignIn), or send you an invite`);
     return org;
   }
 
@@ -147,7 +148,7 @@ export function emailRouter(store: Store, config: Config, log: (msg: string, err
         throw fail(403, closed);
       }
       const outcome = await arrive(db, await arrivalFor(db, link), actor);
-      if (!outcome.ok) throw fail(403, outcome.reason);
+      if (!outcome.ok) throw refused(outcome.reason);
       await signIn(req, { orgId: org.id, memberId: outcome.memberId, userId: outcome.userId, door: "email" });
       res.set("Cache-Control", "no-store");
       if (isForm(req) && !wantsJson(req)) return res.redirect(303, link.return_to ?? "/admin/");
@@ -167,7 +168,7 @@ export function emailRouter(store: Store, config: Config, log: (msg: string, err
     let f: SignInFailure;
     const e = err as { type?: string };
     if (err instanceof SignInError) f = err.failure;
-    else if (err instanceof DomainError) f = { status: DOMAIN_STATUS[err.kind] ?? 409, detail: err.message };
+    else if (err instanceof DomainError) f = { status: statusOfKind(err.kind), detail: err.message };
     else if (e?.type === "entity.parse.failed") f = { status: 400, detail: "the request body is not valid JSON" };
     else if (e?.type === "entity.too.large") f = { status: 413, detail: "the request body is too large" };
     else {

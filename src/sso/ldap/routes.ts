@@ -48,6 +48,7 @@ class SignInError extends Error {
   }
 }
 const fail = (status: number, detail: string, extra: Partial<SignInFailure> = {}) => new SignInError({ status, detail, ...extra });
+const noDoor = (ref: string) => fail(404, `"${ref}" has no LDAP sign-in here; an admin of the organization can set it up`);
 
 const isForm = (req: Request) => !!req.is("application/x-www-form-urlencoded");
 
@@ -61,7 +62,8 @@ export function ldapRouter(store: Store, config: Config, log: (msg: string, err?
   async function orgAndSettings(req: Request): Promise<{ org: Org; settings: LdapSettings }> {
     const ref = String(req.params.org ?? "");
     const org = await findSignInOrg(db, ref);
-    if (!org) throw fail(404, `there is no organization named "${ref}"`);
+    // An unknown org answers like an org without this door: the sign-in doors tell no one which orgs exist.
+    if (!org) throw noDoor(ref);
     let settings: LdapSettings | null;
     try {
       settings = await resolveLdapSettings(db, config, org);
@@ -69,7 +71,7 @@ export function ldapRouter(store: Store, config: Config, log: (msg: string, err?
       if (err instanceof SecretDecryptionError || err instanceof DomainError) throw fail(503, `LDAP sign-in is misconfigured on this server: ${err.message}`);
       throw err;
     }
-    if (!settings) throw fail(404, `${org.name} has no LDAP sign-in configured; an org admin can set it up (PUT /api/v1/sso/ldap)`);
+    if (!settings) throw noDoor(ref);
     return { org, settings };
   }
 

@@ -60,6 +60,7 @@ class SignInError extends Error {
   }
 }
 const fail = (status: number, detail: string, extra: Partial<SignInFailure> = {}) => new SignInError({ status, detail, ...extra });
+const noDoor = (ref: string) => fail(404, `"${ref}" has no OIDC sign-in here; an admin of the organization can set it up`);
 
 /** A same-origin path (`/x`, not `//host` or `/\host`), or null. */
 export function safeReturnTo(raw: unknown): string | null {
@@ -78,9 +79,10 @@ export function oidcRouter(store: Store, config: Config, log: (msg: string, err?
   async function orgAndConnection(req: Request): Promise<{ org: Org; row: OidcConnection }> {
     const ref = String(req.params.org ?? "");
     const org = await findSignInOrg(db, ref);
-    if (!org) throw fail(404, `there is no organization named "${ref}"`);
+    // An unknown org answers like an org without this door: the sign-in doors tell no one which orgs exist.
+    if (!org) throw noDoor(ref);
     const row = await getOidcConnection(db, org.id);
-    if (!row) throw fail(404, `${org.name} has no OIDC sign-in configured; an org admin can set it up (PUT /api/v1/sso/oidc)`);
+    if (!row) throw noDoor(ref);
     return { org, row };
   }
 
