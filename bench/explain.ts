@@ -50,7 +50,7 @@ try {
     const { rows } = await k.executeQuery({ ...c, sql: prefix + c.sql });
     const ms = performance.now() - t0;
     console.log(`\n## ${name}  (${ms.toFixed(1)} ms incl. plan)\n${c.sql}`);
-    for (const r of rows as Record<string, unknown>[]) console.log("  " + (r.detail ?? r["QUERY PLAN"] ?? JSON.stringify(r)));
+    for (const r of rows as Record<string, unknown>[]) console.log(`  ${r.detail ?? r["QUERY PLAN"] ?? JSON.stringify(r)}`);
   }
 } finally {
   await db.dispose();

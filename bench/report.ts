@@ -99,5 +99,5 @@ export function toMarkdown(r: Report): string {
   }
   out.push(r.errors.length ? `**${r.errors.length} error sample(s) — the run FAILED:**` : "No errors: every response had the expected status.");
   for (const e of r.errors) out.push(`- ${e}`);
-  return out.join("\n") + "\n";
+  return `${out.join("\n")}\n`;
 }

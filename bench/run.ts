@@ -345,13 +345,13 @@ async function main(): Promise<number> {
     const md = toMarkdown(report);
     const outDir = path.join(here, "results");
     fs.mkdirSync(outDir, { recursive: true });
-    fs.writeFileSync(path.join(outDir, "latest.json"), JSON.stringify(report, null, 2) + "\n");
+    fs.writeFileSync(path.join(outDir, "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
     fs.writeFileSync(path.join(outDir, "latest.md"), md);
     // Also kept per database and size, so a SQLite run does not overwrite the PostgreSQL one.
     const tag = `${db.store.dialect}-${opts.users}`;
-    fs.writeFileSync(path.join(outDir, `${tag}.json`), JSON.stringify(report, null, 2) + "\n");
+    fs.writeFileSync(path.join(outDir, `${tag}.json`), `${JSON.stringify(report, null, 2)}\n`);
     fs.writeFileSync(path.join(outDir, `${tag}.md`), md);
-    console.log("\n" + md);
+    console.log(`\n${md}`);
     log(`Wrote ${path.relative(process.cwd(), path.join(outDir, "latest.md"))} and latest.json`);
     if (!report.ok) log(`FAILED: ${errorCount} request(s) had a wrong status or body`);
     return report.ok ? 0 : 1;

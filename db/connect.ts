@@ -16,6 +16,8 @@ import { CompiledQuery, Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, S
 import type { Database } from "./types.ts";
 
 export type DialectName = "sqlite" | "postgres";
+/** What a migration sees: any table, any column, typed by what the migration itself says (no generated schema at migration time). */
+export type MigrationDb = Kysely<Record<string, Record<string, unknown>>>;
 
 export interface Store {
   db: Kysely<Database>;

@@ -1,6 +1,6 @@
 /** Runs the migrations in db/migrations, in order, once each. */
 import { Migrator, sql, type Migration, type MigrationProvider } from "kysely";
-import type { Store } from "./connect.ts";
+import type { MigrationDb, Store } from "./connect.ts";
 import * as m0001 from "./migrations/0001-init.ts";
 import * as m0003 from "./migrations/0003-invites-domains.ts";
 import * as m0004 from "./migrations/0004-sessions.ts";
@@ -11,7 +11,7 @@ import * as m0008 from "./migrations/0008-addresses.ts";
 import * as m0009 from "./migrations/0009-arrival.ts";
 import * as m0010 from "./migrations/0010-email-links.ts";
 
-type Step = { up(db: any, dialect: Store["dialect"]): Promise<void> };
+type Step = { up(db: MigrationDb, dialect: Store["dialect"]): Promise<void> };
 const steps: Record<string, Step> = {
   "0001-init": m0001,
   "0003-invites-domains": m0003,

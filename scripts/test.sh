@@ -27,5 +27,8 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 npx tsc --noEmit -p .
+# Lint (biome.json, formatter off): any finding — error, warning or info — fails the test command.
+lint_out=$(npx biome lint --error-on-warnings --max-diagnostics=none 2>&1) || { printf '%s\n' "$lint_out" >&2; exit 1; }
+if grep -q '^Found ' <<<"$lint_out"; then printf '%s\n' "$lint_out" >&2; echo "biome lint: the findings above must be fixed (the test command allows none)" >&2; exit 1; fi
 # With arguments, only those test files; without, the whole suite.
 if [ "$#" -gt 0 ]; then npx mocha "$@"; else npx mocha --recursive "test/**/*.test.ts"; fi

@@ -6,12 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { sql } from "kysely";
 import supertest from "supertest";
 import { openDatabase, type Store } from "../db/connect.ts";
 import { LATEST_MIGRATION } from "../db/migrate.ts";

@@ -11,7 +11,6 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { sql } from "kysely";
 import { openDatabase, type Store } from "../db/connect.ts";
 import { emptyDatabaseUrl } from "./support/store.ts";
 

@@ -1,9 +1,8 @@
 /** Initial schema: orgs, global users and their login identities, members,
  * teams and team memberships, custom roles, service accounts, API keys, audit. */
-import type { Kysely } from "kysely";
-import type { DialectName } from "../connect.ts";
+import type { DialectName, MigrationDb } from "../connect.ts";
 
-export async function up(db: Kysely<any>, dialect: DialectName): Promise<void> {
+export async function up(db: MigrationDb, dialect: DialectName): Promise<void> {
   const serial = dialect === "postgres" ? "bigserial" : "integer";
 
   await db.schema.createTable("orgs")

@@ -1,9 +1,8 @@
 /** Invites (hashed link tokens, expiry, revocation) and claimed e-mail domains
  * (unique across all orgs, verified through a DNS TXT record). */
-import type { Kysely } from "kysely";
-import type { DialectName } from "../connect.ts";
+import type { DialectName, MigrationDb } from "../connect.ts";
 
-export async function up(db: Kysely<any>, _dialect: DialectName): Promise<void> {
+export async function up(db: MigrationDb, _dialect: DialectName): Promise<void> {
   await db.schema.createTable("invites")
     .addColumn("id", "text", (c) => c.primaryKey())
     .addColumn("org_id", "text", (c) => c.notNull().references("orgs.id").onDelete("cascade"))

@@ -3,10 +3,9 @@
  * instance behind a load balancer must see (DESIGN: no state lives only in one
  * process). Plus the per-org setting that syncs directory groups to teams.
  */
-import type { Kysely } from "kysely";
-import type { DialectName } from "../connect.ts";
+import type { DialectName, MigrationDb } from "../connect.ts";
 
-export async function up(db: Kysely<any>, _dialect: DialectName): Promise<void> {
+export async function up(db: MigrationDb, _dialect: DialectName): Promise<void> {
   await db.schema.createTable("sessions")
     .addColumn("sid", "text", (c) => c.primaryKey())
     /** JSON of the express-session data */

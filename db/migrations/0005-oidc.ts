@@ -2,10 +2,9 @@
  * Per-org OpenID Connect connections (one per org). The client secret is stored
  * encrypted (AES-256-GCM, src/org/secrets.ts), never in plain text.
  */
-import type { Kysely } from "kysely";
-import type { DialectName } from "../connect.ts";
+import type { DialectName, MigrationDb } from "../connect.ts";
 
-export async function up(db: Kysely<any>, _dialect: DialectName): Promise<void> {
+export async function up(db: MigrationDb, _dialect: DialectName): Promise<void> {
   await db.schema.createTable("oidc_connections")
     .addColumn("org_id", "text", (c) => c.primaryKey().references("orgs.id").onDelete("cascade"))
     .addColumn("issuer", "text", (c) => c.notNull())

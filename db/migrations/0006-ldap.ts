@@ -3,10 +3,9 @@
  * password is stored encrypted (AES-256-GCM, src/org/secrets.ts), never in plain
  * text. Table types: src/sso/ldap/table.ts.
  */
-import type { Kysely } from "kysely";
-import type { DialectName } from "../connect.ts";
+import type { DialectName, MigrationDb } from "../connect.ts";
 
-export async function up(db: Kysely<any>, _dialect: DialectName): Promise<void> {
+export async function up(db: MigrationDb, _dialect: DialectName): Promise<void> {
   await db.schema.createTable("ldap_connections")
     .addColumn("org_id", "text", (c) => c.primaryKey().references("orgs.id").onDelete("cascade"))
     /** ldap://host:port or ldaps://host:port */

@@ -3,10 +3,10 @@
  * index can serve under a non-C collation only with text_pattern_ops. (SQLite's
  * indexes already serve it: its connections run with case_sensitive_like on.)
  */
-import { sql, type Kysely } from "kysely";
-import type { DialectName } from "../connect.ts";
+import { sql } from "kysely";
+import type { DialectName, MigrationDb } from "../connect.ts";
 
-export async function up(db: Kysely<any>, dialect: DialectName): Promise<void> {
+export async function up(db: MigrationDb, dialect: DialectName): Promise<void> {
   if (dialect !== "postgres") return;
   await sql`create index members_org_user_name_prefix on members (org_id, user_name_key text_pattern_ops)`.execute(db);
   await sql`create index members_org_display_name_prefix on members (org_id, display_name_key text_pattern_ops)`.execute(db);

@@ -9,10 +9,10 @@
  *   hold a pending claim, each with an expiry (`expires_at`); only one VERIFIED claim per
  *   domain (partial unique index), one claim per org and domain.
  */
-import { sql, type Kysely } from "kysely";
-import type { DialectName } from "../connect.ts";
+import { sql } from "kysely";
+import type { DialectName, MigrationDb } from "../connect.ts";
 
-export async function up(db: Kysely<any>, dialect: DialectName): Promise<void> {
+export async function up(db: MigrationDb, dialect: DialectName): Promise<void> {
   await db.schema.alterTable("orgs").addColumn("slug", "text").execute();
   await sql`update orgs set slug = name`.execute(db);
   if (dialect === "postgres") await sql`alter table orgs alter column slug set not null`.execute(db);

@@ -14,10 +14,10 @@
  *   their JSON): so a deactivation, a removal or a revoked connection deletes the
  *   sessions it ends, in the same transaction.
  */
-import { sql, type Kysely } from "kysely";
-import type { DialectName } from "../connect.ts";
+import { sql } from "kysely";
+import type { DialectName, MigrationDb } from "../connect.ts";
 
-export async function up(db: Kysely<any>, _dialect: DialectName): Promise<void> {
+export async function up(db: MigrationDb, _dialect: DialectName): Promise<void> {
   await db.schema.alterTable("member_emails").addColumn("verified_by", "text").execute();
   // Members whose user never signed in were created by the org's directory (SCIM): its addresses.
   await sql`update member_emails set verified_by = 'scim' where member_id in (

@@ -5,10 +5,9 @@
  *   ('refuse' | 'no-seat': what a new person gets when the full Models seats are used up);
  * - invites: a team role per team, the Models seat and the Weave access the invitee gets.
  */
-import type { Kysely } from "kysely";
-import type { DialectName } from "../connect.ts";
+import type { DialectName, MigrationDb } from "../connect.ts";
 
-export async function up(db: Kysely<any>, _dialect: DialectName): Promise<void> {
+export async function up(db: MigrationDb, _dialect: DialectName): Promise<void> {
   await db.schema.alterTable("orgs").addColumn("email_link_sign_in", "integer", (c) => c.notNull().defaultTo(0)).execute();
   await db.schema.alterTable("orgs").addColumn("seat_overflow", "text", (c) => c.notNull().defaultTo("refuse")).execute();
   /** JSON object: team id → { role: admin|member|view-only|custom, customRoleId } ; a team missing here is joined as member */

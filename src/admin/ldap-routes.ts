@@ -9,7 +9,7 @@ import { publicBaseUrl } from "../http/public-address.ts";
 import type { Org } from "../../db/types.ts";
 import { SecretDecryptionError } from "../org/secrets.ts";
 import { allowed, lookup } from "../sso/ldap/directory.ts";
-import { deleteLdapConnection, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, parseLdapInput, resolveLdapSettings, saveLdapConnection, viewLdapConnection, type LdapConnectionView } from "../sso/ldap/settings.ts";
+import { deleteLdapConnection, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, parseLdapInput, resolveLdapSettings, saveLdapConnection, viewLdapConnection, type LdapConnectionView, type LdapSettings } from "../sso/ldap/settings.ts";
 import { signInUrls } from "../sso/org-address.ts";
 import { ensureCan } from "../org/access/can.ts";
 import { adminCtx, type AdminContext } from "./context.ts";
@@ -74,12 +74,12 @@ export function register(r: RouteRegistry): void {
     method: "post", path: "/sso/ldap/test", tag: "sso",
     summary: "Try the LDAP connection: connect, service bind, and (with a username) find the user and their groups",
     body: z.strictObject({ username: id().optional() }),
-    handler: async (req, res, { body }) => {
+    handler: async (_req, res, { body }) => {
       const ctx = adminCtx(res);
       ensureCan(ctx.principal, "sso:manage");
       const username = body.username?.trim() || undefined;
       const org = await orgOf(ctx);
-      let settings;
+      let settings: LdapSettings | null;
       try {
         settings = await resolveLdapSettings(ctx.store.db, ctx.config, org);
       } catch (err) {

@@ -85,7 +85,7 @@ export function consoleRouter(store: Store, config: Config, sessions: RequestHan
 
   r.get("/admin/api/invite", async (req, res, next) => {
     try {
-      let invite;
+      let invite: Awaited<ReturnType<typeof findInviteByToken>>;
       try { invite = await findInviteByToken(db, req.query.token as string); } catch {
         return sendProblem(res, { status: 404, title: titleOf(404), detail: "this invite link is not valid (it was replaced by a newer one, or never existed); ask for a new invite" });
       }

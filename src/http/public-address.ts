@@ -50,7 +50,7 @@ const notAllowed = (host: string | undefined) =>
 /** Refuses a request whose Host is not allowed (only when no base URL is configured: then links never use Host). */
 export function checkHost(config: Config) {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    if (config.baseUrl || hostAllowed(req.host, config)) return next();
+    if (config.baseUrl || hostAllowed(req.host, config)) { next(); return; }
     next(notAllowed(req.host));
   };
 }

@@ -20,9 +20,10 @@ export function refuseBadUrls(req: Request, _res: Response, next: NextFunction):
   try {
     decodeURIComponent(path);
   } catch {
-    return next(new HttpProblem(400, "the URL path has a malformed percent-encoding", { scimType: "invalidValue" }));
+    next(new HttpProblem(400, "the URL path has a malformed percent-encoding", { scimType: "invalidValue" }));
+    return;
   }
-  if (NUL_ESCAPED.test(url)) return next(new HttpProblem(400, `the URL contains a NUL byte (%00) in its ${NUL_ESCAPED.test(path) ? "path" : "query"}; NUL is not allowed in any value`, { scimType: "invalidValue" }));
+  if (NUL_ESCAPED.test(url)) { next(new HttpProblem(400, `the URL contains a NUL byte (%00) in its ${NUL_ESCAPED.test(path) ? "path" : "query"}; NUL is not allowed in any value`, { scimType: "invalidValue" })); return; }
   next();
 }
 
@@ -51,6 +52,6 @@ export function findNul(value: unknown): string | undefined {
 export function refuseNulInBody(req: Request, _res: Response, next: NextFunction): void {
   const found = req.body === undefined ? undefined : findNul(req.body);
   const at = found !== undefined && found.length > 200 ? `${found.slice(0, 200)}…` : found;
-  if (at !== undefined) return next(new HttpProblem(400, `the request body contains a NUL character (\\u0000) in ${at}; NUL is not allowed in any value`, { scimType: "invalidValue" }));
+  if (at !== undefined) { next(new HttpProblem(400, `the request body contains a NUL character (\\u0000) in ${at}; NUL is not allowed in any value`, { scimType: "invalidValue" })); return; }
   next();
 }

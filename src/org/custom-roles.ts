@@ -12,7 +12,7 @@
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
-import type { Kysely, Selectable, Transaction } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import type { CustomRolesTable, Database } from "../../db/types.ts";
 import { recordAudit, type Actor } from "./audit.ts";
 import { now } from "./clock.ts";

@@ -72,14 +72,14 @@ function checkChars(name: string, value: string | null, max: number, bound: keyo
 
 /** The bounds on a member's fields (BOUNDS), checked before anything is written. */
 export function checkMemberInput(input: MemberInput): void {
-  if (!input.userName || !input.userName.trim()) throw invalid('"userName" must not be empty');
+  if (!input.userName?.trim()) throw invalid('"userName" must not be empty');
   checkChars("userName", input.userName, BOUNDS.identifierChars, "identifierChars");
   checkChars("externalId", input.externalId, BOUNDS.identifierChars, "identifierChars");
   checkChars("displayName", input.displayName, BOUNDS.identifierChars, "identifierChars");
   // one insert binds 7 values per e-mail: a bound keeps it far below SQLite's and PostgreSQL's parameter limits
   if (input.emails.length > BOUNDS.multiValuedItems)
     throw invalid(`"emails" has ${input.emails.length} values; at most ${BOUNDS.multiValuedItems} are allowed (multiValuedItems)`);
-  input.emails.forEach((e, i) => checkChars(`emails[${i}].value`, e.value, BOUNDS.emailChars, "emailChars"));
+  for (const [i, e] of input.emails.entries()) checkChars(`emails[${i}].value`, e.value, BOUNDS.emailChars, "emailChars");
 }
 
 function accessColumns(change: MemberAccessChange) {

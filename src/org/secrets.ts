@@ -25,7 +25,7 @@ export const ENCRYPTION_KEY_VAR = "ROLLCALL_ENCRYPTION_KEY";
 export function parseEncryptionKey(raw: string): Buffer {
   const v = raw.trim();
   const key = /^[0-9a-fA-F]{64}$/.test(v) ? Buffer.from(v, "hex") : /^[A-Za-z0-9+/_-]{43}=?$/.test(v) ? Buffer.from(v, "base64") : null;
-  if (!key || key.length !== 32)
+  if (key?.length !== 32)
     throw new Error(`${ENCRYPTION_KEY_VAR} must be 32 random bytes, written as 64 hex digits or in base64 (e.g. \`openssl rand -base64 32\`)`);
   return key;
 }

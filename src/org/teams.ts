@@ -49,7 +49,7 @@ export async function getTeam(db: Db, orgId: string, id: string): Promise<Team> 
 }
 
 function checkInput(input: TeamInput): void {
-  if (!input.displayName || !input.displayName.trim()) throw invalid('"displayName" must not be empty');
+  if (!input.displayName?.trim()) throw invalid('"displayName" must not be empty');
   // indexed columns: the same bound on every database (PostgreSQL's btree refuses entries over 2,704 bytes)
   for (const [name, v] of [["displayName", input.displayName], ["externalId", input.externalId]] as const) {
     if (typeof v === "string" && v.length > BOUNDS.identifierChars)

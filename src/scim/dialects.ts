@@ -39,7 +39,7 @@ const isSchemaUrn = (k: string) => CORE_URNS.includes(lc(k)) || EXTENSION_URNS.i
 /** Where a value sits, as a BOOLEAN_ATTRIBUTES-style key: `emails[type eq "work"].primary` → "emails.primary". */
 function keyOfPath(path: string): string {
   let p = lc(path.replace(/\[(?:"(?:[^"\\]|\\.)*"|[^\]"])*\]/g, ""));
-  const core = CORE_URNS.find((u) => p === u || p.startsWith(u + ":"));
+  const core = CORE_URNS.find((u) => p === u || p.startsWith(`${u}:`));
   if (core) p = p.slice(core.length + 1);
   return p;
 }
@@ -91,7 +91,10 @@ function entraDottedKeys(op: Obj): Obj[] {
   let plain: Obj | undefined;
   for (const [k, v] of Object.entries(value)) {
     if (!isPathKey(k)) {
-      if (!plain) out.push({ ...rest, value: (plain = {}) });
+      if (!plain) {
+        plain = {};
+        out.push({ ...rest, value: plain });
+      }
       plain[k] = v;
       continue;
     }

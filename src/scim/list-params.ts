@@ -41,7 +41,7 @@ function toStr(v: unknown, name: string): string | undefined {
 function toList(v: unknown, name: string): string[] | undefined {
   if (v === undefined || v === "") return undefined;
   const parts = Array.isArray(v) ? v : typeof v === "string" ? v.split(",") : null;
-  if (!parts || !parts.every((p) => typeof p === "string")) throw badRequest("invalidValue", `"${name}" must be a comma-separated list of attribute names`);
+  if (!parts?.every((p) => typeof p === "string")) throw badRequest("invalidValue", `"${name}" must be a comma-separated list of attribute names`);
   const out = (parts as string[]).map((p) => p.trim()).filter(Boolean);
   if (out.length > 100) throw badRequest("invalidValue", `"${name}" lists too many attributes`);
   return out.length ? out : undefined;

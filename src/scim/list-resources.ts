@@ -7,9 +7,10 @@ import type { Router } from "express";
 import { ctxOf, sendJson, type ScimContext } from "./context.ts";
 import { scopeOf } from "./cursor.ts";
 import { unwrap } from "./errors.ts";
-import { compileFilter, sortExpression, type AttributeMap } from "./filter/compile.ts";
+import type { Kysely } from "kysely";
+import { compileFilter, sortExpression, type AttributeMap, type DynamicDb } from "./filter/compile.ts";
 import { parseFilter } from "./filter/parse.ts";
-import { runList } from "./list.ts";
+import { runList, type DynamicQuery } from "./list.ts";
 import { parseListParams, type ListParams } from "./list-params.ts";
 import { listResponse } from "./list-response.ts";
 import { project } from "./projection.ts";
@@ -26,7 +27,7 @@ export interface ResourceList<Row> {
 
 export async function listResources<Row>(ctx: ScimContext, list: ResourceList<Row>, params: ListParams): Promise<Record<string, unknown>> {
   const { table, alias } = list.attributes;
-  let base = (ctx.store.db as any).selectFrom(`${table} as ${alias}`).selectAll(alias).where(`${alias}.org_id`, "=", ctx.orgId);
+  let base: DynamicQuery = (ctx.store.db as unknown as Kysely<DynamicDb>).selectFrom(`${table} as ${alias}`).selectAll(alias).where(`${alias}.org_id`, "=", ctx.orgId);
   if (params.filter !== undefined) base = base.where(unwrap(compileFilter(unwrap(parseFilter(params.filter)), list.attributes, ctx.orgId)));
   const sortKey = params.sortBy ? unwrap(sortExpression(params.sortBy, list.attributes)) : null;
   const page = await runList<Row>({

@@ -4,16 +4,20 @@
  * The total is a COUNT over the same filtered query; nothing is paged in memory.
  */
 import { sql, type Expression, type SelectQueryBuilder } from "kysely";
+import type { DynamicDb } from "./filter/compile.ts";
 import { decodeCursor, encodeCursor, type CursorPosition } from "./cursor.ts";
 import type { ListParams } from "./list-params.ts";
 
+/** An org-scoped query over tables named at run time (see DynamicDb). */
+export type DynamicQuery = SelectQueryBuilder<DynamicDb, string, Record<string, unknown>>;
+
 export interface ListQuery {
   /** org-scoped, filtered query selecting the resource rows */
-  base: SelectQueryBuilder<any, any, any>;
+  base: DynamicQuery;
   /** qualified id column, e.g. "m.id" */
   idColumn: string;
   /** the sortBy expression, or null to order by id alone */
-  sortKey: Expression<any> | null;
+  sortKey: Expression<unknown> | null;
   params: ListParams;
   /** identifies filter + sort, so a cursor cannot be replayed on another query */
   scope: string;
@@ -34,12 +38,12 @@ export async function runList<Row>(q: ListQuery): Promise<ListPage<Row>> {
   const { params } = q;
   const id = sql.ref(q.idColumn);
   const key = q.sortKey;
-  const countRow = await q.base.clearSelect().select((eb: any) => eb.fn.countAll().as("n")).executeTakeFirst();
+  const countRow = await q.base.clearSelect().select((eb) => eb.fn.countAll().as("n")).executeTakeFirst();
   const total = Number((countRow as { n: number | string } | undefined)?.n ?? 0);
-  const withKey = key ? q.base.select(sql<any>`${key}`.as("__sort")) : q.base;
+  const withKey = key ? q.base.select(sql<unknown>`${key}`.as("__sort")) : q.base;
   // PostgreSQL refuses ORDER BY a constant, so without sortBy the order is the id alone.
-  const order = (qb: SelectQueryBuilder<any, any, any>, dir: "asc" | "desc") =>
-    (key ? qb.orderBy(key as any, dir) : qb).orderBy(id as any, dir);
+  const order = (qb: DynamicQuery, dir: "asc" | "desc") =>
+    (key ? qb.orderBy(key, dir) : qb).orderBy(id, dir);
 
   if (params.cursor === undefined) {
     if (params.count === 0) return { rows: [], total, startIndex: params.startIndex };
@@ -65,7 +69,7 @@ export async function runList<Row>(q: ListQuery): Promise<ListPage<Row>> {
   const more = fetched.length > params.count;
   const page = fetched.slice(0, params.count);
   if (backwards) page.reverse();
-  const edge = (row: any, d: CursorPosition["dir"]) => encodeCursor({ key: row.__sort ?? "", id: row[q.idColumn.split(".").pop()!], dir: d }, q.scope, q.cursorSecret);
+  const edge = (row: Record<string, unknown>, d: CursorPosition["dir"]) => encodeCursor({ key: (row.__sort ?? "") as string | number, id: row[q.idColumn.split(".").pop()!] as string, dir: d }, q.scope, q.cursorSecret);
   const out: ListPage<Row> = { rows: page.map(strip) as Row[], total };
   if (page.length) {
     if (backwards ? true : more) out.nextCursor = edge(page[page.length - 1], "after");
@@ -74,7 +78,7 @@ export async function runList<Row>(q: ListQuery): Promise<ListPage<Row>> {
   return out;
 }
 
-function strip(row: any): any {
+function strip(row: Record<string, unknown>): Record<string, unknown> {
   const { __sort, ...rest } = row;
   return rest;
 }

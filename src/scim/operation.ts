@@ -10,6 +10,7 @@
 import type { Request, Response } from "express";
 import { sendJson } from "./context.ts";
 import { parseListParams } from "./list-params.ts";
+import type { Json } from "./json.ts";
 
 /** `attributes` / `excludedAttributes` for the rendered resource. */
 export interface View {
@@ -29,7 +30,7 @@ export interface OpResult {
   /** the resource's id (absent after a DELETE) */
   id?: string;
   /** absent for 204 and when the caller asked for no rendering */
-  resource?: Record<string, any>;
+  resource?: Json;
   /** absolute URL of the resource (absent after a DELETE) */
   location?: string;
   /** the resource's version after the write (absent after a DELETE) */

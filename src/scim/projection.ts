@@ -3,9 +3,8 @@
  * resource we built, after the database was asked only for what is needed
  * (see `wants`, which lets a group read skip its members entirely).
  */
+import type { Json } from "./json.ts";
 import type { ResourceShape } from "./schemas.ts";
-
-type Json = Record<string, any>;
 
 interface Ref {
   /** schema URN for an extension attribute, null for the core schema */
@@ -23,9 +22,9 @@ function parse(path: string, shape: ResourceShape): Ref {
   const lower = rest.toLowerCase();
   for (const s of shape.extensions) {
     if (lower === s.id.toLowerCase()) return { ext: s.id, attr: "*" };
-    if (lower.startsWith(s.id.toLowerCase() + ":")) { ext = s.id; rest = rest.slice(s.id.length + 1); break; }
+    if (lower.startsWith(`${s.id.toLowerCase()}:`)) { ext = s.id; rest = rest.slice(s.id.length + 1); break; }
   }
-  if (ext === null && lower.startsWith(shape.core.id.toLowerCase() + ":")) rest = rest.slice(shape.core.id.length + 1);
+  if (ext === null && lower.startsWith(`${shape.core.id.toLowerCase()}:`)) rest = rest.slice(shape.core.id.length + 1);
   const [attr, sub] = rest.split(".", 2);
   return { ext, attr: (attr ?? "").toLowerCase(), sub: sub?.toLowerCase() };
 }
@@ -41,16 +40,17 @@ export function wants(attr: string, attributes: string[] | undefined, excluded: 
 }
 
 /** Keeps only the named sub-attributes; in a multi-valued attribute each value keeps its own (values left empty are dropped). */
-function pickSubs(value: any, subs: string[]): any {
+function pickSubs(value: unknown, subs: string[]): unknown {
   if (Array.isArray(value)) {
     const out = value.map((v) => pickSubs(v, subs)).filter((v) => v !== undefined);
     return out.length ? out : undefined;
   }
   if (value && typeof value === "object") {
+    const obj = value as Json;
     const out: Json = {};
     for (const sub of subs) {
-      const k = keyOf(value, sub);
-      if (k !== undefined) out[k] = value[k];
+      const k = keyOf(obj, sub);
+      if (k !== undefined) out[k] = obj[k];
     }
     return Object.keys(out).length ? out : undefined;
   }
@@ -94,7 +94,7 @@ function exclude(resource: Json, refs: Ref[]): Json {
     const k = keyOf(holder, r.attr);
     if (k === undefined || (!r.ext && ALWAYS.has(k))) continue;
     if (!r.sub) { delete holder[k]; continue; }
-    const drop = (v: any) => { if (v && typeof v === "object") { const sk = keyOf(v, r.sub!); if (sk) delete v[sk]; } };
+    const drop = (v: unknown) => { if (v && typeof v === "object") { const o = v as Json; const sk = keyOf(o, r.sub!); if (sk) delete o[sk]; } };
     Array.isArray(holder[k]) ? holder[k].forEach(drop) : drop(holder[k]);
   }
   if (out.schemas) out.schemas = out.schemas.filter((s: string) => s in out || !s.includes(":extension:"));

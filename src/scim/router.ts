@@ -18,11 +18,11 @@ import { usersRouter } from "./users/routes.ts";
 const JSON_TYPES = ["application/scim+json", "application/json", "application/*+json"];
 
 function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
-  if (!["POST", "PUT", "PATCH"].includes(req.method)) return next();
+  if (!["POST", "PUT", "PATCH"].includes(req.method)) { next(); return; }
   const type = req.get("content-type");
-  if (type && !req.is(JSON_TYPES)) return next(new ScimError(415, undefined, `Content-Type must be application/scim+json or application/json, got ${type}`));
-  if (req.body === undefined || req.body === null) return next(new ScimError(400, "invalidSyntax", "the request needs a JSON body"));
-  if (jsonDepthExceeds(req.body)) return next(new ScimError(400, "invalidSyntax", `the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`));
+  if (type && !req.is(JSON_TYPES)) { next(new ScimError(415, undefined, `Content-Type must be application/scim+json or application/json, got ${type}`)); return; }
+  if (req.body === undefined || req.body === null) { next(new ScimError(400, "invalidSyntax", "the request needs a JSON body")); return; }
+  if (jsonDepthExceeds(req.body)) { next(new ScimError(400, "invalidSyntax", `the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`)); return; }
   next();
 }
 

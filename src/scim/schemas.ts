@@ -46,8 +46,11 @@ export interface SchemaDef {
 const loadJson = (name: string): SchemaDef =>
   JSON.parse(fs.readFileSync(new URL(`../../schemas/${name}`, import.meta.url), "utf8")) as SchemaDef;
 
+/** An attribute as scimmy or a schema file describes it: characteristics may be missing. */
+type RawAttribute = Partial<Omit<AttributeDef, "name" | "type" | "subAttributes">> & Pick<AttributeDef, "name" | "type"> & { subAttributes?: RawAttribute[] };
+
 /** scimmy leaves some characteristics out; RFC 7643 §7 defaults fill them so /Schemas is complete. */
-function complete(attr: any): AttributeDef {
+function complete(attr: RawAttribute): AttributeDef {
   const out: AttributeDef = {
     name: attr.name,
     type: attr.type,
@@ -65,8 +68,8 @@ function complete(attr: any): AttributeDef {
   return out;
 }
 
-function fromScimmy(def: { describe(): any }, location: string): SchemaDef {
-  const d = JSON.parse(JSON.stringify(def.describe())); // attributes serialise their characteristics via toJSON
+function fromScimmy(def: { describe(): unknown }, location: string): SchemaDef {
+  const d = JSON.parse(JSON.stringify(def.describe())) as Omit<SchemaDef, "attributes" | "meta"> & { attributes: RawAttribute[] }; // attributes serialise their characteristics via toJSON
   return { schemas: d.schemas, id: d.id, name: d.name, description: d.description, attributes: d.attributes.map(complete), meta: { resourceType: "Schema", location } };
 }
 

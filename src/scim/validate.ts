@@ -43,7 +43,7 @@ export function validateResource(body: unknown, shape: ResourceShape): Json {
       continue;
     }
     // URN-prefixed attribute name, e.g. "urn:…:enterprise:2.0:User:department"
-    const prefixed = [shape.core, ...shape.extensions].find((s) => lower.startsWith(s.id.toLowerCase() + ":"));
+    const prefixed = [shape.core, ...shape.extensions].find((s) => lower.startsWith(`${s.id.toLowerCase()}:`));
     if (prefixed) {
       const name = key.slice(prefixed.id.length + 1);
       const inner = validateAttributes({ [name]: value }, prefixed, prefixed.id);

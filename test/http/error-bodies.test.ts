@@ -106,7 +106,7 @@ describe("error bodies at the HTTP boundary", () => {
       const res = await http.post("/api/v1/teams").set(auth(key)).send({ name: "a\u0000b" });
       assertError(res, 400, "problem", 'POST /api/v1/teams {"name":"a\\u0000b"}');
       assert.match(JSON.parse(res.text).detail, /NUL.*name/);
-      const key0 = await http.post("/api/v1/teams").set(auth(key)).send({ ["na\u0000me"]: "x" });
+      const key0 = await http.post("/api/v1/teams").set(auth(key)).send({ "na\u0000me": "x" });
       assertError(key0, 400, "problem", "POST /api/v1/teams with NUL in a member name");
       const teams = await store.db.selectFrom("teams").select("id").where("display_name", "like", "a%b").execute();
       assert.equal(teams.length, 0, "no team was created");

@@ -38,7 +38,7 @@ describe(`lost races become 409s (${process.env.DATABASE_URL?.startsWith("postgr
     assert.equal(lostRace(null, "the User"), null);
   });
 
-  it("PostgreSQL: a real deadlock is recognised and becomes a 409 (SQLite serializes writers and has none)", async function () {
+  it("PostgreSQL: a real deadlock is recognised and becomes a 409 (SQLite serializes writers and has none)", async () => {
     if (t.store.dialect !== "postgres") {
       // One connection, BEGIN IMMEDIATE: the second writer waits for the first; nothing to break.
       assert.equal(t.store.dialect, "sqlite");

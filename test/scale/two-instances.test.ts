@@ -28,7 +28,10 @@ describe(`two instances on one ${PG ? "PostgreSQL schema" : "SQLite file (WAL)"}
   const agents = new Map<number, http.Agent>();
   const call = (s: ServerProcess, method: string, p: string, body?: unknown, headers?: Record<string, string>) => {
     let agent = agents.get(s.port);
-    if (!agent) agents.set(s.port, agent = new http.Agent({ keepAlive: true, maxSockets: 16 }));
+    if (!agent) {
+      agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+      agents.set(s.port, agent);
+    }
     return request(agent, s.port, key, method, p, body, headers);
   };
   const expectStatus = (r: Reply, status: number, what: string) => assert.equal(r.status, status, `${what}: ${describeRequest("", "", r)}`);

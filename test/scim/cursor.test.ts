@@ -155,7 +155,7 @@ describe("SCIM cursor paging (RFC 9865)", () => {
       }
       res = await o.page({ cursor: res.body.nextCursor, count: 2 });
     }
-    const throughout = byId.filter((n, i) => i !== 7 && i !== 0);
+    const throughout = byId.filter((_n, i) => i !== 7 && i !== 0);
     assert.equal(new Set(seen).size, seen.length);
     assert.deepEqual(seen.filter((n) => throughout.includes(n)), throughout);
     assert.ok(!seen.includes(byId[7]!));
@@ -170,7 +170,7 @@ describe("SCIM cursor paging (RFC 9865)", () => {
       assert.equal(res.status, 200);
       back.unshift(...names(res.body));
     }
-    const present = byId.filter((n, i) => ![0, 5, 7].includes(i));
+    const present = byId.filter((_n, i) => ![0, 5, 7].includes(i));
     assert.deepEqual(back.filter((n) => present.includes(n)), present.filter((n) => !names(lastPage.body).includes(n)));
     assert.ok(!back.includes(byId[5]!));
   });

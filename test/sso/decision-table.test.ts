@@ -28,7 +28,7 @@ import { createOrg } from "../../src/org/orgs.ts";
 import { arrive } from "../../src/org/arrival/arrive.ts";
 import { createTeam } from "../../src/org/teams.ts";
 import { openTestStore, type TestStore } from "../support/store.ts";
-import { Browser, signInThrough, startOidcProvider, type OidcAccount, type TestProvider } from "./oidc-provider.ts";
+import { Browser, signInThrough, startOidcProvider, type BrowserResponse, type OidcAccount, type TestProvider } from "./oidc-provider.ts";
 import { dnOf, GROUPS_DN, PEOPLE_DN, SERVICE_DN, SERVICE_PASSWORD, startSlapd, type Person, type Slapd } from "./slapd.ts";
 
 const ENCRYPTION_KEY = crypto.randomBytes(32).toString("base64");
@@ -508,7 +508,7 @@ describe("the provisioning decision through both doors (OIDC against oidc-provid
           // Every sign-in here comes from 127.0.0.1: start each with fresh sign-in counters.
           await store.db.deleteFrom("rate_limits").execute();
           const b = new Browser("application/json");
-          let res;
+          let res: BrowserResponse;
           if (door === "oidc") {
             res = (await signInThrough(b, `${app.base}/auth/${encodeURIComponent(org.name)}/oidc/login`, op, `dt-c${cs.id}`)).callback;
             if (res.status === 302) assert.equal(res.location, `${app.base}/admin`);

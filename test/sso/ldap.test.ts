@@ -352,7 +352,7 @@ describe("LDAP sign-in (against slapd)", function () {
     });
 
     it("rate limits per account: 429 with Retry-After", async () => {
-      let res;
+      let res: Awaited<ReturnType<typeof login>> | undefined;
       for (let i = 0; i < 30; i++) {
         res = await login(t.org, { username: "Carol-Limited", password: `wrong-${i}` });
         if (res.status === 429) break;

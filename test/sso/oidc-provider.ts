@@ -165,7 +165,10 @@ export class Browser {
   cookies(url: string): Map<string, string> {
     const origin = new URL(url).origin;
     let c = this.jar.get(origin);
-    if (!c) this.jar.set(origin, (c = new Map()));
+    if (!c) {
+      c = new Map();
+      this.jar.set(origin, c);
+    }
     return c;
   }
 

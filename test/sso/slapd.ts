@@ -122,7 +122,7 @@ function seed(people: Person[]): string {
     const members = people.filter((p) => p.groups.includes(g)).map((p) => `member: ${dnOf(p)}`);
     entries.push([`dn: cn=${g},${GROUPS_DN}`, "objectClass: groupOfNames", `cn: ${g}`, ...members].join("\n"));
   }
-  return entries.join("\n\n") + "\n";
+  return `${entries.join("\n\n")}\n`;
 }
 
 async function waitForPort(port: number, child: ChildProcess, log: string[], ms = 10_000): Promise<void> {

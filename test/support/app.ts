@@ -1,6 +1,5 @@
 /** A real app over a real database (see store.ts), driven over HTTP with supertest. */
 import supertest from "supertest";
-import type { Store } from "../../db/connect.ts";
 import { createApp } from "../../src/app.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { createOrg } from "../../src/org/orgs.ts";

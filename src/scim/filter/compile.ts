@@ -35,9 +35,13 @@ import type { AttributeMap, AttributeSpec } from "./attributes.ts";
 export type { AttributeType, AttributeSpec, ChildTable, AttributeMap } from "./attributes.ts";
 export { USER_ATTRIBUTES, GROUP_ATTRIBUTES } from "./attributes.ts";
 
-/** Pass to `.where(…)`. */
-export type CompiledFilter = (eb: ExpressionBuilder<any, any>) => Expression<SqlBool>;
-type EB = ExpressionBuilder<any, any>;
+/** Pass to `.where(…)` of a query over the map's tables (typed or not). */
+export type CompiledFilter = <DB, TB extends keyof DB>(eb: ExpressionBuilder<DB, TB>) => Expression<SqlBool>;
+/** The tables and columns a filter names come from an AttributeMap at run time, not from the schema type. */
+export type DynamicDb = Record<string, Record<string, unknown>>;
+type EB = ExpressionBuilder<DynamicDb, string>;
+/** A compiled condition over the map's tables, whose names come from the map at run time. */
+type Cond = (eb: EB) => Expression<SqlBool>;
 
 class CompileError extends Error {}
 
@@ -48,7 +52,8 @@ class CompileError extends Error {}
  */
 export function compileFilter(node: FilterNode, map: AttributeMap, orgId?: string): Result<CompiledFilter> {
   try {
-    return { ok: true, value: compileNode(node, orgId === undefined ? map : { ...map, orgId }, null) };
+    const cond = compileNode(node, orgId === undefined ? map : { ...map, orgId }, null);
+    return { ok: true, value: (eb) => cond(eb as unknown as EB) };
   } catch (e) {
     if (e instanceof CompileError) return { ok: false, error: { scimType: "invalidFilter", detail: e.message } };
     throw e;
@@ -94,7 +99,7 @@ interface Scope {
   child?: string;
 }
 
-function compileNode(node: FilterNode, map: AttributeMap, scope: Scope | null): CompiledFilter {
+function compileNode(node: FilterNode, map: AttributeMap, scope: Scope | null): Cond {
   switch (node.kind) {
     case "and": {
       const [l, r] = [compileNode(node.left, map, scope), compileNode(node.right, map, scope)];
@@ -116,7 +121,7 @@ function compileNode(node: FilterNode, map: AttributeMap, scope: Scope | null): 
   }
 }
 
-function compileValuePath(path: AttrPath, filter: FilterNode, map: AttributeMap, scope: Scope | null): CompiledFilter {
+function compileValuePath(path: AttrPath, filter: FilterNode, map: AttributeMap, scope: Scope | null): Cond {
   if (scope) throw new CompileError(`value filters cannot nest ("${display(path)}[…]")`);
   if (path.sub !== undefined) throw new CompileError(`"[" must follow an attribute without a sub-attribute ("${display(path)}")`);
   checkUri(path, map);
@@ -130,14 +135,14 @@ function compileValuePath(path: AttrPath, filter: FilterNode, map: AttributeMap,
   throw new CompileError(`unknown attribute "${display(path)}"`);
 }
 
-function compileCondition(node: FilterNode & { kind: "present" | "compare" }, map: AttributeMap, scope: Scope | null): CompiledFilter {
+function compileCondition(node: FilterNode & { kind: "present" | "compare" }, map: AttributeMap, scope: Scope | null): Cond {
   if (node.kind === "present" && scope === null && node.path.sub === undefined && !hasAttribute(node.path, map)) {
     const complex = complexPresent(node.path, map);
     if (complex) return complex;
   }
   const spec = resolve(node.path, map, scope);
   // Inside a child value path the row is already the child's; elsewhere wrap in EXISTS.
-  const wrap = (cond: CompiledFilter): CompiledFilter => (spec.child !== undefined && scope === null ? exists(map, spec.child, cond) : cond);
+  const wrap = (cond: Cond): Cond => (spec.child !== undefined && scope === null ? exists(map, spec.child, cond) : cond);
   const alias = spec.child !== undefined ? map.children[spec.child].alias : map.alias;
   if (node.kind === "present") return wrap(present(spec, alias));
   const { op, value } = node;
@@ -151,7 +156,7 @@ function compileCondition(node: FilterNode & { kind: "present" | "compare" }, ma
 }
 
 /** `name pr` for a complex single-valued attribute: any of its sub-attributes present. */
-function complexPresent(path: AttrPath, map: AttributeMap): CompiledFilter | null {
+function complexPresent(path: AttrPath, map: AttributeMap): Cond | null {
   const prefix = `${path.attr.toLowerCase()}.`;
   const subs = Object.entries(map.attributes).filter(([k, s]) => k.startsWith(prefix) && s.child === undefined);
   if (subs.length === 0) return null;
@@ -160,11 +165,11 @@ function complexPresent(path: AttrPath, map: AttributeMap): CompiledFilter | nul
   return (eb) => eb.or(conds.map((c) => c(eb)));
 }
 
-function negate(cond: CompiledFilter): CompiledFilter {
+function negate(cond: Cond): Cond {
   return (eb) => eb.not(cond(eb));
 }
 
-function exists(map: AttributeMap, childKey: string, cond: CompiledFilter): CompiledFilter {
+function exists(map: AttributeMap, childKey: string, cond: Cond): Cond {
   const c = map.children[childKey];
   const orgId = map.orgId;
   // `id in (…)` with the org bound lets both databases start from the child's (org_id, …) index.
@@ -213,13 +218,13 @@ function display(path: AttrPath): string {
 }
 
 /** Guards a nullable column so the comparison is FALSE, not NULL, when it is absent. */
-function guarded(spec: AttributeSpec, alias: string, cond: CompiledFilter): CompiledFilter {
+function guarded(spec: AttributeSpec, alias: string, cond: Cond): Cond {
   if (!spec.nullable) return cond;
   const col = `${alias}.${spec.column}`;
   return (eb) => eb.and([eb(col, "is not", null), cond(eb)]);
 }
 
-function present(spec: AttributeSpec, alias: string): CompiledFilter {
+function present(spec: AttributeSpec, alias: string): Cond {
   const col = `${alias}.${spec.column}`;
   if (spec.type === "boolean") return spec.nullable ? (eb) => eb(col, "is not", null) : () => sql<SqlBool>`1 = 1`;
   return guarded(spec, alias, (eb) => eb(col, "<>", ""));
@@ -227,7 +232,7 @@ function present(spec: AttributeSpec, alias: string): CompiledFilter {
 
 const SQL_OPS = { eq: "=", gt: ">", ge: ">=", lt: "<", le: "<=" } as const;
 
-function comparison(spec: AttributeSpec, alias: string, op: Exclude<CompareOp, "ne">, value: Exclude<Literal, null>, path: AttrPath): CompiledFilter {
+function comparison(spec: AttributeSpec, alias: string, op: Exclude<CompareOp, "ne">, value: Exclude<Literal, null>, path: AttrPath): Cond {
   const name = display(path);
   const col = sql.ref(`${alias}.${spec.column}`);
   if (spec.type === "boolean") {

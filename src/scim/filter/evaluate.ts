@@ -45,7 +45,7 @@ function evaluate(node: FilterNode, obj: Json, prefix: string, caseExact: (path:
       return values.some((v) => compare(v, node.op, node.value, exact));
     }
     case "valuePath": {
-      const inner = prefix + pathKey(node.path) + ".";
+      const inner = `${prefix}${pathKey(node.path)}.`;
       return valuesAt(obj, node.path).some((v) => isObject(v) && evaluate(node.filter, v, inner, caseExact));
     }
   }

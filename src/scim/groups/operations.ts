@@ -7,6 +7,7 @@ import type { Database, Team } from "../../../db/types.ts";
 import { createTeam, deleteTeam, updateTeam, type MemberOp } from "../../org/teams.ts";
 import type { ScimContext } from "../context.ts";
 import { unwrap } from "../errors.ts";
+import type { Json } from "../json.ts";
 import { asksForAttributes, type OpOptions, type OpResult, type View } from "../operation.ts";
 import { applyPatch, GROUP_PATCH_SCHEMA } from "../patch/apply.ts";
 import { splitGroupPatch } from "../patch/members.ts";
@@ -31,7 +32,7 @@ export async function membersOf(db: Kysely<Database>, teamIds: string[]): Promis
 }
 
 /** The team as a SCIM Group, projected to `view`; members are read only when the view shows them. */
-export async function renderGroup(ctx: ScimContext, t: Team, view: View = {}): Promise<Record<string, any>> {
+export async function renderGroup(ctx: ScimContext, t: Team, view: View = {}): Promise<Json> {
   const withMembers = wants("members", view.attributes, view.excludedAttributes, GROUP_SHAPE);
   const members = withMembers ? (await membersOf(ctx.store.db, [t.id])).get(t.id)! : null;
   return project(toScimGroup(t, members, ctx.baseUrl), view.attributes, view.excludedAttributes, GROUP_SHAPE);

@@ -1,11 +1,11 @@
 /** Translates between SCIM Group bodies and team fields/rows. */
 import type { Team } from "../../../db/types.ts";
 import type { TeamInput } from "../../org/teams.ts";
+import type { Json } from "../json.ts";
 import { badRequest } from "../errors.ts";
 import { URN } from "../schemas.ts";
 import { etagOf } from "../versioning.ts";
 
-type Json = Record<string, any>;
 
 export interface MemberRef {
   id: string;

@@ -7,6 +7,7 @@
  * const r = applyPatch(user, [{ op: "replace", path: "name.givenName", value: "Ann" }], USER_PATCH_SCHEMA);
  * if (r.ok) save(r.value); else reply400(r.error.scimType, r.error.detail);
  */
+import type { Json } from "../json.ts";
 import type { FilterNode, Result } from "../filter/ast.ts";
 import { matches } from "../filter/evaluate.ts";
 import { boxOf, COMMON, resolve, type Ctx, type PatchAttribute, type PatchSchema, type Target } from "./targets.ts";
@@ -120,7 +121,10 @@ function remove(res: Obj, t: Target, value: unknown) {
     if (sub) for (const e of hits) setAttr(e, sub.name, undefined);
     return setAttr(box, def.name, list.filter((e) => !(filter && !sub && hits.includes(e)) && Object.keys(e).length > 0));
   }
-  if (sub) return setAttr(box, def.name, isObj(cur) ? (setAttr(cur, sub.name, undefined), cur) : undefined);
+  if (sub) {
+    if (isObj(cur)) setAttr(cur, sub.name, undefined);
+    return setAttr(box, def.name, isObj(cur) ? cur : undefined);
+  }
   if (def.multiValued && Array.isArray(value) && value.length > 0 && Array.isArray(cur)) {
     // Entra removes listed values (`remove members` with `value: [{value}]`): drop values matching by `value`.
     const drop = value.map((v) => stripNulls(checkValue(def, v)));
@@ -166,7 +170,7 @@ function syncExtensions(res: Obj, schema: PatchSchema) {
  * Applies RFC 7644 PATCH `operations` (the request's `Operations` array) to a copy of `resource`.
  * All or nothing: on error the input is untouched and nothing is returned but the error.
  */
-export function applyPatch(resource: Record<string, any>, operations: unknown, schema: PatchSchema): Result<Record<string, any>> {
+export function applyPatch(resource: Json, operations: unknown, schema: PatchSchema): Result<Json> {
   if (!Array.isArray(operations) || operations.length === 0)
     return { ok: false, error: { scimType: "invalidSyntax", detail: "Operations must be a non-empty array" } };
   const coreAttrs = [...COMMON.filter((c) => !findDef(schema.core.attributes, c.name)), ...schema.core.attributes];

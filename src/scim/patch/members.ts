@@ -61,7 +61,7 @@ function idsOfFilter(f: FilterNode, ids: string[] = []): string[] {
 
 /** The part of a path after an optional Group URN, if it addresses `members`; undefined otherwise. */
 function membersPath(path: string): string | undefined {
-  const rest = lc(path).startsWith(lc(GROUP_URN) + ":") ? path.slice(GROUP_URN.length + 1) : path;
+  const rest = lc(path).startsWith(`${lc(GROUP_URN)}:`) ? path.slice(GROUP_URN.length + 1) : path;
   return /^members(?=$|[.[\s])/i.test(rest) ? rest : undefined;
 }
 

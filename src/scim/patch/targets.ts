@@ -58,7 +58,7 @@ export function resolve(path: string, ctx: Ctx): Target {
   let rest = path;
   let at = parts.find((p) => lc(p.part.id) === lc(path));
   if (at) return { kind: "schema", ...at };
-  at = parts.find((p) => lc(path).startsWith(lc(p.part.id) + ":"));
+  at = parts.find((p) => lc(path).startsWith(`${lc(p.part.id)}:`));
   if (at) rest = path.slice(at.part.id.length + 1);
   else if (lc(path).startsWith("urn:")) fail("invalidPath", `"${path}" does not name a schema of this resource`);
   const { part, core } = at ?? parts.find((p) => p.core)!;

@@ -2,8 +2,9 @@
  * PATCH values: errors, case-insensitive attribute access, and checking, comparing and merging values.
  */
 import type { PatchAttribute } from "./targets.ts";
+import type { Json } from "../json.ts";
 
-export type Obj = Record<string, any>;
+export type Obj = Json;
 
 /** Internal to the patch engine: unwinds deep helpers; applyPatch turns it into a Result. */
 export class PatchError extends Error {

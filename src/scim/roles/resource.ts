@@ -1,11 +1,11 @@
 /** Translates between SCIM Role bodies and custom roles. */
 import type { CustomRole, RoleInput } from "../../org/custom-roles.ts";
 import { permissionsOf } from "../../org/custom-roles.ts";
+import type { Json } from "../json.ts";
 import { badRequest } from "../errors.ts";
 import { URN } from "../schemas.ts";
 import { etagOf } from "../versioning.ts";
 
-type Json = Record<string, any>;
 
 /** W&B's clients send their Role bodies with this core schema URN; it means our Role schema. */
 const WANDB_ROLE_URN = "urn:ietf:params:scim:schemas:core:2.0:Role";

@@ -8,7 +8,7 @@ import type { CustomRole } from "../../org/custom-roles.ts";
 import { createRole, deleteRole, getRole, updateRole } from "../../org/custom-roles.ts";
 import { ctxOf, sendJson } from "../context.ts";
 import { unwrap } from "../errors.ts";
-import { type AttributeMap } from "../filter/compile.ts";
+import type { AttributeMap } from "../filter/compile.ts";
 import { parseListParams } from "../list-params.ts";
 import { applyPatch, type PatchSchema } from "../patch/apply.ts";
 import { readPatchOperations } from "../patch/request.ts";

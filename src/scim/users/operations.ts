@@ -7,6 +7,7 @@ import type { Database, Member } from "../../../db/types.ts";
 import { arrive, arrivedMember } from "../../org/arrival/arrive.ts";
 import { deleteMember, replaceMember, updateMember } from "../../org/members.ts";
 import type { ScimContext } from "../context.ts";
+import type { Json } from "../json.ts";
 import { normalizeUserBody, wandbPatchOperations, wandbTopLevel } from "../dialects.ts";
 import { unwrap } from "../errors.ts";
 import type { OpOptions, OpResult, View } from "../operation.ts";
@@ -37,7 +38,7 @@ export async function groupsOf(db: Kysely<Database>, memberIds: string[]): Promi
 }
 
 /** The member as a SCIM User, projected to `view`. */
-export async function renderUser(ctx: ScimContext, m: Member, view: View = {}): Promise<Record<string, any>> {
+export async function renderUser(ctx: ScimContext, m: Member, view: View = {}): Promise<Json> {
   const groups = await groupsOf(ctx.store.db, [m.id]);
   return project(toScimUser(m, groups.get(m.id) ?? [], ctx.baseUrl), view.attributes, view.excludedAttributes, USER_SHAPE);
 }

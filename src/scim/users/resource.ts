@@ -1,11 +1,11 @@
 /** Translates between SCIM User bodies and member fields/rows. */
 import type { Member } from "../../../db/types.ts";
 import type { MemberInput } from "../../org/members.ts";
+import type { Json } from "../json.ts";
 import { badRequest } from "../errors.ts";
 import { URN } from "../schemas.ts";
 import { etagOf } from "../versioning.ts";
 
-type Json = Record<string, any>;
 
 export interface GroupRef {
   id: string;

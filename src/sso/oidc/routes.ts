@@ -65,6 +65,7 @@ const noDoor = (ref: string) => fail(404, `"${ref}" has no OIDC sign-in here; an
 /** A same-origin path (`/x`, not `//host` or `/\host`), or null. */
 export function safeReturnTo(raw: unknown): string | null {
   if (typeof raw !== "string" || !raw.startsWith("/") || raw.length > 2000) return null;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this refuses
   if (raw.startsWith("//") || raw.startsWith("/\\") || /[\u0000-\u001f\u007f\\]/.test(raw)) return null;
   return raw;
 }
@@ -183,10 +184,10 @@ export function oidcRouter(store: Store, config: Config, log: (msg: string, err?
   }
 
   function handleError(req: Request, res: Response, _next: NextFunction, err: unknown): void {
-    if (err instanceof SignInError) return sendFailure(req, res, err.failure);
+    if (err instanceof SignInError) { sendFailure(req, res, err.failure); return; }
     // A rule of the org refused the arrival (e.g. a seat limit): its message says why, its status is the one every door gives.
     const p = problemOf(err);
-    if (p.status < 500) return sendFailure(req, res, { status: p.status, detail: p.detail });
+    if (p.status < 500) { sendFailure(req, res, { status: p.status, detail: p.detail }); return; }
     log("unexpected error in OIDC sign-in", err);
     sendFailure(req, res, { status: 500, detail: "sign-in failed because of an internal error; try again", retryUrl: loginUrl(req) });
   }

@@ -4,7 +4,10 @@
 export function h(spec, attrs = {}, ...children) {
   const [, tag, rest] = /^([a-z0-9]+)(.*)$/i.exec(spec) || [null, "div", ""];
   const el = document.createElement(tag);
-  for (const m of rest.matchAll(/([.#])([\w-]+)/g)) m[1] === "." ? el.classList.add(m[2]) : (el.id = m[2]);
+  for (const m of rest.matchAll(/([.#])([\w-]+)/g)) {
+    if (m[1] === ".") el.classList.add(m[2]);
+    else el.id = m[2];
+  }
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === undefined || v === null || v === false) continue;
     if (k === "on") for (const [ev, fn] of Object.entries(v)) el.addEventListener(ev, fn);

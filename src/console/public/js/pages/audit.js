@@ -1,6 +1,6 @@
 // Audit log: filter by actor, action, target, time; newest first; paged with the API's cursor.
 import { get, qs } from "../api.js";
-import { busy, field, fmtTime, h, messageArea, section, table } from "../ui.js";
+import { busy, field, fmtTime, h, messageArea, table } from "../ui.js";
 
 export async function render() {
   const msg = messageArea();

@@ -23,7 +23,7 @@ function keysSection(keys, msg, reload) {
     form);
 }
 
-export async function render({ me, reload }) {
+export async function render({ reload }) {
   const fresh = await get("/me");
   const { teams: joinable } = await get("/me/joinable-teams");
   const { keys } = await get("/me/keys");
