@@ -113,7 +113,7 @@ describe("org addresses over HTTP", () => {
     // the slug and the current name are served, not redirected (no sign-in door configured: 404 in words)
     problem(await t.http.post(`/auth/${slug}/ldap/login`).send({ username: "u", password: "p" }), 404, /has no LDAP sign-in here/);
     problem(await t.http.post(`/auth/${encodeURIComponent(newName)}/ldap/login`).send({ username: "u", password: "p" }), 404, /has no LDAP sign-in here/);
-    problem(await t.http.post("/auth/no-such-org-at-all/ldap/login").send({ username: "u", password: "p" }), 404, /no organization/);
+    problem(await t.http.post("/auth/no-such-org-at-all/ldap/login").send({ username: "u", password: "p" }), 404, /has no LDAP sign-in here/);
   });
 
   it("the console sign-in page of an old name redirects to ?org=<slug>; its methods name the slug's URLs", async () => {
