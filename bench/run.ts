@@ -19,7 +19,7 @@ import { person, seed, type Seeded } from "./seed.ts";
 import type { ServerMessage } from "./server.ts";
 import { runSync, type SyncMode, type SyncResult } from "./sync.ts";
 import { walk, type WalkResult } from "./walk.ts";
-import { createOrg } from "../src/org/orgs.ts";
+import { createOrg } from "../src/org/orgs/orgs.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const log = (msg: string) => console.error(msg);

@@ -12,7 +12,7 @@ import { sql, type Kysely, type Transaction } from "kysely";
 import type { Store } from "../db/connect.ts";
 import type { Insertable } from "kysely";
 import type { Database, TeamsTable } from "../db/types.ts";
-import { createOrg } from "../src/org/orgs.ts";
+import { createOrg } from "../src/org/orgs/orgs.ts";
 
 export interface SeededMember {
   id: string;

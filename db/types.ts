@@ -245,7 +245,7 @@ export interface OidcConnectionsTable {
   org_id: string;
   issuer: string;
   client_id: string;
-  /** encrypted with ROLLCALL_ENCRYPTION_KEY (src/org/secrets.ts); never the plain secret */
+  /** encrypted with ROLLCALL_ENCRYPTION_KEY (src/org/security/secrets.ts); never the plain secret */
   client_secret: string;
   /** space-separated */
   scopes: string;

@@ -4,15 +4,15 @@ import { migrateToLatest } from "../db/migrate.ts";
 import type { Config } from "./config.ts";
 import { isUniqueViolation } from "./org/db-errors.ts";
 import { DomainError } from "./org/errors.ts";
-import { applyEnvOidcConnection } from "./org/oidc-connections.ts";
-import { findOrgByAddress } from "./org/addresses/lookup.ts";
-import { createOrg } from "./org/orgs.ts";
-import { createAdminLink } from "./org/admin-links.ts";
+import { applyEnvOidcConnection } from "./org/connections/oidc-connections.ts";
+import { findOrgByAddress } from "./org/orgs/addresses.ts";
+import { createOrg } from "./org/orgs/orgs.ts";
+import { createAdminLink } from "./org/arrival/admin-links.ts";
 
 export interface BootstrapResult {
   migrated: string[];
   createdOrg?: { name: string; key: string };
-  /** the first org's one-time console sign-in link token (src/org/admin-links.ts); print `${baseUrl}/admin/link/${token}` */
+  /** the first org's one-time console sign-in link token (src/org/arrival/admin-links.ts); print `${baseUrl}/admin/link/${token}` */
   adminLinkToken?: string;
   /** what OIDC_* did to the connection of the org named ROLLCALL_ORG_NAME */
   oidc?: "created" | "updated" | "unchanged";

@@ -4,7 +4,7 @@
  * `member set-role|deactivate|remove --org <name> <userName> …`, `org set-plan <org> <plan>`, `migrate`. Uses DATABASE_URL.
  * The CLI is the operator (src/org/access: a reserved principal, never a user name); each org command
  * asks the access policy as the operator, like every other door. The plan is the operator's alone.
- * Member changes go through src/org/members.ts, under the same rules as SCIM and the admin API
+ * Member changes go through src/org/members/members.ts, under the same rules as SCIM and the admin API
  * (the last active admin, seats, plans); a refusal prints `error: <message>` and exits 1.
  *
  * Exit status: 0 done, 1 refused or failed (unknown org, duplicate name, database error),
@@ -12,17 +12,17 @@
  */
 import { openDatabase, type Store } from "../db/connect.ts";
 import { migrateToLatest } from "../db/migrate.ts";
-import { markDomainVerified, releaseDomainClaims } from "./org/domains.ts";
-import { createAdminLink } from "./org/admin-links.ts";
-import type { Actor } from "./org/audit.ts";
+import { markDomainVerified, releaseDomainClaims } from "./org/orgs/domains.ts";
+import { createAdminLink } from "./org/arrival/admin-links.ts";
+import type { Actor } from "./org/audit/record.ts";
 import { DomainError, notFound } from "./org/errors.ts";
 import { ensureCan } from "./org/access/can.ts";
 import { operator } from "./org/access/principals.ts";
-import { ORG_ROLES, type OrgRole } from "./org/member-roles.ts";
-import { PLANS, updateOrgSettings, type Plan } from "./org/settings.ts";
-import { deleteMember, updateMemberAccess } from "./org/members.ts";
-import { createMemberKey, listKeys, revokeKey } from "./org/keys.ts";
-import { createOrg, createOrgKey, getOrgByName } from "./org/orgs.ts";
+import { ORG_ROLES, type OrgRole } from "./org/members/member-roles.ts";
+import { PLANS, updateOrgSettings, type Plan } from "./org/orgs/settings.ts";
+import { deleteMember, updateMemberAccess } from "./org/members/members.ts";
+import { createMemberKey, listKeys, revokeKey } from "./org/security/keys.ts";
+import { createOrg, createOrgKey, getOrgByName } from "./org/orgs/orgs.ts";
 
 const USAGE = `usage: rollcall <command>
   org create <name> [--plan standard|enterprise]   create an organization; prints its first API key last

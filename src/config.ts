@@ -1,5 +1,5 @@
 /** Configuration from the environment; every variable is listed in .env.example. */
-import { parseEncryptionKey } from "./org/secrets.ts";
+import { parseEncryptionKey } from "./org/security/secrets.ts";
 
 /** A single-org install's OpenID Connect connection, from OIDC_* (applied to the org named ROLLCALL_ORG_NAME). */
 export interface OidcEnvConfig {

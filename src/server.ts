@@ -5,7 +5,7 @@ import { createApp } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { loadConfig } from "./config.ts";
 import { requirePublicAddress } from "./http/public-address.ts";
-import { instanceSecret } from "./org/instance-secrets.ts";
+import { instanceSecret } from "./org/security/instance-secrets.ts";
 
 const FORCED_EXIT_MS = 10_000;
 

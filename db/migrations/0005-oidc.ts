@@ -1,6 +1,6 @@
 /**
  * Per-org OpenID Connect connections (one per org). The client secret is stored
- * encrypted (AES-256-GCM, src/org/secrets.ts), never in plain text.
+ * encrypted (AES-256-GCM, src/org/security/secrets.ts), never in plain text.
  */
 import type { DialectName, MigrationDb } from "../connect.ts";
 

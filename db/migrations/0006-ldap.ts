@@ -1,6 +1,6 @@
 /**
  * Per-org LDAP connections (at most one per org). The service account's bind
- * password is stored encrypted (AES-256-GCM, src/org/secrets.ts), never in plain
+ * password is stored encrypted (AES-256-GCM, src/org/security/secrets.ts), never in plain
  * text. Table types: src/sso/ldap/table.ts.
  */
 import type { DialectName, MigrationDb } from "../connect.ts";

@@ -1,5 +1,5 @@
 /** Admin API: the audit log (org admins). */
-import { MAX_AUDIT_PAGE, queryAudit } from "../org/audit-log.ts";
+import { MAX_AUDIT_PAGE, queryAudit } from "../org/audit/read.ts";
 import { ensureCan } from "../org/access/can.ts";
 import { adminCtx } from "./context.ts";
 import { z } from "zod";

@@ -3,7 +3,7 @@ import type { Response } from "express";
 import type { Store } from "../../db/connect.ts";
 import type { Config } from "../config.ts";
 import type { Principal } from "../org/access/principals.ts";
-import type { Actor } from "../org/audit.ts";
+import type { Actor } from "../org/audit/record.ts";
 
 export interface AdminContext {
   store: Store;

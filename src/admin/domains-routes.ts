@@ -1,7 +1,7 @@
 /** Admin API: claimed e-mail domains. Org admins claim, verify and release; everyone in the org reads (verification tokens only for those who manage domains). */
 import { DnsLookupError, txtLookup } from "../dns/txt.ts";
 import { can, ensureCan } from "../org/access/can.ts";
-import { claimDomain, listDomains, releaseDomain, toDomainView, getDomain, verifyDomain, withoutToken, type DomainView } from "../org/domains.ts";
+import { claimDomain, listDomains, releaseDomain, toDomainView, getDomain, verifyDomain, withoutToken, type DomainView } from "../org/orgs/domains.ts";
 import { adminCtx, type AdminContext } from "./context.ts";
 import { BOUNDS } from "../org/bounds.ts";
 import { ProblemError } from "./errors.ts";

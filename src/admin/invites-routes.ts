@@ -8,12 +8,12 @@
 import type { Request } from "express";
 import { publicBaseUrl } from "../http/public-address.ts";
 import { mailerFor, type Delivery } from "../mail/mailer.ts";
-import { createInvite, getInvite, INVITE_STATUSES, listInvites, resendInvite, revokeInvite, toInviteView, type InviteStatus, type IssuedInvite } from "../org/invites.ts";
+import { createInvite, getInvite, INVITE_STATUSES, listInvites, resendInvite, revokeInvite, toInviteView, type InviteStatus, type IssuedInvite } from "../org/invites/invites.ts";
 import { can, ensureCan } from "../org/access/can.ts";
 import { grantTarget, teamTargets } from "../org/access/targets.ts";
 import { adminCtx, type AdminContext } from "./context.ts";
 import { z } from "zod";
-import { ORG_ROLES, SEAT_TYPES } from "../org/member-roles.ts";
+import { ORG_ROLES, SEAT_TYPES } from "../org/members/member-roles.ts";
 import { BOUNDS } from "../org/bounds.ts";
 import { choice, email, id, list, name } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";

@@ -5,7 +5,7 @@
  * deactivated or removed. The secret is in the creation answer only.
  */
 import { z } from "zod";
-import { createMemberKey, listMemberKeys, revokeMemberKey } from "../org/keys.ts";
+import { createMemberKey, listMemberKeys, revokeMemberKey } from "../org/security/keys.ts";
 import { BOUNDS } from "../org/bounds.ts";
 import { ensureCan } from "../org/access/can.ts";
 import { forbidden } from "../org/errors.ts";

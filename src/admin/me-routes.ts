@@ -1,11 +1,11 @@
 /**
  * Admin API: me — the signed-in member (session or their own API key): who
  * they are, their org and teams, the session's CSRF token; the teams offered
- * at sign-up (src/org/joinable-teams.ts); accepting an invite while signed in
+ * at sign-up (src/org/teams/joinable-teams.ts); accepting an invite while signed in
  * (through the provisioning decision, door "invite").
  */
-import { findInviteByToken } from "../org/invites.ts";
-import { joinableTeams, joinTeamAtSignup } from "../org/joinable-teams.ts";
+import { findInviteByToken } from "../org/invites/invites.ts";
+import { joinableTeams, joinTeamAtSignup } from "../org/teams/joinable-teams.ts";
 import { arrive } from "../org/arrival/arrive.ts";
 import { csrfToken } from "../http/session.ts";
 import { allowedOrgActions, ensureCan } from "../org/access/can.ts";

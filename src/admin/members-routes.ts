@@ -7,8 +7,8 @@
 import { sql } from "kysely";
 import { z } from "zod";
 import type { Member } from "../../db/types.ts";
-import { deleteMember, getMember, updateMemberAccess } from "../org/members.ts";
-import { ORG_ROLES, SEAT_TYPES, setBillingAdmin } from "../org/member-roles.ts";
+import { deleteMember, getMember, updateMemberAccess } from "../org/members/members.ts";
+import { ORG_ROLES, SEAT_TYPES, setBillingAdmin } from "../org/members/member-roles.ts";
 import { ensureCan } from "../org/access/can.ts";
 import { adminCtx, type AdminContext } from "./context.ts";
 import { bool, choice, id, queryInt, text } from "./input.ts";

@@ -5,8 +5,8 @@
  */
 import type { Request } from "express";
 import { publicBaseUrl } from "../http/public-address.ts";
-import { getOidcConnection, parseOidcConnectionInput, refuseEnvManaged, saveOidcConnection, deleteOidcConnection, toOidcConnectionView, connectionSecret, type OidcConnectionView } from "../org/oidc-connections.ts";
-import { requireEncryptionKey, SecretDecryptionError } from "../org/secrets.ts";
+import { getOidcConnection, parseOidcConnectionInput, refuseEnvManaged, saveOidcConnection, deleteOidcConnection, toOidcConnectionView, connectionSecret, type OidcConnectionView } from "../org/connections/oidc-connections.ts";
+import { requireEncryptionKey, SecretDecryptionError } from "../org/security/secrets.ts";
 import { describeProviderError, discoverProvider } from "../sso/oidc/provider.ts";
 import { signInUrls } from "../sso/org-address.ts";
 import { ensureCan } from "../org/access/can.ts";

@@ -1,5 +1,5 @@
 /** Admin API: the org's settings. Everyone in the org reads them; org admins change them; the plan is the operator's (CLI: rollcall org set-plan). */
-import { getOrgSettings, PLANS, updateOrgSettings, type OrgSettingsChange, type Plan, SEAT_OVERFLOWS, type SeatOverflow } from "../org/settings.ts";
+import { getOrgSettings, PLANS, updateOrgSettings, type OrgSettingsChange, type Plan, SEAT_OVERFLOWS, type SeatOverflow } from "../org/orgs/settings.ts";
 import { ensureCan } from "../org/access/can.ts";
 import { adminCtx } from "./context.ts";
 import { z } from "zod";

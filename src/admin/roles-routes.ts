@@ -2,7 +2,7 @@
  * Admin API: custom roles (enterprise plan for creating and changing them) and
  * the permission catalog. Org admins write; members may read.
  */
-import { CATALOG, createRole, deleteRole, getRole, holderCounts, INHERITABLE, listRoles, permissionsOf, updateRole, type CustomRole, type RoleInput } from "../org/custom-roles.ts";
+import { CATALOG, createRole, deleteRole, getRole, holderCounts, INHERITABLE, listRoles, permissionsOf, updateRole, type CustomRole, type RoleInput } from "../org/roles/custom-roles.ts";
 import { ensureCan } from "../org/access/can.ts";
 import { adminCtx } from "./context.ts";
 import { z } from "zod";

@@ -1,5 +1,5 @@
 /** Admin API: seat usage (active members per product and seat type) with the org's limits. Limits are set in org settings. */
-import { seatUsage } from "../org/member-roles.ts";
+import { seatUsage } from "../org/members/member-roles.ts";
 import { ensureCan } from "../org/access/can.ts";
 import { adminCtx } from "./context.ts";
 import type { RouteRegistry } from "./openapi.ts";

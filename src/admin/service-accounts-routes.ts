@@ -10,7 +10,7 @@ import { adminCtx, type AdminContext } from "./context.ts";
 import {
   createServiceAccount, createServiceAccountKey, deleteServiceAccount, getServiceAccount, keyHolder,
   listServiceAccountKeys, listServiceAccounts, revokeOrgKey, type ServiceAccountView,
-} from "../org/service-accounts.ts";
+} from "../org/security/service-accounts.ts";
 import { BOUNDS } from "../org/bounds.ts";
 import { ProblemError } from "./errors.ts";
 import { z } from "zod";

@@ -4,8 +4,8 @@
  * that team, and the team's own service accounts manage it; everyone else in
  * the org reads. The access policy (src/org/access) decides.
  */
-import { deleteTeam, createTeam } from "../org/teams.ts";
-import { getTeamView, listTeamMembers, mustTeam, listTeams, removeTeamMember, setTeamMemberRole, updateTeamSettings } from "../org/team-admin.ts";
+import { deleteTeam, createTeam } from "../org/teams/teams.ts";
+import { getTeamView, listTeamMembers, mustTeam, listTeams, removeTeamMember, setTeamMemberRole, updateTeamSettings } from "../org/teams/team-admin.ts";
 import { membershipTarget } from "../org/access/targets.ts";
 import { can, ensureCan } from "../org/access/can.ts";
 import { adminCtx } from "./context.ts";

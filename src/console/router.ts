@@ -4,7 +4,7 @@
  * session cookie and the X-Rollcall-CSRF header. Besides the files, this router
  * has only what the console needs before anyone is signed in:
  *
- * - `GET /admin/link/:token` — the operator's one-time sign-in link (src/org/admin-links.ts);
+ * - `GET /admin/link/:token` — the operator's one-time sign-in link (src/org/arrival/admin-links.ts);
  * - `GET /admin/login?org=<slug>` — the sign-in page; a former name of the org redirects to its slug;
  * - `GET /admin/api/sign-in-methods?org=<slug>` — which doors the org has (for the sign-in page);
  * - `GET /admin/api/invite?token=…` — the org an invite link is for (for the accept page), with
@@ -23,10 +23,10 @@ import type { Config } from "../config.ts";
 import { sendPage } from "../http/html-page.ts";
 import { sendProblem, titleOf } from "../http/problems.ts";
 import { signIn } from "../http/session.ts";
-import { redeemAdminLink } from "../org/admin-links.ts";
-import { findInviteByToken, inviteStatus } from "../org/invites.ts";
-import { getOidcConnection } from "../org/oidc-connections.ts";
-import { findOrgByAddress } from "../org/addresses/lookup.ts";
+import { redeemAdminLink } from "../org/arrival/admin-links.ts";
+import { findInviteByToken, inviteStatus } from "../org/invites/invites.ts";
+import { getOidcConnection } from "../org/connections/oidc-connections.ts";
+import { findOrgByAddress } from "../org/orgs/addresses.ts";
 import { resolveLdapSettings } from "../sso/ldap/settings.ts";
 import { signInUrls } from "../sso/org-address.ts";
 

@@ -31,7 +31,7 @@ import type { Kysely } from "kysely";
 import type { Store } from "../../db/connect.ts";
 import type { Database } from "../../db/types.ts";
 import type { Config } from "../config.ts";
-import { instanceSecret } from "../org/instance-secrets.ts";
+import { instanceSecret } from "../org/security/instance-secrets.ts";
 
 /** A member signed in through a door. */
 export interface MemberSessionUser {

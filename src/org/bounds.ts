@@ -7,7 +7,7 @@
 export const BOUNDS = {
   /** indexed identifiers: userName, externalId, team name / displayName, e-mail values */
   identifierChars: 256,
-  /** a custom role's name (src/org/custom-roles.ts holds names to this) */
+  /** a custom role's name (src/org/roles/custom-roles.ts holds names to this) */
   roleNameChars: 128,
   /** e-mail addresses (RFC 5321 allows 254 in a path) */
   emailChars: 254,

@@ -3,7 +3,7 @@ import type { Request, Response } from "express";
 import type { Store } from "../../db/connect.ts";
 import type { Config } from "../config.ts";
 import { publicBaseUrl } from "../http/public-address.ts";
-import type { Actor } from "../org/audit.ts";
+import type { Actor } from "../org/audit/record.ts";
 import type { Principal } from "../org/access/principals.ts";
 import { SCIM_CONTENT_TYPE } from "./errors.ts";
 

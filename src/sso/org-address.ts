@@ -12,7 +12,7 @@
 import type { Kysely } from "kysely";
 import type { NextFunction, Request, Response } from "express";
 import type { Database, Org } from "../../db/types.ts";
-import { findOrgByAddress } from "../org/addresses/lookup.ts";
+import { findOrgByAddress } from "../org/orgs/addresses.ts";
 
 /** The org a sign-in URL names (slug, name, former name or id), or undefined. */
 export async function findSignInOrg(db: Kysely<Database>, ref: string): Promise<Org | undefined> {

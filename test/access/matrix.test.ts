@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import type supertest from "supertest";
 import { startTestApp, user, type TestApp } from "../support/app.ts";
-import { createKey } from "../../src/org/keys.ts";
+import { createKey } from "../../src/org/security/keys.ts";
 import { expectOk } from "../admin/principals.ts";
 import { freshMember, makeCast, NAMES, unique, type Cast, type Caller, type Name } from "./cast.ts";
 

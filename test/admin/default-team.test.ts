@@ -1,5 +1,5 @@
 /**
- * The default team must have domain matching on (src/org/default-team.ts), through
+ * The default team must have domain matching on (src/org/teams/default-team.ts), through
  * every door: the admin API (PATCH /org, PATCH and DELETE /teams/:id) and SCIM
  * (PATCH, PUT and DELETE /Groups/{id}). Refusals are 409 and say what to do.
  */

@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 import { sql } from "kysely";
 import { loadConfig } from "../../src/config.ts";
 import { DnsLookupError, txtLookup } from "../../src/dns/txt.ts";
-import { verifiedDomainOwner } from "../../src/org/domains.ts";
+import { verifiedDomainOwner } from "../../src/org/orgs/domains.ts";
 import { pauseAt } from "../../src/org/race-points.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { startTxtServer, type TxtServer } from "./dns.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
-import { createInvite } from "../../src/org/invites.ts";
+import { createInvite } from "../../src/org/invites/invites.ts";
 import { loadConfig } from "../../src/config.ts";
 import { arrive, type ArrivalOutcome } from "../../src/org/arrival/arrive.ts";
 import { auth, startTestApp, type TestApp } from "../support/app.ts";

@@ -6,12 +6,12 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import supertest from "supertest";
 import { loadConfig } from "../../src/config.ts";
-import type { Actor } from "../../src/org/audit.ts";
-import { createInvite } from "../../src/org/invites.ts";
-import { createKey } from "../../src/org/keys.ts";
-import { createOrg } from "../../src/org/orgs.ts";
+import type { Actor } from "../../src/org/audit/record.ts";
+import { createInvite } from "../../src/org/invites/invites.ts";
+import { createKey } from "../../src/org/security/keys.ts";
+import { createOrg } from "../../src/org/orgs/orgs.ts";
 import { arrive } from "../../src/org/arrival/arrive.ts";
-import { createTeam } from "../../src/org/teams.ts";
+import { createTeam } from "../../src/org/teams/teams.ts";
 import { appWithLogin } from "../support/session.ts";
 import { openTestStore, type TestStore } from "../support/store.ts";
 

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import supertest from "supertest";
 import { loadConfig } from "../../src/config.ts";
-import { createOrg } from "../../src/org/orgs.ts";
+import { createOrg } from "../../src/org/orgs/orgs.ts";
 import { pauseAt } from "../../src/org/race-points.ts";
 import { auth, SCIM, user } from "../support/app.ts";
 import { appWithLogin } from "../support/session.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { updateOrgSettings } from "../../src/org/settings.ts";
+import { updateOrgSettings } from "../../src/org/orgs/settings.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { addMember, as, expectOk, lastAudit, problem, type TestMember } from "./principals.ts";
 

@@ -1,7 +1,7 @@
 /** Callers of the admin API in tests: members with an org role and their own key, team admins, HTTP helpers. */
 import assert from "node:assert/strict";
 import type supertest from "supertest";
-import { createKey } from "../../src/org/keys.ts";
+import { createKey } from "../../src/org/security/keys.ts";
 import { auth, SCIM, user, type TestApp, type TestOrg } from "../support/app.ts";
 
 export interface TestMember {

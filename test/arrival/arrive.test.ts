@@ -8,11 +8,11 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/types.ts";
-import type { Actor } from "../../src/org/audit.ts";
-import { createInvite } from "../../src/org/invites.ts";
-import { createOrg } from "../../src/org/orgs.ts";
+import type { Actor } from "../../src/org/audit/record.ts";
+import { createInvite } from "../../src/org/invites/invites.ts";
+import { createOrg } from "../../src/org/orgs/orgs.ts";
 import { arrive, type Arrival, type ArrivalOutcome } from "../../src/org/arrival/arrive.ts";
-import { createTeam } from "../../src/org/teams.ts";
+import { createTeam } from "../../src/org/teams/teams.ts";
 import { openTestStore, type TestStore } from "../support/store.ts";
 
 const actor: Actor = { door: "sso", id: "test" };

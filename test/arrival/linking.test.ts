@@ -9,10 +9,10 @@ import crypto from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/types.ts";
 import { arrive, type Arrival, type ArrivalOutcome } from "../../src/org/arrival/arrive.ts";
-import type { Actor } from "../../src/org/audit.ts";
-import { claimDomain, markDomainVerified } from "../../src/org/domains.ts";
-import { updateMember } from "../../src/org/members.ts";
-import { createOrg } from "../../src/org/orgs.ts";
+import type { Actor } from "../../src/org/audit/record.ts";
+import { claimDomain, markDomainVerified } from "../../src/org/orgs/domains.ts";
+import { updateMember } from "../../src/org/members/members.ts";
+import { createOrg } from "../../src/org/orgs/orgs.ts";
 import { openTestStore, type TestStore } from "../support/store.ts";
 
 const actor: Actor = { door: "sso", id: "linking-test" };

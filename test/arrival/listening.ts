@@ -9,7 +9,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
-import { createOrg } from "../../src/org/orgs.ts";
+import { createOrg } from "../../src/org/orgs/orgs.ts";
 import { Browser, signInThrough, startOidcProvider, type OidcAccount, type TestProvider } from "../sso/oidc-provider.ts";
 import { openTestStore, type TestStore } from "../support/store.ts";
 

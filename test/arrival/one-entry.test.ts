@@ -22,7 +22,7 @@ const callers = (pattern: RegExp) => sources(SRC).filter((f) => pattern.test(fs.
 
 describe("one entry point for arrivals (source check)", () => {
   it("member creation is called only from the arrival room's join step", () => {
-    assert.deepEqual(callers(/\binsertMember\(/).filter((f) => f !== "org/members.ts"), ["org/arrival/join.ts"]);
+    assert.deepEqual(callers(/\binsertMember\(/).filter((f) => f !== "org/members/members.ts"), ["org/arrival/join.ts"]);
   });
   it("users are created and login identities linked only in the arrival room", () => {
     assert.deepEqual(callers(/\binsertUser\(/), ["org/arrival/link.ts", "org/arrival/scim.ts"]);

@@ -6,8 +6,8 @@
  * through SCIM, gains nothing from a link: it stays what it was.
  */
 import assert from "node:assert/strict";
-import { createAdminLink } from "../../src/org/admin-links.ts";
-import { createOrg } from "../../src/org/orgs.ts";
+import { createAdminLink } from "../../src/org/arrival/admin-links.ts";
+import { createOrg } from "../../src/org/orgs/orgs.ts";
 import { SCIM, USER_URN } from "../support/app.ts";
 import { Browser } from "../sso/oidc-provider.ts";
 import { startRig, type Rig } from "./listening.ts";

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createKey, revokeKey } from "../../src/org/keys.ts";
+import { createKey, revokeKey } from "../../src/org/security/keys.ts";
 import { PATCH_URN, SCIM } from "../support/app.ts";
 import { Browser } from "../sso/oidc-provider.ts";
 import { GROUPS_DN, PEOPLE_DN, SERVICE_DN, SERVICE_PASSWORD, startSlapd, type Slapd } from "../sso/slapd.ts";

@@ -12,7 +12,7 @@ import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
-import { createOrg } from "../../src/org/orgs.ts";
+import { createOrg } from "../../src/org/orgs/orgs.ts";
 import { startTxtServer, type TxtServer } from "../admin/dns.ts";
 import { startInbox, type Inbox } from "../admin/smtp.ts";
 import { startOidcProvider, type OidcAccount, type TestProvider } from "../sso/oidc-provider.ts";

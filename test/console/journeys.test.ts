@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { createAdminLink } from "../../src/org/admin-links.ts";
+import { createAdminLink } from "../../src/org/arrival/admin-links.ts";
 import { textOf, tokenIn } from "../admin/smtp.ts";
 import { loginAtProvider, ssoSignIn, startRig, type ConsoleRig } from "./browser.ts";
 

@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { sql } from "kysely";
 import { createApp } from "../../src/app.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
-import { createOrg } from "../../src/org/orgs.ts";
+import { createOrg } from "../../src/org/orgs/orgs.ts";
 import { openTestStore, type TestStore } from "../support/store.ts";
 
 export const ERROR_URN = "urn:ietf:params:scim:api:messages:2.0:Error";

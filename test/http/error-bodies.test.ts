@@ -10,7 +10,7 @@ import { sql } from "kysely";
 import supertest from "supertest";
 import { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
-import { createOrg } from "../../src/org/orgs.ts";
+import { createOrg } from "../../src/org/orgs/orgs.ts";
 import { auth, ERROR_URN, SCIM, user } from "../support/app.ts";
 import { openTestStore, type TestStore } from "../support/store.ts";
 

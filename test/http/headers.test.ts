@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import supertest from "supertest";
 import { loadConfig } from "../../src/config.ts";
-import { createAdminLink } from "../../src/org/admin-links.ts";
-import { createOrg } from "../../src/org/orgs.ts";
+import { createAdminLink } from "../../src/org/arrival/admin-links.ts";
+import { createOrg } from "../../src/org/orgs/orgs.ts";
 import { addMember, as } from "../admin/principals.ts";
 import { auth, startTestApp, type TestApp } from "../support/app.ts";
 import { appWithLogin } from "../support/session.ts";

@@ -5,7 +5,7 @@ import supertest from "supertest";
 import { createApp } from "../../src/app.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { createLogger } from "../../src/http/logging.ts";
-import { createOrg } from "../../src/org/orgs.ts";
+import { createOrg } from "../../src/org/orgs/orgs.ts";
 import { openTestStore, type TestStore } from "../support/store.ts";
 import { auth, SCIM, user } from "../support/app.ts";
 

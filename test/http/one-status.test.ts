@@ -14,7 +14,7 @@ import { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { problemOf } from "../../src/http/problems.ts";
 import { DomainError, type DomainErrorKind } from "../../src/org/errors.ts";
-import { createOrg } from "../../src/org/orgs.ts";
+import { createOrg } from "../../src/org/orgs/orgs.ts";
 import { toScimError } from "../../src/scim/errors.ts";
 import { auth, SCIM, user } from "../support/app.ts";
 import { addMember, as } from "../admin/principals.ts";

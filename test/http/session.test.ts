@@ -10,7 +10,7 @@ import { openDatabase } from "../../db/connect.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { DatabaseSessionStore, sessionSecret } from "../../src/http/session.ts";
 import { arrive } from "../../src/org/arrival/arrive.ts";
-import { createOrg } from "../../src/org/orgs.ts";
+import { createOrg } from "../../src/org/orgs/orgs.ts";
 import { appWithLogin, sidCookie, sidOf } from "../support/session.ts";
 import { openTestStore, type TestStore } from "../support/store.ts";
 

@@ -4,7 +4,7 @@ import express from "express";
 import supertest from "supertest";
 import { openDatabase } from "../../db/connect.ts";
 import { limitSignIn } from "../../src/http/rate-limit.ts";
-import { checkSignIn, DEFAULT_SIGNIN_LIMITS, hit, signInLimits } from "../../src/org/rate-limits.ts";
+import { checkSignIn, DEFAULT_SIGNIN_LIMITS, hit, signInLimits } from "../../src/org/security/rate-limits.ts";
 import { openTestStore, type TestStore } from "../support/store.ts";
 
 describe("sign-in rate limits", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
-import { decryptSecret, encryptSecret, parseEncryptionKey, requireEncryptionKey, SecretDecryptionError } from "../../src/org/secrets.ts";
+import { decryptSecret, encryptSecret, parseEncryptionKey, requireEncryptionKey, SecretDecryptionError } from "../../src/org/security/secrets.ts";
 
 describe("secrets at rest (AES-256-GCM)", () => {
   const raw = crypto.randomBytes(32);

@@ -10,7 +10,7 @@ import type { Transaction } from "kysely";
 import type { Database } from "../../db/types.ts";
 import { isDeadlock, isForeignKeyViolation, lostRace } from "../../src/org/db-errors.ts";
 import { DomainError } from "../../src/org/errors.ts";
-import { createTeam } from "../../src/org/teams.ts";
+import { createTeam } from "../../src/org/teams/teams.ts";
 import { auth, startTestApp, user, type TestApp } from "../support/app.ts";
 
 const failure = async (p: Promise<unknown>): Promise<unknown> => p.then(() => assert.fail("expected the database to refuse"), (err: unknown) => err);

@@ -11,7 +11,7 @@ import crypto from "node:crypto";
 import http from "node:http";
 import os from "node:os";
 import { openDatabase, type Store } from "../../db/connect.ts";
-import { hit } from "../../src/org/rate-limits.ts";
+import { hit } from "../../src/org/security/rate-limits.ts";
 import {
   describeRequest, freshDatabase, GROUP_URN, killAll, PATCH_URN, PG, pool, request, startServer, USER_URN,
   type Reply, type ServerProcess, type TestDatabase,

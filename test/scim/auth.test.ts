@@ -5,7 +5,7 @@
  */
 import crypto from "node:crypto";
 import assert from "node:assert/strict";
-import { createKey, revokeKey } from "../../src/org/keys.ts";
+import { createKey, revokeKey } from "../../src/org/security/keys.ts";
 import { auth, ERROR_URN, GROUP_URN, patch, startTestApp, user, type TestApp, type TestOrg } from "../support/app.ts";
 
 const SEARCH_URN = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { BOUNDS } from "../../src/org/bounds.ts";
-import { updateOrgSettings } from "../../src/org/settings.ts";
+import { updateOrgSettings } from "../../src/org/orgs/settings.ts";
 import { auth, ERROR_URN, GROUP_URN, patch, startTestApp, user, type TestApp } from "../support/app.ts";
 
 const BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";

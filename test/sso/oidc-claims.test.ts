@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseClaimsMapping, parseIssuer, parseScopes } from "../../src/org/oidc-connections.ts";
+import { parseClaimsMapping, parseIssuer, parseScopes } from "../../src/org/connections/oidc-connections.ts";
 import { readClaims } from "../../src/sso/oidc/claims.ts";
 
 describe("OIDC claims and connection input", () => {

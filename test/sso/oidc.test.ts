@@ -10,9 +10,9 @@ import type { AddressInfo } from "node:net";
 import supertest from "supertest";
 import { createApp } from "../../src/app.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
-import { applyEnvOidcConnection } from "../../src/org/oidc-connections.ts";
-import { createOrg } from "../../src/org/orgs.ts";
-import { hit, signInLimits } from "../../src/org/rate-limits.ts";
+import { applyEnvOidcConnection } from "../../src/org/connections/oidc-connections.ts";
+import { createOrg } from "../../src/org/orgs/orgs.ts";
+import { hit, signInLimits } from "../../src/org/security/rate-limits.ts";
 import { safeReturnTo } from "../../src/sso/oidc/routes.ts";
 import type { TestApp, TestOrg } from "../support/app.ts";
 import { openTestStore } from "../support/store.ts";
@@ -462,7 +462,7 @@ async function closedPort(): Promise<number> {
 
 /** Writes a connection directly (bypassing the admin API's discovery check), as a misconfiguration would. */
 async function storeConnection(t: ListeningApp, org: TestOrg, c: { issuer: string; secret: string }): Promise<void> {
-  const { encryptSecret } = await import("../../src/org/secrets.ts");
+  const { encryptSecret } = await import("../../src/org/security/secrets.ts");
   const now = new Date(Date.now() + ++counter).toISOString();
   await t.store.db.deleteFrom("oidc_connections").where("org_id", "=", org.id).execute();
   await t.store.db.insertInto("oidc_connections").values({
@@ -473,7 +473,7 @@ async function storeConnection(t: ListeningApp, org: TestOrg, c: { issuer: strin
 
 async function copyConnection(from: ListeningApp, to: ListeningApp) {
   const row = await from.store.db.selectFrom("oidc_connections").selectAll().where("org_id", "=", from.org.id).executeTakeFirstOrThrow();
-  const { connectionSecret } = await import("../../src/org/oidc-connections.ts");
-  const { encryptSecret } = await import("../../src/org/secrets.ts");
+  const { connectionSecret } = await import("../../src/org/connections/oidc-connections.ts");
+  const { encryptSecret } = await import("../../src/org/security/secrets.ts");
   return { ...row, org_id: to.org.id, client_secret: encryptSecret(to.config.encryptionKey!, connectionSecret(row, from.config.encryptionKey), `oidc-client-secret:${to.org.id}`) };
 }

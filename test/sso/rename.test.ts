@@ -16,7 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
-import { createOrg } from "../../src/org/orgs.ts";
+import { createOrg } from "../../src/org/orgs/orgs.ts";
 import { signInUrls } from "../../src/sso/org-address.ts";
 import { openTestStore, emptyDatabaseUrl, type TestStore } from "../support/store.ts";
 import { Browser, signInThrough, startOidcProvider, type TestProvider } from "./oidc-provider.ts";

@@ -2,7 +2,7 @@
 import supertest from "supertest";
 import { createApp } from "../../src/app.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
-import { createOrg } from "../../src/org/orgs.ts";
+import { createOrg } from "../../src/org/orgs/orgs.ts";
 import { openTestStore, type TestStore } from "./store.ts";
 
 export interface TestOrg {

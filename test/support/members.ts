@@ -1,6 +1,6 @@
 /** Helpers for tests of roles and seats: members created over SCIM, admins with their own API keys, org settings set directly. */
 import assert from "node:assert/strict";
-import { createKey } from "../../src/org/keys.ts";
+import { createKey } from "../../src/org/security/keys.ts";
 import { auth, user, type TestApp, type TestOrg } from "./app.ts";
 
 export const ROLLCALL_USER_URN = "urn:ietf:params:scim:schemas:extension:rollcall:2.0:User";

@@ -9,7 +9,7 @@
  */
 import type { Kysely } from "kysely";
 import type { Database } from "../../../db/types.ts";
-import { authenticateKey } from "../keys.ts";
+import { authenticateKey } from "../security/keys.ts";
 import { loadMemberFacts } from "./member-facts.ts";
 import { memberPrincipal, operator, serviceAccountPrincipal, type Principal } from "./principals.ts";
 

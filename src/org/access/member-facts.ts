@@ -10,7 +10,7 @@
  */
 import type { Kysely } from "kysely";
 import type { Database } from "../../../db/types.ts";
-import type { OrgRole, SeatType } from "../member-roles.ts";
+import type { OrgRole, SeatType } from "../members/member-roles.ts";
 
 type Db = Kysely<Database>;
 

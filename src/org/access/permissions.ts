@@ -19,7 +19,7 @@
  * checkPermission(facts, "run:delete", teamId); // { allowed: false, reason: "…a custom role that adds run:delete…" }
  * effectivePermissions(facts, teamId);          // [{ permission: "run:read", because: "team role member in ml; Models seat full" }, …]
  */
-import { CATALOG } from "../custom-roles.ts";
+import { CATALOG } from "../roles/custom-roles.ts";
 import type { Decision } from "./decision.ts";
 import type { CustomRoleFacts, MemberFacts, TeamGrant, TeamRole } from "./member-facts.ts";
 

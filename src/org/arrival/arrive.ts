@@ -32,13 +32,13 @@
  */
 import type { Kysely, Transaction } from "kysely";
 import type { Database, Member, Org } from "../../../db/types.ts";
-import { recordAudit, type Actor } from "../audit.ts";
+import { recordAudit, type Actor } from "../audit/record.ts";
 import { now } from "../clock.ts";
 import { isUniqueViolation } from "../db-errors.ts";
-import { verifiedDomainOwner } from "../domains.ts";
+import { verifiedDomainOwner } from "../orgs/domains.ts";
 import { conflict, DomainError } from "../errors.ts";
-import { findInviteByToken, joinByInvite, pendingInvitesFor } from "../invites.ts";
-import type { MemberEmail, MemberInput } from "../members.ts";
+import { findInviteByToken, joinByInvite, pendingInvitesFor } from "../invites/invites.ts";
+import type { MemberEmail, MemberInput } from "../members/members.ts";
 import { syncGroupsToTeams } from "./group-sync.ts";
 import { join } from "./join.ts";
 import { resolveUser, type ArrivalEmail, type Resolved } from "./link.ts";

@@ -8,7 +8,7 @@
  * - Single use: redeeming marks it used in one conditional UPDATE, so of two
  *   concurrent redemptions only one wins. It expires after
  *   EMAIL_LINK_TTL_MINUTES (default 15).
- * - Rate limits (database counters, src/org/rate-limits.ts): per address
+ * - Rate limits (database counters, src/org/security/rate-limits.ts): per address
  *   EMAIL_LINK_LIMIT_PER_ADDRESS (default 5) and per client
  *   EMAIL_LINK_LIMIT_PER_CLIENT (default 20) per EMAIL_LINK_LIMIT_WINDOW_SECONDS
  *   (default 900).
@@ -31,10 +31,10 @@ import type { Database, EmailLink, Org } from "../../../db/types.ts";
 import { BOUNDS } from "../bounds.ts";
 import { now } from "../clock.ts";
 import { forbidden, invalid, refused } from "../errors.ts";
-import { findInviteByToken, inviteStatus } from "../invites.ts";
+import { findInviteByToken, inviteStatus } from "../invites/invites.ts";
 import type { Arrival } from "./arrive.ts";
 import { racePoint } from "../race-points.ts";
-import { hit } from "../rate-limits.ts";
+import { hit } from "../security/rate-limits.ts";
 
 type Db = Kysely<Database>;
 

@@ -5,7 +5,7 @@
  */
 import type { Transaction } from "kysely";
 import type { Database, Org } from "../../../db/types.ts";
-import { recordAudit, type Actor } from "../audit.ts";
+import { recordAudit, type Actor } from "../audit/record.ts";
 import { now } from "../clock.ts";
 
 type Trx = Transaction<Database>;

@@ -6,8 +6,8 @@
  */
 import type { Transaction } from "kysely";
 import type { Database, Member, Org } from "../../../db/types.ts";
-import type { Actor } from "../audit.ts";
-import { insertMember, type MemberInput } from "../members.ts";
+import type { Actor } from "../audit/record.ts";
+import { insertMember, type MemberInput } from "../members/members.ts";
 
 export function join(
   trx: Transaction<Database>, org: Org, userId: string, input: MemberInput, actor: Actor, detail: Record<string, unknown>, emailsVerifiedBy: string | null,

@@ -23,7 +23,7 @@ import type { Database, Org, User } from "../../../db/types.ts";
 import { now } from "../clock.ts";
 import { BOUNDS } from "../bounds.ts";
 import { invalid } from "../errors.ts";
-import { verifiedDomainOwner } from "../domains.ts";
+import { verifiedDomainOwner } from "../orgs/domains.ts";
 import type { Arrival } from "./arrive.ts";
 import { refusals } from "./refusal.ts";
 import { recordVerification, sourceOf, vouchesAcrossOrgs } from "./verification.ts";

@@ -10,9 +10,9 @@
  */
 import type { Transaction } from "kysely";
 import type { Database, Member, Org } from "../../../db/types.ts";
-import type { Actor } from "../audit.ts";
-import { checkMemberInput, reactivateMember, type MemberInput } from "../members.ts";
-import { setTeamRoles } from "../member-roles.ts";
+import type { Actor } from "../audit/record.ts";
+import { checkMemberInput, reactivateMember, type MemberInput } from "../members/members.ts";
+import { setTeamRoles } from "../members/member-roles.ts";
 import { insertUser } from "./link.ts";
 import { DIRECTORY, recordVerification } from "./verification.ts";
 import { join } from "./join.ts";

@@ -17,7 +17,7 @@
 import type { Kysely } from "kysely";
 import type { Database, Org } from "../../../db/types.ts";
 import { refused } from "../errors.ts";
-import { lockOrg } from "../member-roles.ts";
+import { lockOrg } from "../members/member-roles.ts";
 import { racePoint } from "../race-points.ts";
 
 type Db = Kysely<Database>;

@@ -15,7 +15,7 @@
 import crypto from "node:crypto";
 import type { Transaction } from "kysely";
 import type { Database, Member, Org } from "../../../db/types.ts";
-import { findUserNameHolder } from "../members.ts";
+import { findUserNameHolder } from "../members/members.ts";
 import type { Arrival } from "./arrive.ts";
 import { refusals } from "./refusal.ts";
 import { vouchesAcrossOrgs } from "./verification.ts";

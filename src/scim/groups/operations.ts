@@ -1,10 +1,10 @@
 /**
  * The writes on /Groups as plain functions (see ../operation.ts): the HTTP routes
- * and /Bulk call the same code. Member changes are SQL deltas (src/org/teams.ts).
+ * and /Bulk call the same code. Member changes are SQL deltas (src/org/teams/teams.ts).
  */
 import type { Kysely } from "kysely";
 import type { Database, Team } from "../../../db/types.ts";
-import { createTeam, deleteTeam, updateTeam, type MemberOp } from "../../org/teams.ts";
+import { createTeam, deleteTeam, updateTeam, type MemberOp } from "../../org/teams/teams.ts";
 import type { ScimContext } from "../context.ts";
 import { unwrap } from "../errors.ts";
 import type { Json } from "../json.ts";

@@ -1,6 +1,6 @@
 /** Translates between SCIM Group bodies and team fields/rows. */
 import type { Team } from "../../../db/types.ts";
-import type { TeamInput } from "../../org/teams.ts";
+import type { TeamInput } from "../../org/teams/teams.ts";
 import type { Json } from "../json.ts";
 import { badRequest } from "../errors.ts";
 import { URN } from "../schemas.ts";

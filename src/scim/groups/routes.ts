@@ -1,7 +1,7 @@
 /** /Groups: teams of the key's org. Every query is scoped by org_id; the writes are in operations.ts. */
 import { Router } from "express";
 import type { Team } from "../../../db/types.ts";
-import { getTeam } from "../../org/teams.ts";
+import { getTeam } from "../../org/teams/teams.ts";
 import { ctxOf, sendJson } from "../context.ts";
 import { GROUP_ATTRIBUTES } from "../filter/compile.ts";
 import { sendResult, viewOf } from "../operation.ts";

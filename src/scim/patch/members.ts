@@ -11,7 +11,7 @@ import { BOUNDS } from "../../org/bounds.ts";
 import type { FilterNode, Result } from "../filter/ast.ts";
 import { parsePatchPath } from "../filter/parse.ts";
 
-import type { MemberOp } from "../../org/teams.ts";
+import type { MemberOp } from "../../org/teams/teams.ts";
 
 export type { MemberOp };
 

@@ -1,6 +1,6 @@
 /** Translates between SCIM Role bodies and custom roles. */
-import type { CustomRole, RoleInput } from "../../org/custom-roles.ts";
-import { permissionsOf } from "../../org/custom-roles.ts";
+import type { CustomRole, RoleInput } from "../../org/roles/custom-roles.ts";
+import { permissionsOf } from "../../org/roles/custom-roles.ts";
 import type { Json } from "../json.ts";
 import { badRequest } from "../errors.ts";
 import { URN } from "../schemas.ts";

@@ -4,8 +4,8 @@
  * (or replaces name, description, inheritedFrom) on the locked row.
  */
 import { Router, type Request, type Response } from "express";
-import type { CustomRole } from "../../org/custom-roles.ts";
-import { createRole, deleteRole, getRole, updateRole } from "../../org/custom-roles.ts";
+import type { CustomRole } from "../../org/roles/custom-roles.ts";
+import { createRole, deleteRole, getRole, updateRole } from "../../org/roles/custom-roles.ts";
 import { ctxOf, sendJson } from "../context.ts";
 import { unwrap } from "../errors.ts";
 import type { AttributeMap } from "../filter/compile.ts";

@@ -5,7 +5,7 @@
 import type { Kysely } from "kysely";
 import type { Database, Member } from "../../../db/types.ts";
 import { arrive, arrivedMember } from "../../org/arrival/arrive.ts";
-import { deleteMember, replaceMember, updateMember } from "../../org/members.ts";
+import { deleteMember, replaceMember, updateMember } from "../../org/members/members.ts";
 import type { ScimContext } from "../context.ts";
 import type { Json } from "../json.ts";
 import { normalizeUserBody, wandbPatchOperations, wandbTopLevel } from "../dialects.ts";

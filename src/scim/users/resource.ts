@@ -1,6 +1,6 @@
 /** Translates between SCIM User bodies and member fields/rows. */
 import type { Member } from "../../../db/types.ts";
-import type { MemberInput } from "../../org/members.ts";
+import type { MemberInput } from "../../org/members/members.ts";
 import type { Json } from "../json.ts";
 import { badRequest } from "../errors.ts";
 import { URN } from "../schemas.ts";

@@ -1,7 +1,7 @@
 /** /Users: members of the key's org. Every query is scoped by org_id; the writes are in operations.ts. */
 import { Router } from "express";
 import type { Member } from "../../../db/types.ts";
-import { getMember } from "../../org/members.ts";
+import { getMember } from "../../org/members/members.ts";
 import { ctxOf, sendJson } from "../context.ts";
 import { USER_ATTRIBUTES } from "../filter/compile.ts";
 import { sendResult, viewOf } from "../operation.ts";

@@ -1,6 +1,6 @@
 /**
  * An org's LDAP connection: where the directory is, the service account that
- * searches it (its password encrypted at rest, src/org/secrets.ts), how people
+ * searches it (its password encrypted at rest, src/org/security/secrets.ts), how people
  * and their groups are found, which attributes mean what, and who may sign in.
  * Managed through the admin API; for a single-org install the LDAP_* variables
  * (src/config.ts) are the connection of the org named ROLLCALL_ORG_NAME and win
@@ -16,11 +16,11 @@ import type { Kysely } from "kysely";
 import { FilterParser } from "ldapts";
 import type { Database } from "../../../db/types.ts";
 import type { Config, LdapEnvConfig } from "../../config.ts";
-import { recordAudit, type Actor } from "../../org/audit.ts";
+import { recordAudit, type Actor } from "../../org/audit/record.ts";
 import { now } from "../../org/clock.ts";
-import { namesOrg } from "../../org/addresses/lookup.ts";
+import { namesOrg } from "../../org/orgs/addresses.ts";
 import { invalid, notFound, refused } from "../../org/errors.ts";
-import { decryptSecret, encryptSecret, requireEncryptionKey } from "../../org/secrets.ts";
+import { decryptSecret, encryptSecret, requireEncryptionKey } from "../../org/security/secrets.ts";
 import { ldapDb, type LdapConnectionsTable } from "./table.ts";
 import { endDoorSessions } from "../../org/arrival/sessions.ts";
 

@@ -11,7 +11,7 @@ export interface LdapConnectionsTable {
   url: string;
   start_tls: Bool;
   bind_dn: string;
-  /** encrypted with ROLLCALL_ENCRYPTION_KEY (src/org/secrets.ts); never the plain password */
+  /** encrypted with ROLLCALL_ENCRYPTION_KEY (src/org/security/secrets.ts); never the plain password */
   bind_password: string;
   base_dn: string;
   user_filter: string;

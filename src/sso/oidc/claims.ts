@@ -3,7 +3,7 @@
  * through an org's claims mapping (our name → the provider's claim, dotted paths
  * for nested claims such as `realm_access.roles`).
  */
-import type { ClaimsMapping, MappableClaim } from "../../org/oidc-connections.ts";
+import type { ClaimsMapping, MappableClaim } from "../../org/connections/oidc-connections.ts";
 
 export interface OidcPerson {
   sub: string;

@@ -18,10 +18,10 @@ import type { Store } from "../../../db/connect.ts";
 import type { Org, OidcConnection } from "../../../db/types.ts";
 import type { Config } from "../../config.ts";
 import { signIn } from "../../http/session.ts";
-import { getOidcConnection } from "../../org/oidc-connections.ts";
+import { getOidcConnection } from "../../org/connections/oidc-connections.ts";
 import { arrive } from "../../org/arrival/arrive.ts";
-import { hit, signInLimits } from "../../org/rate-limits.ts";
-import { SecretDecryptionError } from "../../org/secrets.ts";
+import { hit, signInLimits } from "../../org/security/rate-limits.ts";
+import { SecretDecryptionError } from "../../org/security/secrets.ts";
 import { DomainError, refused } from "../../org/errors.ts";
 import { problemOf } from "../../http/problems.ts";
 import { publicBaseUrl } from "../../http/public-address.ts";
@@ -33,7 +33,7 @@ import { OidcStrategies, type OidcAuthenticateOptions, type ReadyStrategy } from
 
 /**
  * Sign-in attempts per client address and per account, per window: SIGNIN_LIMIT_PER_ADDRESS,
- * SIGNIN_LIMIT_PER_ACCOUNT, SIGNIN_LIMIT_WINDOW_SECONDS (src/org/rate-limits.ts), shared with the LDAP door.
+ * SIGNIN_LIMIT_PER_ACCOUNT, SIGNIN_LIMIT_WINDOW_SECONDS (src/org/security/rate-limits.ts), shared with the LDAP door.
  */
 const configuredLimits = signInLimits();
 export const SIGNIN_LIMITS = {

@@ -13,7 +13,7 @@ import * as client from "openid-client";
 import { Strategy, type AuthenticateOptions } from "openid-client/passport";
 import type { Request } from "express";
 import type { OidcConnection } from "../../../db/types.ts";
-import { connectionSecret, type ClaimsMapping } from "../../org/oidc-connections.ts";
+import { connectionSecret, type ClaimsMapping } from "../../org/connections/oidc-connections.ts";
 import { readClaims, type OidcPerson } from "./claims.ts";
 import { discoverProvider } from "./provider.ts";
 

@@ -16,12 +16,12 @@
  */
 import crypto from "node:crypto";
 import type { Kysely } from "kysely";
-import type { ClaimedDomain, Database } from "../../db/types.ts";
-import { recordAudit, type Actor } from "./audit.ts";
-import { now } from "./clock.ts";
-import { isUniqueViolation } from "./db-errors.ts";
-import { conflict, invalid, notFound, refused } from "./errors.ts";
-import { racePoint } from "./race-points.ts";
+import type { ClaimedDomain, Database } from "../../../db/types.ts";
+import { recordAudit, type Actor } from "../audit/record.ts";
+import { now } from "../clock.ts";
+import { isUniqueViolation } from "../db-errors.ts";
+import { conflict, invalid, notFound, refused } from "../errors.ts";
+import { racePoint } from "../race-points.ts";
 
 type Db = Kysely<Database>;
 

@@ -1,6 +1,6 @@
 /**
  * An org's OpenID Connect connection: issuer, client id, client secret (encrypted
- * at rest, src/org/secrets.ts), scopes and an optional claims mapping. At most one
+ * at rest, src/org/security/secrets.ts), scopes and an optional claims mapping. At most one
  * per org. Managed through the admin API, or — for a single-org install — from the
  * OIDC_* environment variables, applied at start to the org named ROLLCALL_ORG_NAME.
  *
@@ -14,14 +14,14 @@
  * toOidcConnectionView(await getOidcConnection(db, orgId));  // never contains the secret
  */
 import type { Kysely } from "kysely";
-import type { Database, OidcConnection } from "../../db/types.ts";
-import { findOrgByAddress } from "./addresses/lookup.ts";
-import { recordAudit, type Actor } from "./audit.ts";
-import { now } from "./clock.ts";
-import { isUniqueViolation } from "./db-errors.ts";
-import { invalid, notFound, refused } from "./errors.ts";
-import { decryptSecret, encryptSecret, requireEncryptionKey } from "./secrets.ts";
-import { endDoorSessions } from "./arrival/sessions.ts";
+import type { Database, OidcConnection } from "../../../db/types.ts";
+import { findOrgByAddress } from "../orgs/addresses.ts";
+import { recordAudit, type Actor } from "../audit/record.ts";
+import { now } from "../clock.ts";
+import { isUniqueViolation } from "../db-errors.ts";
+import { invalid, notFound, refused } from "../errors.ts";
+import { decryptSecret, encryptSecret, requireEncryptionKey } from "../security/secrets.ts";
+import { endDoorSessions } from "../arrival/sessions.ts";
 
 type Db = Kysely<Database>;
 

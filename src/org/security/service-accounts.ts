@@ -9,10 +9,10 @@
  */
 import crypto from "node:crypto";
 import type { Kysely } from "kysely";
-import type { Database } from "../../db/types.ts";
-import { recordAudit, type Actor } from "./audit.ts";
-import { now } from "./clock.ts";
-import { invalid, notFound, refused } from "./errors.ts";
+import type { Database } from "../../../db/types.ts";
+import { recordAudit, type Actor } from "../audit/record.ts";
+import { now } from "../clock.ts";
+import { invalid, notFound, refused } from "../errors.ts";
 import { createKey, revokeKey, type CreatedKey } from "./keys.ts";
 
 type Db = Kysely<Database>;

@@ -13,7 +13,7 @@
  * decryptSecret(key, stored, "oidc-client-secret:org-1"); // "s3cret"
  */
 import crypto from "node:crypto";
-import { invalid } from "./errors.ts";
+import { invalid } from "../errors.ts";
 
 const VERSION = "v1:";
 const IV_BYTES = 12;

@@ -6,11 +6,11 @@
  * PostgreSQL both run without a read-then-write race.
  *
  * @example
- * const r = await checkSignIn(db, req.ip, email);
- * if (!r.ok) { res.set("Retry-After", String(r.retryAfterSeconds)).status(429).send("too many sign-in attempts"); return; }
+ * const r = await hit(db, `signin:ip:${req.ip}`, limits.perAddress, limits.windowSeconds);
+ * if (!r.ok) throw tooMany(r.retryAfterSeconds); // the door answers 429 with Retry-After
  */
 import { sql, type Kysely } from "kysely";
-import type { Database } from "../../db/types.ts";
+import type { Database } from "../../../db/types.ts";
 
 export type RateResult = { ok: true } | { ok: false; retryAfterSeconds: number };
 

@@ -5,11 +5,11 @@
  */
 import crypto from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
-import type { Database } from "../../db/types.ts";
-import { recordAudit, type Actor } from "./audit.ts";
-import { now } from "./clock.ts";
-import { invalid, notFound, refused } from "./errors.ts";
-import { racePoint } from "./race-points.ts";
+import type { Database } from "../../../db/types.ts";
+import { recordAudit, type Actor } from "../audit/record.ts";
+import { now } from "../clock.ts";
+import { invalid, notFound, refused } from "../errors.ts";
+import { racePoint } from "../race-points.ts";
 
 export interface Principal {
   orgId: string;

@@ -11,9 +11,9 @@
  * const grants = await resolveGrants(trx, org, { orgRole: "member", teamRoles: [{ teamId, role: "admin" }], modelsSeat: "none" });
  */
 import type { Kysely } from "kysely";
-import type { Database, Invite, Org } from "../../db/types.ts";
-import { invalid } from "./errors.ts";
-import { parseSeat, requireEnterprise, resolveTeamRole, type SeatType } from "./member-roles.ts";
+import type { Database, Invite, Org } from "../../../db/types.ts";
+import { invalid } from "../errors.ts";
+import { parseSeat, requireEnterprise, resolveTeamRole, type SeatType } from "../members/member-roles.ts";
 
 type Db = Kysely<Database>;
 

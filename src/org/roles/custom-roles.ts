@@ -13,14 +13,14 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import type { Kysely, Selectable } from "kysely";
-import type { CustomRolesTable, Database } from "../../db/types.ts";
-import { recordAudit, type Actor } from "./audit.ts";
-import { now } from "./clock.ts";
-import { isUniqueViolation, lostRace } from "./db-errors.ts";
-import { conflict, invalid, notFound } from "./errors.ts";
-import { getOrg, ORG_ROLES, requireEnterprise, TEAM_ROLES } from "./member-roles.ts";
-import { racePoint } from "./race-points.ts";
-import { lockExisting, lockForUpdate, type ExpectedRevision } from "./revision.ts";
+import type { CustomRolesTable, Database } from "../../../db/types.ts";
+import { recordAudit, type Actor } from "../audit/record.ts";
+import { now } from "../clock.ts";
+import { isUniqueViolation, lostRace } from "../db-errors.ts";
+import { conflict, invalid, notFound } from "../errors.ts";
+import { getOrg, ORG_ROLES, requireEnterprise, TEAM_ROLES } from "../members/member-roles.ts";
+import { racePoint } from "../race-points.ts";
+import { lockExisting, lockForUpdate, type ExpectedRevision } from "../revision.ts";
 
 type Db = Kysely<Database>;
 export type CustomRole = Selectable<CustomRolesTable>;
@@ -36,7 +36,7 @@ interface Catalog {
 }
 
 /** The permission catalog, loaded once from schemas/permissions.json. */
-export const CATALOG: Catalog = JSON.parse(fs.readFileSync(new URL("../../schemas/permissions.json", import.meta.url), "utf8")) as Catalog;
+export const CATALOG: Catalog = JSON.parse(fs.readFileSync(new URL("../../../schemas/permissions.json", import.meta.url), "utf8")) as Catalog;
 const KNOWN = new Set(CATALOG.permissions.map((p) => p.name));
 
 export const INHERITABLE = ["member", "viewer"] as const;

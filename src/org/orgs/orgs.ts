@@ -1,13 +1,13 @@
 /** Organizations and their first service account + key. */
 import crypto from "node:crypto";
 import type { Kysely } from "kysely";
-import type { Database, Org } from "../../db/types.ts";
-import { findOrgByAddress } from "./addresses/lookup.ts";
-import { chooseSlug } from "./addresses/slug.ts";
-import { now } from "./clock.ts";
-import { isUniqueViolation } from "./db-errors.ts";
-import { conflict, invalid, notFound } from "./errors.ts";
-import { createKey, type CreatedKey } from "./keys.ts";
+import type { Database, Org } from "../../../db/types.ts";
+import { findOrgByAddress } from "./addresses.ts";
+import { chooseSlug } from "./slug.ts";
+import { now } from "../clock.ts";
+import { isUniqueViolation } from "../db-errors.ts";
+import { conflict, invalid, notFound } from "../errors.ts";
+import { createKey, type CreatedKey } from "../security/keys.ts";
 
 export async function findOrgByName(db: Kysely<Database>, name: string): Promise<Org | undefined> {
   return db.selectFrom("orgs").selectAll().where("name_key", "=", name.trim().toLowerCase()).executeTakeFirst();

@@ -13,11 +13,11 @@
  * await joinTeamAtSignup(db, orgId, memberId, teams[0].id, actor);
  */
 import type { Kysely } from "kysely";
-import type { Database } from "../../db/types.ts";
-import { recordAudit, type Actor } from "./audit.ts";
-import { now } from "./clock.ts";
-import { verifiedDomainOwner } from "./domains.ts";
-import { forbidden, notFound } from "./errors.ts";
+import type { Database } from "../../../db/types.ts";
+import { recordAudit, type Actor } from "../audit/record.ts";
+import { now } from "../clock.ts";
+import { verifiedDomainOwner } from "../orgs/domains.ts";
+import { forbidden, notFound } from "../errors.ts";
 
 type Db = Kysely<Database>;
 

@@ -8,18 +8,18 @@
  */
 import crypto from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
-import type { Database, Member } from "../../db/types.ts";
-import { recordAudit, type Actor } from "./audit.ts";
-import { BOUNDS } from "./bounds.ts";
-import { now } from "./clock.ts";
-import { isUniqueViolation, lostRace } from "./db-errors.ts";
-import { conflict, invalid, notFound } from "./errors.ts";
-import { revokeMemberKeys } from "./keys.ts";
+import type { Database, Member } from "../../../db/types.ts";
+import { recordAudit, type Actor } from "../audit/record.ts";
+import { BOUNDS } from "../bounds.ts";
+import { now } from "../clock.ts";
+import { isUniqueViolation, lostRace } from "../db-errors.ts";
+import { conflict, invalid, notFound } from "../errors.ts";
+import { revokeMemberKeys } from "../security/keys.ts";
 import { enforceMemberRules, parseOrgRole, parseSeat, setTeamRoles, type TeamRoleInput } from "./member-roles.ts";
-import { racePoint } from "./race-points.ts";
-import { lockForUpdate, type ExpectedRevision } from "./revision.ts";
-import { endMemberSessions } from "./arrival/sessions.ts";
-import { DIRECTORY } from "./arrival/verification.ts";
+import { racePoint } from "../race-points.ts";
+import { lockForUpdate, type ExpectedRevision } from "../revision.ts";
+import { endMemberSessions } from "../arrival/sessions.ts";
+import { DIRECTORY } from "../arrival/verification.ts";
 
 export interface MemberEmail {
   value: string;

@@ -13,15 +13,15 @@
  */
 import crypto from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
-import type { Database, Invite, User } from "../../db/types.ts";
-import { recordAudit, type Actor } from "./audit.ts";
-import { now } from "./clock.ts";
-import { conflict, forbidden, invalid, notFound, refused } from "./errors.ts";
-import { assertInviteSeat } from "./arrival/seats.ts";
-import { applyTeamGrants, grantsOf, resolveGrants, teamRoleList, type TeamRoleGrant } from "./invite-grants.ts";
-import { requireEnterprise } from "./member-roles.ts";
-import { findUserNameHolder } from "./members.ts";
-import { join } from "./arrival/join.ts";
+import type { Database, Invite, User } from "../../../db/types.ts";
+import { recordAudit, type Actor } from "../audit/record.ts";
+import { now } from "../clock.ts";
+import { conflict, forbidden, invalid, notFound, refused } from "../errors.ts";
+import { assertInviteSeat } from "../arrival/seats.ts";
+import { applyTeamGrants, grantsOf, resolveGrants, teamRoleList, type TeamRoleGrant } from "./grants.ts";
+import { requireEnterprise } from "../members/member-roles.ts";
+import { findUserNameHolder } from "../members/members.ts";
+import { join } from "../arrival/join.ts";
 
 type Db = Kysely<Database>;
 

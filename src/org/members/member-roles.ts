@@ -24,10 +24,10 @@
  * });
  */
 import type { Kysely } from "kysely";
-import type { Database, Member, Org } from "../../db/types.ts";
-import { recordAudit, type Actor } from "./audit.ts";
-import { now } from "./clock.ts";
-import { forbidden, invalid, notFound, refused } from "./errors.ts";
+import type { Database, Member, Org } from "../../../db/types.ts";
+import { recordAudit, type Actor } from "../audit/record.ts";
+import { now } from "../clock.ts";
+import { forbidden, invalid, notFound, refused } from "../errors.ts";
 
 type Db = Kysely<Database>;
 

@@ -1,8 +1,8 @@
 /** Audit events: who did what to whom, when, through which door. Written in the
  * same transaction as the change they describe. */
 import type { Kysely } from "kysely";
-import type { Database } from "../../db/types.ts";
-import { now } from "./clock.ts";
+import type { Database } from "../../../db/types.ts";
+import { now } from "../clock.ts";
 
 export type Door = "scim" | "admin" | "cli" | "sso";
 

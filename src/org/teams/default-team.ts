@@ -10,8 +10,8 @@
  * off / delete it" cannot interleave.
  */
 import type { Kysely } from "kysely";
-import type { Database } from "../../db/types.ts";
-import { invalid, refused } from "./errors.ts";
+import type { Database } from "../../../db/types.ts";
+import { invalid, refused } from "../errors.ts";
 
 type Db = Kysely<Database>;
 

@@ -1,5 +1,5 @@
 /**
- * What the admin API needs of teams beyond src/org/teams.ts: listings, the
+ * What the admin API needs of teams beyond src/org/teams/teams.ts: listings, the
  * settings an admin changes, and one member's team role (admin, member,
  * view-only or a custom role by name). Removing a member from a team removes
  * only the membership: what the member created (keys, service accounts, audit
@@ -9,11 +9,11 @@
  * await setTeamMemberRole(db, orgId, teamId, memberId, "view-only", actor);
  */
 import type { Kysely, Transaction } from "kysely";
-import type { Database, Team } from "../../db/types.ts";
-import { recordAudit, type Actor } from "./audit.ts";
-import { now } from "./clock.ts";
-import { notFound } from "./errors.ts";
-import { getOrg, resolveTeamRole } from "./member-roles.ts";
+import type { Database, Team } from "../../../db/types.ts";
+import { recordAudit, type Actor } from "../audit/record.ts";
+import { now } from "../clock.ts";
+import { notFound } from "../errors.ts";
+import { getOrg, resolveTeamRole } from "../members/member-roles.ts";
 import { findTeam, updateTeam } from "./teams.ts";
 
 type Db = Kysely<Database>;

@@ -19,9 +19,9 @@
  */
 import crypto from "node:crypto";
 import type { Kysely } from "kysely";
-import type { Database } from "../../db/types.ts";
-import type { Actor } from "./audit.ts";
-import { recordAudit } from "./audit.ts";
+import type { Database } from "../../../db/types.ts";
+import type { Actor } from "../audit/record.ts";
+import { recordAudit } from "../audit/record.ts";
 
 type Db = Kysely<Database>;
 

@@ -5,15 +5,15 @@
  */
 import crypto from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
-import type { Database, Team } from "../../db/types.ts";
-import { recordAudit, type Actor } from "./audit.ts";
-import { BOUNDS } from "./bounds.ts";
-import { now } from "./clock.ts";
-import { isUniqueViolation, lostRace } from "./db-errors.ts";
+import type { Database, Team } from "../../../db/types.ts";
+import { recordAudit, type Actor } from "../audit/record.ts";
+import { BOUNDS } from "../bounds.ts";
+import { now } from "../clock.ts";
+import { isUniqueViolation, lostRace } from "../db-errors.ts";
 import { assertNotDefaultTeam } from "./default-team.ts";
-import { conflict, invalid, notFound } from "./errors.ts";
-import { racePoint } from "./race-points.ts";
-import { lockExisting, lockForUpdate, type ExpectedRevision } from "./revision.ts";
+import { conflict, invalid, notFound } from "../errors.ts";
+import { racePoint } from "../race-points.ts";
+import { lockExisting, lockForUpdate, type ExpectedRevision } from "../revision.ts";
 
 type Db = Kysely<Database>;
 

@@ -8,8 +8,8 @@
  * const next = await queryAudit(db, orgId, { action: "team.update", limit: 50, cursor: page.nextCursor! });
  */
 import { sql, type Kysely } from "kysely";
-import type { Database } from "../../db/types.ts";
-import { invalid } from "./errors.ts";
+import type { Database } from "../../../db/types.ts";
+import { invalid } from "../errors.ts";
 
 export interface AuditQuery {
   actor?: string;

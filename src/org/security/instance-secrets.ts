@@ -5,7 +5,7 @@
  */
 import crypto from "node:crypto";
 import type { Kysely } from "kysely";
-import type { Database } from "../../db/types.ts";
+import type { Database } from "../../../db/types.ts";
 
 export async function instanceSecret(db: Kysely<Database>, name: string, configured?: string): Promise<string> {
   if (configured) return configured;

@@ -8,14 +8,14 @@
  * const org = await updateOrgSettings(db, orgId, { autoProvisioning: false }, actor);
  */
 import type { Kysely } from "kysely";
-import type { Database, Org } from "../../db/types.ts";
-import { recordAudit, type Actor } from "./audit.ts";
-import { BOUNDS } from "./bounds.ts";
-import { now } from "./clock.ts";
-import { isUniqueViolation } from "./db-errors.ts";
-import { recordRename } from "./addresses/lookup.ts";
-import { assertDefaultTeamCandidate } from "./default-team.ts";
-import { conflict, invalid, notFound, refused } from "./errors.ts";
+import type { Database, Org } from "../../../db/types.ts";
+import { recordAudit, type Actor } from "../audit/record.ts";
+import { BOUNDS } from "../bounds.ts";
+import { now } from "../clock.ts";
+import { isUniqueViolation } from "../db-errors.ts";
+import { recordRename } from "./addresses.ts";
+import { assertDefaultTeamCandidate } from "../teams/default-team.ts";
+import { conflict, invalid, notFound, refused } from "../errors.ts";
 
 type Db = Kysely<Database>;
 
