@@ -68,20 +68,3 @@ export async function hit(db: Kysely<Database>, key: string, limit: number, wind
   const endMs = Date.parse(row.window_start) + windowMs;
   return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((endMs - at) / 1000)) };
 }
-
-/**
- * One sign-in attempt from `ip` for `accountKey` (user name or e-mail as typed;
- * lower-cased here; null when the door does not know it yet, e.g. before an
- * OIDC redirect). Counts both; refused when either is over its limit, with the
- * longer wait.
- */
-export async function checkSignIn(
-  db: Kysely<Database>, ip: string | undefined | null, accountKey: string | null | undefined, limits: SignInLimits = signInLimits(),
-): Promise<RateResult> {
-  const results: RateResult[] = [];
-  results.push(await hit(db, `signin:ip:${ip || "unknown"}`, limits.perAddress, limits.windowSeconds));
-  const account = accountKey?.trim().toLowerCase();
-  if (account) results.push(await hit(db, `signin:account:${account}`, limits.perAccount, limits.windowSeconds));
-  const waits = results.filter((r): r is { ok: false; retryAfterSeconds: number } => !r.ok).map((r) => r.retryAfterSeconds);
-  return waits.length ? { ok: false, retryAfterSeconds: Math.max(...waits) } : { ok: true };
-}
