@@ -34,7 +34,7 @@ import { forbidden, invalid, refused } from "../errors.ts";
 import { findInviteByToken, inviteStatus } from "../invites/invites.ts";
 import type { Arrival } from "./arrive.ts";
 import { racePoint } from "../race-points.ts";
-import { hit } from "../security/rate-limits.ts";
+import { hit, intEnv } from "../security/rate-limits.ts";
 
 type Db = Kysely<Database>;
 
@@ -43,14 +43,6 @@ export interface EmailLinkRules {
   perAddress: number;
   perClient: number;
   windowSeconds: number;
-}
-
-function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return n;
 }
 
 /** EMAIL_LINK_TTL_MINUTES (15), EMAIL_LINK_LIMIT_PER_ADDRESS (5), EMAIL_LINK_LIMIT_PER_CLIENT (20), EMAIL_LINK_LIMIT_WINDOW_SECONDS (900). */

@@ -23,7 +23,8 @@ export interface SignInLimits {
   windowSeconds: number;
 }
 
-function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+/** A positive integer setting from the environment, or `fallback` when unset (a bad value stops the start). */
+export function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
