@@ -147,8 +147,8 @@ export async function revokeKey(db: Kysely<Database>, keyId: string, orgId?: str
   }
 }
 
-/** A member's own key as its holder sees it: never the secret. */
-export interface OwnKeyView {
+/** A key as its holder sees it (a member's own, or a service account's): never the secret. */
+export interface KeyView {
   id: string;
   prefix: string;
   label: string | null;
@@ -156,6 +156,7 @@ export interface OwnKeyView {
   lastUsedAt: string | null;
   revokedAt: string | null;
 }
+export type OwnKeyView = KeyView;
 
 type Db = Kysely<Database>;
 

@@ -13,7 +13,7 @@ import type { Database } from "../../../db/types.ts";
 import { recordAudit, type Actor } from "../audit/record.ts";
 import { now } from "../clock.ts";
 import { invalid, notFound, refused } from "../errors.ts";
-import { createKey, revokeKey, type CreatedKey } from "./keys.ts";
+import { createKey, revokeKey, type CreatedKey, type KeyView } from "./keys.ts";
 
 type Db = Kysely<Database>;
 
@@ -25,14 +25,7 @@ export interface ServiceAccountView {
   createdAt: string;
 }
 
-export interface ServiceAccountKeyView {
-  id: string;
-  prefix: string;
-  label: string | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
+export type ServiceAccountKeyView = KeyView;
 
 const view = (r: { id: string; name: string; team_id: string | null; created_at: string }): ServiceAccountView =>
   ({ id: r.id, name: r.name, scope: r.team_id ? "team" : "org", teamId: r.team_id, createdAt: r.created_at });
