@@ -10,7 +10,7 @@ import { publicBaseUrl } from "../http/public-address.ts";
 import { mailerFor, type Delivery } from "../mail/mailer.ts";
 import { createInvite, getInvite, INVITE_STATUSES, listInvites, resendInvite, revokeInvite, toInviteView, type InviteStatus, type IssuedInvite } from "../org/invites/invites.ts";
 import { can, ensureCan } from "../org/access/can.ts";
-import { grantTarget, teamTargets } from "../org/access/targets.ts";
+import { ensureCanInvite } from "../org/access/invites.ts";
 import { adminCtx, type AdminContext } from "./context.ts";
 import { z } from "zod";
 import { ORG_ROLES, SEAT_TYPES } from "../org/members/member-roles.ts";
@@ -68,10 +68,7 @@ export function register(r: RouteRegistry): void {
     body: NewInvite,
     handler: async (req, res, { body: input }) => {
       const ctx = adminCtx(res);
-      const teams = [...new Set([...input.teamIds, ...input.teamRoles.map((g) => g.teamId)])];
-      ensureCan(ctx.principal, "invite:create", { orgRole: input.orgRole, teams: await teamTargets(ctx.store.db, ctx.orgId, teams) });
-      // a team role above member is handed out only by someone who may manage that team's members (and holds what it grants)
-      for (const g of input.teamRoles) if (g.role.trim().toLowerCase() !== "member") ensureCan(ctx.principal, "team:manage-members", await grantTarget(ctx.store.db, ctx.orgId, g.teamId, g.role));
+      await ensureCanInvite(ctx.store.db, ctx.principal, ctx.orgId, input);
       const issued = await createInvite(ctx.store.db, ctx.orgId, input, { ttlHours: ctx.config.inviteTtlHours }, ctx.actor);
       res.status(201).json({ ...issued.invite, delivery: await deliver(req, ctx, issued) });
     },
