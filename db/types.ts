@@ -170,6 +170,8 @@ export interface AuditEventsTable {
   target_id: string | null;
   /** JSON: what changed, before/after */
   detail: string | null;
+  /** the stable id of the provisioning event this change is (SET `jti`, webhook `id`); null before migration 0015 */
+  event_id: string | null;
 }
 
 /** An invitation to join an org, by e-mail or by user name; the link's token is stored hashed. */
@@ -286,6 +288,47 @@ export interface AppSecretsTable {
   created_at: string;
 }
 
+/** A place provisioning events go (src/org/events). */
+export interface EventReceiversTable {
+  id: string;
+  org_id: string;
+  /** null: the receiver polls (RFC 8936) */
+  url: string | null;
+  format: string; // 'set' | 'webhook'
+  /** ",member.create,…," or "*" */
+  event_types: string;
+  /** the shared secret, encrypted (src/org/security/secrets.ts) */
+  secret: string;
+  status: string; // 'active' | 'paused'
+  max_attempts: number;
+  created_at: string;
+}
+
+/** One event for one receiver. */
+export interface EventDeliveriesTable {
+  id: Generated<number>;
+  receiver_id: string;
+  audit_id: number;
+  resource_key: string;
+  status: string; // 'pending' | 'leased' | 'delivered' | 'dead'
+  attempts: Generated<number>;
+  next_at: string;
+  lease_until: string | null;
+  last_error: string | null;
+  last_status: number | null;
+  response_ms: number | null;
+  delivered_at: string | null;
+}
+
+/** Keys that sign SETs; the newest signs, the recent ones stay in the JWKS. */
+export interface EventSigningKeysTable {
+  kid: string;
+  /** encrypted JWK */
+  private_jwk: string;
+  public_jwk: string;
+  created_at: string;
+}
+
 export interface Database {
   orgs: OrgsTable;
   users: UsersTable;
@@ -307,6 +350,9 @@ export interface Database {
   email_verifications: EmailVerificationsTable;
   email_links: EmailLinksTable;
   org_former_names: OrgFormerNamesTable;
+  event_receivers: EventReceiversTable;
+  event_deliveries: EventDeliveriesTable;
+  event_signing_keys: EventSigningKeysTable;
 }
 
 export type Org = Selectable<OrgsTable>;

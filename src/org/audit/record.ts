@@ -1,8 +1,11 @@
 /** Audit events: who did what to whom, when, through which door. Written in the
- * same transaction as the change they describe. */
+ * same transaction as the change they describe; each is also a provisioning event
+ * (its `event_id`), handed to the outbox in that transaction (src/org/events). */
+import crypto from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Database } from "../../../db/types.ts";
 import { now } from "../clock.ts";
+import { enqueueDeliveries } from "../events/outbox.ts";
 
 export type Door = "scim" | "admin" | "cli" | "sso";
 
@@ -16,17 +19,24 @@ export async function recordAudit(
   db: Kysely<Database>,
   e: { orgId: string; actor: Actor; action: string; targetType: string; targetId: string | null; detail?: unknown },
 ): Promise<void> {
-  await db
+  // A change made outside a transaction (one row) still writes its audit row and deliveries together.
+  if (!db.isTransaction) return db.transaction().execute((trx) => recordAudit(trx, e));
+  const at = now();
+  const row = await db
     .insertInto("audit_events")
     .values({
       org_id: e.orgId,
-      at: now(),
+      at,
       door: e.actor.door,
       actor: e.actor.id,
       action: e.action,
       target_type: e.targetType,
       target_id: e.targetId,
       detail: e.detail === undefined ? null : JSON.stringify(e.detail),
+      event_id: crypto.randomUUID(),
     })
-    .execute();
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  // bigserial comes back from pg as a string
+  await enqueueDeliveries(db, { auditId: Number(row.id), orgId: e.orgId, at, action: e.action, targetType: e.targetType, targetId: e.targetId });
 }
