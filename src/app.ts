@@ -8,6 +8,7 @@ import { scimRouter } from "./scim/router.ts";
 import { sessionMiddleware } from "./http/session.ts";
 import { ssoRouter } from "./sso/router.ts";
 import { consoleRouter } from "./console/router.ts";
+import { eventsRouter } from "./events/router.ts";
 import { createLogger, errorLogFunction, requestLogging, silentLogger, type Logger } from "./http/logging.ts";
 import { createMetrics } from "./http/metrics.ts";
 import { finalErrorHandler, notFoundHandler } from "./http/final-errors.ts";
@@ -51,6 +52,7 @@ export function createApp(store: Store, config: Config, opts: AppOptions = {}): 
   // Probes and metrics answer whatever Host an orchestrator uses; everything else only to allowed hosts.
   app.use(checkHost(config));
   app.use("/scim/v2", scimRouter(store, config, log));
+  app.use(eventsRouter(store, config, log)); // SET keys and RFC 8936 polling (src/events/)
   // Sessions only where people sign in; SCIM stays stateless.
   const sessions = sessionMiddleware(store, config);
   app.use("/auth", sessions, ssoRouter(store, config, log));

@@ -75,6 +75,22 @@ export interface Config {
   oidc: OidcEnvConfig | undefined;
   /** LDAP_URL, LDAP_BIND_DN, LDAP_BIND_PASSWORD, LDAP_BASE_DN, … (see .env.example) */
   ldap: LdapEnvConfig | undefined;
+  /** EVENTS_* : provisioning event delivery (src/events) */
+  events?: EventsConfig;
+}
+
+export interface EventsConfig {
+  /** EVENTS_WORKER=off: this instance does not deliver (another one does; on SQLite only one may) */
+  worker: boolean;
+  /** EVENTS_MAX_ATTEMPTS: a receiver's default number of attempts before a delivery is dead */
+  maxAttempts: number;
+  /** EVENTS_RETRY_BASE_MS, EVENTS_RETRY_MAX_MS: the first retry waits about base, each next doubles, none longer than max */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** EVENTS_TIMEOUT_MS: how long one push may take */
+  timeoutMs: number;
+  /** EVENTS_KEY_ROTATION_DAYS: a new SET signing key after this many days */
+  keyRotationDays: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -104,8 +120,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKey: env.ROLLCALL_ENCRYPTION_KEY ? parseEncryptionKey(env.ROLLCALL_ENCRYPTION_KEY) : undefined,
     oidc: oidcVars(env),
     ldap: ldapVars(env),
+    events: {
+      worker: env.EVENTS_WORKER !== "off",
+      maxAttempts: positiveIntVar(env, "EVENTS_MAX_ATTEMPTS", 15),
+      retryBaseMs: positiveIntVar(env, "EVENTS_RETRY_BASE_MS", 1000),
+      retryMaxMs: positiveIntVar(env, "EVENTS_RETRY_MAX_MS", 3_600_000),
+      timeoutMs: positiveIntVar(env, "EVENTS_TIMEOUT_MS", 10_000),
+      keyRotationDays: positiveIntVar(env, "EVENTS_KEY_ROTATION_DAYS", 30),
+    },
   };
 }
+
+export const eventsConfig = (config: Config): EventsConfig => config.events ?? loadConfig({}).events!;
 
 function oidcVars(env: NodeJS.ProcessEnv): OidcEnvConfig | undefined {
   const issuer = env.OIDC_ISSUER?.trim();

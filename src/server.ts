@@ -6,6 +6,7 @@ import { bootstrap } from "./bootstrap.ts";
 import { loadConfig } from "./config.ts";
 import { requirePublicAddress } from "./http/public-address.ts";
 import { instanceSecret } from "./org/security/instance-secrets.ts";
+import { createEventWorker, type EventWorker } from "./events/worker.ts";
 
 const FORCED_EXIT_MS = 10_000;
 
@@ -17,12 +18,16 @@ async function main(): Promise<void> {
   let stopping = false;
   let store: Store | undefined;
   let server: http.Server | undefined;
+  let worker: EventWorker | undefined;
   let onStop = () => {};
   const finish = (code: number) => {
     const s = store;
     store = undefined;
     if (!s) process.exit(code);
-    s.close().then(
+    const w = worker;
+    worker = undefined;
+    // the worker finishes its round (its leases would otherwise wait to expire) before the database closes
+    (w ? w.stop() : Promise.resolve()).then(() => s.close()).then(
       () => process.exit(code),
       (err) => { console.error("rollcall: closing the database failed:", message(err)); process.exit(1); },
     );
@@ -63,6 +68,8 @@ async function main(): Promise<void> {
   // Cursors issued by one instance must be accepted by the others: share the signing secret.
   config.cursorSecret = await instanceSecret(store.db, "cursor_secret", config.cursorSecret);
   const app = createApp(store, config);
+  // event delivery runs beside the server, never inside a request
+  if (config.events?.worker !== false) worker = createEventWorker(store, config, { log: (msg, err) => console.error(`rollcall: ${msg}:`, message(err)) });
   server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
   const srv = server;
