@@ -6,6 +6,7 @@ import { scimBaseUrl, sendJson } from "./context.ts";
 import { ScimError } from "./errors.ts";
 import { DEFAULT_PAGE_SIZE } from "./list-params.ts";
 import { ALL_SCHEMAS, URN } from "./schemas.ts";
+import { SCIM_EVENT_URIS } from "../org/events/catalog.ts";
 
 const SPC_URN = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
 const RT_URN = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
@@ -31,6 +32,8 @@ export function serviceProviderConfig(config: Config, base: string) {
       maxPageSize: config.maxPageSize,
       cursorTimeout: config.cursorTtlSeconds,
     },
+    // RFC 9967 §4: the provisioning events Rollcall emits (receivers: /api/v1/event-receivers); no asynchronous requests
+    securityEvents: { asyncRequest: "none", eventUris: SCIM_EVENT_URIS },
     authenticationSchemes: [
       { type: "oauthbearertoken", name: "Bearer token", description: "An API key of the organization: Authorization: Bearer <key>", primary: true },
       { type: "httpbasic", name: "HTTP Basic", description: "An empty user name and the API key as the password" },

@@ -21,7 +21,7 @@ const TARGETS: { [A in Action]: ActionTargets[A] } = {
   "team:manage-members": { teamId: TEAM }, "team:manage-settings": { teamId: TEAM }, "team:manage-service-accounts": { teamId: TEAM },
   "invite:create": { orgRole: "member", teams: [{ teamId: TEAM }] }, "invites:list": undefined,
   "invite:read": { orgRole: "member", teams: [{ teamId: TEAM }] }, "invite:manage": { orgRole: "admin", teams: [{ teamId: TEAM }] },
-  "domains:read": undefined, "domains:manage": undefined, "roles:read": undefined, "roles:manage": undefined, "audit:read": undefined,
+  "domains:read": undefined, "domains:manage": undefined, "roles:read": undefined, "roles:manage": undefined, "audit:read": undefined, "events:read": undefined, "events:manage": undefined,
   "service-accounts:list": undefined, "service-accounts:manage": { teamId: null }, "member-keys:create": { memberId: "other" },
   "member-keys:manage": { memberId: "other" }, "sso:manage": undefined, "scim:read": undefined, "scim:write": undefined, "me:read": undefined,
 };

@@ -42,6 +42,8 @@ export interface ActionTargets {
   "roles:read": undefined;
   "roles:manage": undefined;
   "audit:read": undefined;
+  "events:read": undefined;
+  "events:manage": undefined;
   "service-accounts:list": undefined;
   "service-accounts:manage": { teamId: string | null };
   "member-keys:create": { memberId: string };
@@ -80,6 +82,8 @@ export const ACTIONS: Record<Action, string> = {
   "roles:read": "read custom roles and the permission catalog",
   "roles:manage": "create, change and delete custom roles",
   "audit:read": "read the audit log",
+  "events:read": "see the event receivers and their deliveries",
+  "events:manage": "register, pause, delete and replay event receivers",
   "service-accounts:list": "list service accounts",
   "service-accounts:manage": "read and manage these service accounts and their keys",
   "member-keys:create": "create an API key that acts as this member",
@@ -96,5 +100,5 @@ export const ACTION_NAMES = Object.keys(ACTIONS) as Action[];
 export const ORG_ACTIONS = [
   "org:read-settings", "org:change-settings", "org:change-plan", "seats:read", "members:read", "member:change-access", "member:remove",
   "member:set-billing-admin", "team:create", "team:delete", "invites:list", "domains:read", "domains:manage", "roles:read", "roles:manage",
-  "audit:read", "service-accounts:list", "sso:manage", "scim:read", "scim:write", "me:read",
+  "audit:read", "events:read", "events:manage", "service-accounts:list", "sso:manage", "scim:read", "scim:write", "me:read",
 ] as const satisfies readonly { [A in Action]: ActionTargets[A] extends undefined ? A : never }[Action][];

@@ -172,6 +172,8 @@ const RULES: { [A in Action]: Rule<A> } = {
   "roles:read": orgReaders("roles:read"),
   "roles:manage": orgAdmins("roles:manage"),
   "audit:read": orgAdmins("audit:read"),
+  "events:read": orgAdmins("events:read"),
+  "events:manage": orgAdmins("events:manage"),
   "service-accounts:list": listsTeamThings("service-accounts:list", "team:manage-service-accounts"),
   "service-accounts:manage": (p, { teamId }) => teamId === null
     ? orgAdmins("service-accounts:manage")(p, undefined)
