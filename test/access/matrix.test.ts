@@ -86,6 +86,8 @@ const ROWS: Row[] = [
   { action: "roles:read", allowed: EVERYONE_BUT_TEAM_SA, ok: 200, send: (c) => c.call("get", "/roles") },
   { action: "roles:manage", allowed: ORG_WIDE, ok: 201, send: (c) => c.call("post", "/roles", { name: unique("role"), inheritedFrom: "viewer", permissions: [] }) },
   { action: "audit:read", allowed: ORG_WIDE, ok: 200, send: (c) => c.call("get", "/audit") },
+  { action: "events:read", allowed: ORG_WIDE, ok: 200, send: (c) => c.call("get", "/event-receivers") },
+  { action: "events:manage", allowed: ORG_WIDE, ok: 201, send: (c) => c.call("post", "/event-receivers", { url: "http://127.0.0.1:9/hook", format: "webhook" }) },
   {
     action: "member-keys:manage (revoke m-member's own key)", allowed: [...ORG_WIDE, "member"], ok: 204,
     send: async (c, k) => c.call("delete", `/keys/${(await createKey(t.store.db, { orgId: t.org.id, memberId: k.members.member.id, label: unique("own") })).id}`),
@@ -103,7 +105,7 @@ const ROWS: Row[] = [
 describe(`access policy: the authorization matrix (${process.env.DATABASE_URL?.startsWith("postgres") ? "PostgreSQL" : "SQLite"})`, () => {
   let cast: Cast;
   before(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ encryptionKey: Buffer.alloc(32, 7) }); // event receivers' secrets are stored encrypted
     cast = await makeCast(t);
   });
   after(async () => t?.close());

@@ -28,7 +28,7 @@ export function eventUri(action: string, targetType: string): string {
   if (verb === "create" && action.split(".").length === 2) return `${RFC9967}create:notice`;
   if (action === "member.remove" || (verb === "delete" && action.split(".").length === 2)) return `${RFC9967}delete`;
   if (action === "member.deactivate") return `${RFC9967}deactivate`;
-  if (action === "member.reactivate") return `${RFC9967}activate`;
+  if (action === "member.reactivate" || action === "member.activate") return `${RFC9967}activate`;
   return `${RFC9967}patch:notice`;
 }
 

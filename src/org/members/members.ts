@@ -211,7 +211,7 @@ export async function updateMember(
       const input = build(current);
       const member = (await enforceMemberRules(trx, orgId, current, await writeFields(trx, orgId, id, input), input))!;
       if (current.active && !member.active) await revokeMemberKeys(trx, id);
-      await recordAudit(trx, { orgId, actor, action: current.active && !member.active ? "member.deactivate" : "member.update", targetType: "member", targetId: id, detail: { userName: member.user_name, ...accessDiff(current, member) } });
+      await recordAudit(trx, { orgId, actor, action: current.active && !member.active ? "member.deactivate" : !current.active && member.active ? "member.activate" : "member.update", targetType: "member", targetId: id, detail: { userName: member.user_name, ...accessDiff(current, member) } });
       if (!member.active) await endMemberSessions(trx, id);
       if (input.teamRoles) await setTeamRoles(trx, orgId, id, input.teamRoles, actor);
       return member;
