@@ -38,7 +38,8 @@ export function createEventWorker(store: Store, config: Config, opts: WorkerOpti
   const ev = eventsConfig(config);
   const policy: RetryPolicy = { baseMs: ev.retryBaseMs, maxMs: ev.retryMaxMs };
   const batch = opts.batch ?? 200;
-  const leaseMs = opts.leaseMs ?? Math.max(30_000, ev.timeoutMs * 3);
+  // longer than one push can take, short enough that a killed worker's deliveries are soon taken again
+  const leaseMs = opts.leaseMs ?? ev.timeoutMs * 2 + 5000;
   const concurrency = opts.concurrency ?? 32;
   const issuer = eventIssuer(config);
   let cached: { key: SigningKey; until: number } | undefined;
