@@ -7,11 +7,12 @@
  */
 import type { Store } from "../../db/connect.ts";
 import { eventsConfig, type Config } from "../config.ts";
-import { claimDue, recordOutcome, release, type ClaimedDelivery, type Outcome, type RetryPolicy } from "../org/events/deliveries.ts";
+import { claimDue, outcomeStatus, recordOutcome, release, type ClaimedDelivery, type Outcome, type RetryPolicy } from "../org/events/deliveries.ts";
 import { EVENT_ID_HEADER, SET_MEDIA_TYPE, SIGNATURE_HEADER, signSet, webhookBody, webhookSignature } from "../org/events/messages.ts";
 import { receiverSecret } from "../org/events/receivers.ts";
 import { currentSigningKey, type SigningKey } from "../org/events/signing-keys.ts";
 import { eventIssuer } from "./issuer.ts";
+import { post } from "./post.ts";
 
 export interface WorkerOptions {
   /** how long to sleep when nothing is due */
@@ -62,11 +63,10 @@ export function createEventWorker(store: Store, config: Config, opts: WorkerOpti
         headers["content-type"] = "application/json";
         headers[SIGNATURE_HEADER] = webhookSignature(secret, body);
       }
-      const res = await fetch(d.receiver.url, { method: "POST", headers, body, redirect: "error", signal: AbortSignal.timeout(ev.timeoutMs) });
-      const text = res.ok ? "" : (await res.text()).slice(0, 300);
-      await res.body?.cancel().catch(() => {});
+      const res = await post(d.receiver.url, headers, body, ev.timeoutMs);
+      const text = res.text;
       const ms = performance.now() - started;
-      if (res.ok) return { ok: true, status: res.status, ms };
+      if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, ms };
       // RFC 8935 §2.3: a 400 names what is wrong with this SET; 4xx other than 408/429 will not get better by retrying
       const permanent = res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429;
       return { ok: false, status: res.status, ms, error: `HTTP ${res.status}${text ? `: ${text}` : ""}`, permanent };
@@ -89,14 +89,16 @@ export function createEventWorker(store: Store, config: Config, opts: WorkerOpti
       else chains.set(k, [d]);
     }
     const queue = [...chains.values()];
+    const done: { d: ClaimedDelivery; o: Outcome }[] = [];
+    const released: ClaimedDelivery[] = [];
     const runChain = async (chain: ClaimedDelivery[]) => {
       for (let i = 0; i < chain.length; i++) {
         const d = chain[i]!;
-        const outcome = await attempt(d, secrets.get(d.receiver.id)!);
-        const result = await recordOutcome(store.db, d, outcome, policy);
-        if (result === "pending") {
+        const o = await attempt(d, secrets.get(d.receiver.id)!);
+        done.push({ d, o });
+        if (outcomeStatus(d, o) === "pending") {
           // an earlier event of this resource waits for its retry: the later ones wait behind it
-          for (const rest of chain.slice(i + 1)) await release(store.db, rest);
+          released.push(...chain.slice(i + 1));
           return;
         }
       }
@@ -105,6 +107,11 @@ export function createEventWorker(store: Store, config: Config, opts: WorkerOpti
       for (let chain = queue.shift(); chain; chain = queue.shift()) await runChain(chain);
     });
     await Promise.all(lanes);
+    // one transaction for the round's outcomes (a crash before it only means those are sent again: at least once)
+    await store.db.transaction().execute(async (trx) => {
+      for (const { d, o } of done) await recordOutcome(trx, d, o, policy);
+      for (const d of released) await release(trx, d);
+    });
     return claimed.length;
   }
 

@@ -118,18 +118,23 @@ export interface Outcome {
   permanent?: boolean;
 }
 
-/** Records what one attempt did: delivered, retry later (with backoff), or dead. */
-export async function recordOutcome(db: Kysely<Database>, d: ClaimedDelivery, o: Outcome, policy: RetryPolicy): Promise<"delivered" | "pending" | "dead"> {
+/** What an attempt makes of a delivery: delivered, retried later, or dead (a permanent refusal, or the last attempt). */
+export function outcomeStatus(d: ClaimedDelivery, o: Outcome): "delivered" | "pending" | "dead" {
+  if (o.ok) return "delivered";
+  return o.permanent || d.attempt >= d.receiver.maxAttempts ? "dead" : "pending";
+}
+
+/** Records what one attempt did (a retry waits with backoff). */
+export async function recordOutcome(db: Kysely<Database>, d: ClaimedDelivery, o: Outcome, policy: RetryPolicy): Promise<void> {
   const common = { last_status: o.status ?? null, response_ms: Math.round(o.ms), lease_until: null };
-  if (o.ok) {
-    await db.updateTable("event_deliveries").set({ ...common, status: "delivered", delivered_at: now(), last_error: null }).where("id", "=", d.id).execute();
-    return "delivered";
+  const status = outcomeStatus(d, o);
+  if (status === "delivered") {
+    await db.updateTable("event_deliveries").set({ ...common, status, delivered_at: now(), last_error: null }).where("id", "=", d.id).execute();
+    return;
   }
-  const dead = o.permanent || d.attempt >= d.receiver.maxAttempts;
   await db.updateTable("event_deliveries")
-    .set({ ...common, status: dead ? "dead" : "pending", last_error: (o.error ?? "failed").slice(0, 500), next_at: dead ? now() : plus(backoffMs(d.attempt, policy)) })
+    .set({ ...common, status, last_error: (o.error ?? "failed").slice(0, 500), next_at: status === "dead" ? now() : plus(backoffMs(d.attempt, policy)) })
     .where("id", "=", d.id).execute();
-  return dead ? "dead" : "pending";
 }
 
 /** Gives back a claimed delivery that was not attempted (an earlier one of its resource just failed). */
