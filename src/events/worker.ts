@@ -7,7 +7,7 @@
  */
 import type { Store } from "../../db/connect.ts";
 import { eventsConfig, type Config } from "../config.ts";
-import { claimDue, outcomeStatus, recordOutcome, release, type ClaimedDelivery, type Outcome, type RetryPolicy } from "../org/events/deliveries.ts";
+import { claimDue, outcomeStatus, recordOutcomes, type ClaimedDelivery, type Outcome, type RetryPolicy } from "../org/events/deliveries.ts";
 import { EVENT_ID_HEADER, SET_MEDIA_TYPE, SIGNATURE_HEADER, signSet, webhookBody, webhookSignature } from "../org/events/messages.ts";
 import { receiverSecret } from "../org/events/receivers.ts";
 import { currentSigningKey, type SigningKey } from "../org/events/signing-keys.ts";
@@ -108,10 +108,7 @@ export function createEventWorker(store: Store, config: Config, opts: WorkerOpti
     });
     await Promise.all(lanes);
     // one transaction for the round's outcomes (a crash before it only means those are sent again: at least once)
-    await store.db.transaction().execute(async (trx) => {
-      for (const { d, o } of done) await recordOutcome(trx, d, o, policy);
-      for (const d of released) await release(trx, d);
-    });
+    await store.db.transaction().execute((trx) => recordOutcomes(trx, done, released, policy));
     return claimed.length;
   }
 

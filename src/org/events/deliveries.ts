@@ -137,9 +137,22 @@ export async function recordOutcome(db: Kysely<Database>, d: ClaimedDelivery, o:
     .where("id", "=", d.id).execute();
 }
 
-/** Gives back a claimed delivery that was not attempted (an earlier one of its resource just failed). */
-export async function release(db: Kysely<Database>, d: ClaimedDelivery): Promise<void> {
-  await db.updateTable("event_deliveries")
-    .set((eb) => ({ status: "pending", lease_until: null, attempts: eb("attempts", "-", 1) }))
-    .where("id", "=", d.id).execute();
+/** Records a round's outcomes: the successes in one statement (a round trip each would cap delivery on PostgreSQL), the rest one by one. */
+export async function recordOutcomes(db: Kysely<Database>, done: { d: ClaimedDelivery; o: Outcome }[], released: ClaimedDelivery[], policy: RetryPolicy): Promise<void> {
+  const ok = done.filter((x) => x.o.ok);
+  for (let i = 0; i < ok.length; i += 300) {
+    const chunk = ok.slice(i, i + 300);
+    const caseOf = (pick: (x: { d: ClaimedDelivery; o: Outcome }) => number | null) =>
+      sql<number>`case ${sql.join(chunk.map((x) => sql`when id = ${x.d.id} then cast(${pick(x)} as integer)`), sql` `)} end`;
+    await db.updateTable("event_deliveries").set({
+      status: "delivered", delivered_at: now(), last_error: null, lease_until: null,
+      last_status: caseOf((x) => x.o.status ?? null), response_ms: caseOf((x) => Math.round(x.o.ms)),
+    }).where("id", "in", chunk.map((x) => x.d.id)).execute();
+  }
+  for (const x of done) if (!x.o.ok) await recordOutcome(db, x.d, x.o, policy);
+  if (released.length) {
+    await db.updateTable("event_deliveries")
+      .set((eb) => ({ status: "pending", lease_until: null, attempts: eb("attempts", "-", 1) }))
+      .where("id", "in", released.map((d) => d.id)).execute();
+  }
 }
