@@ -153,7 +153,7 @@ describe("console journeys (Chromium, real OpenID Provider, SMTP and DNS on loop
 
   it("every admin page renders at 1366×768 without an error (keyboard: the nav is reachable with Tab)", async () => {
     // the operator has no profile page (no member behind it: GET /me → member null)
-    for (const id of ["organization", "members", "domains", "teams", "roles", "service-accounts", "invites", "scim", "sso", "audit", "refusals", "seats"]) {
+    for (const id of ["organization", "members", "domains", "teams", "roles", "service-accounts", "invites", "scim", "sso", "audit", "events", "refusals", "seats"]) {
       await operator.goto(`/admin/#/${id}`);
       await operator.locator(`nav a[data-page='${id}'][aria-current='page']`).waitFor();
       await operator.locator("#main h1").waitFor();
@@ -165,6 +165,29 @@ describe("console journeys (Chromium, real OpenID Provider, SMTP and DNS on loop
     }
     await operator.keyboard.press("Tab");
     assert.equal(await operator.evaluate(() => document.activeElement?.textContent), "Skip to content");
+  });
+
+  it("the Events page registers a webhook receiver, shows its secret once, lists its deliveries, pauses it", async () => {
+    await operator.goto("/admin/#/events");
+    await operator.locator("#main .loading").waitFor({ state: "detached" });
+    await operator.getByLabel("URL").fill("http://127.0.0.1:9/hook");
+    await operator.getByLabel("Format").selectOption("webhook");
+    await operator.getByLabel("Event types").fill("member.create, team.delete");
+    await operator.getByRole("button", { name: "Register" }).click();
+    await operator.getByText("Its secret is shown once").waitFor();
+    const secret = await operator.locator("section[aria-label=\"New receiver's secret\"] code").innerText();
+    assert.ok(secret.length >= 32, "the generated secret is shown");
+    const row = operator.locator("table tr", { hasText: "http://127.0.0.1:9/hook" });
+    await row.waitFor();
+    assert.match(await row.innerText(), /webhook[\s\S]*member\.create, team\.delete[\s\S]*active/);
+    await row.getByRole("button", { name: "Pause" }).click();
+    await operator.locator("table tr", { hasText: "paused" }).waitFor();
+    await operator.locator("table tr", { hasText: "http://127.0.0.1:9/hook" }).getByRole("button", { name: "Deliveries" }).click();
+    await operator.getByText("Deliveries to http://127.0.0.1:9/hook").waitFor();
+    const stored = await rig.store.db.selectFrom("event_receivers").select(["status", "format", "secret"]).where("org_id", "=", rig.org.id).execute();
+    assert.deepEqual(stored.map((r) => [r.status, r.format]), [["paused", "webhook"]]);
+    assert.ok(!stored[0]!.secret.includes(secret), "the secret is stored encrypted");
+    await rig.shot(operator, "14-events");
   });
 
   it("an invite sent from the console arrives over SMTP and its link lets the person in", async () => {
