@@ -46,7 +46,7 @@ export function resourceTypes(base: string) {
     {
       schemas: [RT_URN], id: "User", name: "User", endpoint: "/Users", description: "A member of the organization",
       schema: URN.user,
-      schemaExtensions: [{ schema: URN.enterprise, required: false }, { schema: URN.rollcallUser, required: false }],
+      schemaExtensions: [{ schema: URN.enterprise, required: false }, { schema: URN.rollcallUser, required: false }, { schema: URN.teamsUser, required: false }],
       meta: { resourceType: "ResourceType", location: `${base}/ResourceTypes/User` },
     },
     {

@@ -13,6 +13,8 @@ export const URN = {
   enterprise: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
   rollcallUser: "urn:ietf:params:scim:schemas:extension:rollcall:2.0:User",
   rollcallGroup: "urn:ietf:params:scim:schemas:extension:rollcall:2.0:Group",
+  /** W&B's: the teams a user created by POST joins (src/scim/dialects.ts reads it) */
+  teamsUser: "urn:ietf:params:scim:schemas:extension:teams:2.0:User",
   role: "urn:ietf:params:scim:schemas:extension:rollcall:2.0:Role",
   listResponse: "urn:ietf:params:scim:api:messages:2.0:ListResponse",
   searchRequest: "urn:ietf:params:scim:api:messages:2.0:SearchRequest",
@@ -95,7 +97,7 @@ function build() {
     if (sub.name === "$ref") sub.referenceTypes = ["User"];
   }
   const enterprise = fromScimmy(SCIMMY.Schemas.EnterpriseUser.definition, `/Schemas/${URN.enterprise}`);
-  const all = { user, group, enterprise, rollcallUser: fromFile("rollcall-user.json"), rollcallGroup: fromFile("rollcall-group.json"), role: fromFile("role.json") };
+  const all = { user, group, enterprise, rollcallUser: fromFile("rollcall-user.json"), rollcallGroup: fromFile("rollcall-group.json"), role: fromFile("role.json"), teamsUser: fromFile("teams-user.json") };
   for (const s of Object.values(all)) publishBounds(s.attributes, "");
   return all;
 }
@@ -118,7 +120,7 @@ function publishBounds(attrs: AttributeDef[], parent: string): void {
 export const SCHEMAS = build();
 
 /** Every schema served by /Schemas, keyed by its URN. */
-export const ALL_SCHEMAS: SchemaDef[] = [SCHEMAS.user, SCHEMAS.enterprise, SCHEMAS.rollcallUser, SCHEMAS.group, SCHEMAS.rollcallGroup, SCHEMAS.role];
+export const ALL_SCHEMAS: SchemaDef[] = [SCHEMAS.user, SCHEMAS.enterprise, SCHEMAS.rollcallUser, SCHEMAS.teamsUser, SCHEMAS.group, SCHEMAS.rollcallGroup, SCHEMAS.role];
 
 export interface ResourceShape {
   core: SchemaDef;
