@@ -32,7 +32,7 @@ function guarded(res: Obj, t: Target, run: () => void) {
 /** add/replace of an object of attributes: path-less, or a path naming a whole schema. */
 function writeObject(res: Obj, ctx: Ctx, op: string, value: Obj, within: Target & { kind: "schema" }) {
   for (const [k, v] of Object.entries(value)) {
-    if (within.core && lc(k) === "schemas") continue; // clients echo it; the engine maintains it
+    if (lc(k) === "schemas") continue; // clients echo it (also inside an extension's value: scim2-client); the engine maintains it
     const t = resolve(within.core ? k : `${within.part.id}:${k}`, ctx);
     guarded(res, t, () => write(res, ctx, t, op, v));
   }
@@ -114,10 +114,13 @@ function remove(res: Obj, t: Target, value: unknown) {
   const { def, sub, filter } = t;
   const box = boxOf(res, t, false);
   const cur = box && getAttr(box, def.name);
-  if (!box || cur === undefined) return; // already absent: remove is idempotent
+  // A value filter must select something (RFC 7644 §3.5.2.2 noTarget): a silent no-op is never a success.
+  const noMatch = () => fail("noTarget", `no value of ${def.name} matches the filter: nothing to remove`);
+  if (!box || cur === undefined) return filter ? noMatch() : undefined; // already absent: remove is idempotent
   if (filter || (sub && def.multiValued)) {
     const list: Obj[] = Array.isArray(cur) ? cur : [];
     const hits = filter ? list.filter((e) => isObj(e) && matches(filter, e, caseExactFor(def))) : list;
+    if (filter && hits.length === 0) return noMatch();
     if (sub) for (const e of hits) setAttr(e, sub.name, undefined);
     return setAttr(box, def.name, list.filter((e) => !(filter && !sub && hits.includes(e)) && Object.keys(e).length > 0));
   }
