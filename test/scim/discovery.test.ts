@@ -60,7 +60,7 @@ describe("SCIM discovery", () => {
     assert.equal(res.status, 200);
     assert.match(res.headers["content-type"], /^application\/scim\+json/);
     const spc = res.body;
-    assert.deepEqual(spc.schemas, ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"]);
+    assert.deepEqual(spc.schemas, ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig", "urn:ietf:params:scim:schemas:extension:rollcall:2.0:ServiceProviderConfig"]);
     assert.equal(spc.patch.supported, true);
     assert.equal(spc.filter.supported, true);
     assert.equal(spc.filter.maxResults, 250, "maxResults is the configured maximum page size");
