@@ -46,6 +46,10 @@ export function scimRouter(store: Store, config: Config, log: (msg: string, err:
       baseUrl: scimBaseUrl(req, config),
     };
     res.locals.scim = ctx;
+    // The interop profile: a filter in the URI is for GET only; a PATCH or DELETE that names
+    // its targets by filter would otherwise be applied to the id alone, silently.
+    if (req.method !== "GET" && req.method !== "HEAD" && Object.keys(req.query).some((k) => k.toLowerCase() === "filter"))
+      throw new ScimError(400, "invalidSyntax", `a filter in the URI is only for GET; ${req.method} addresses one resource by /{id} (searches: POST …/.search with the filter in the body)`);
     next();
   });
   r.use("/Bulk", bulkRouter(log));

@@ -38,7 +38,8 @@ function writeObject(res: Obj, ctx: Ctx, op: string, value: Obj, within: Target 
   }
 }
 
-function write(res: Obj, ctx: Ctx, t: Target, op: string, value: unknown) {
+/** `byPath`: the operation's own path names this attribute (not a key of a path-less value). */
+function write(res: Obj, ctx: Ctx, t: Target, op: string, value: unknown, byPath = false) {
   if (t.kind === "schema") {
     if (value === null && !t.core && op === "replace") return void setAttr(res, t.part.id, undefined);
     return writeObject(res, ctx, op, isObj(value) ? value : fail("invalidValue", `${t.part.id} takes an object value`), t);
@@ -67,7 +68,9 @@ function write(res: Obj, ctx: Ctx, t: Target, op: string, value: unknown) {
     return setAttr(box, def.name, list);
   }
   const v = checkValue(def, value);
-  // A complex single value is merged for add and replace alike (RFC 7644 §3.5.2.1, §3.5.2.3).
+  // The interop profile: `replace` with the complex attribute as its path replaces it whole.
+  if (isObj(v) && def.type === "complex" && op === "replace" && byPath && !sub) return setAttr(box, def.name, stripNulls(v));
+  // Otherwise a complex single value is merged (RFC 7644 §3.5.2.1, §3.5.2.3; path-less values, as Entra sends them).
   if (isObj(v) && def.type === "complex") { const target = isObj(cur) ? cur : {}; mergeInto(target, v); return setAttr(box, def.name, target); }
   setAttr(box, def.name, v);
 }
@@ -153,7 +156,7 @@ function applyOne(res: Obj, raw: unknown, ctx: Ctx) {
   if (typeof path !== "string") return fail("invalidPath", "path must be a string");
   const t = resolve(path, ctx);
   if (op !== "remove" && !hasValue) return fail("invalidValue", `${op} needs a value`);
-  guarded(res, t, () => (op === "remove" ? remove(res, t, value) : write(res, ctx, t, op, value)));
+  guarded(res, t, () => (op === "remove" ? remove(res, t, value) : write(res, ctx, t, op, value, true)));
 }
 
 /** Keeps `schemas` in step with the extension objects present; drops emptied extensions. */
