@@ -30,7 +30,7 @@ export function validateResource(body: unknown, shape: ResourceShape): Json {
       throw badRequest("invalidSyntax", `"schemas" must include ${shape.core.id}`);
     const known = [shape.core, ...shape.extensions].map((s) => s.id.toLowerCase());
     const unknown = schemas.find((s) => !known.includes(s.toLowerCase()));
-    if (unknown !== undefined) throw badRequest("invalidSyntax", `"schemas" names ${JSON.stringify(unknown.slice(0, 200))}, which is not a schema of this resource type (see /ResourceTypes)`);
+    if (unknown !== undefined) throw badRequest("invalidSyntax", `"schemas" names ${JSON.stringify(unknown.slice(0, 200))}, which this request cannot carry (see /ResourceTypes and /Schemas)`);
   }
   for (const [key, value] of Object.entries(body)) {
     const lower = key.toLowerCase();
