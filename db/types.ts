@@ -130,6 +130,8 @@ export interface CustomRolesTable {
   inherited_from: string; // 'member' | 'viewer'
   /** JSON array of permission names granted on top of the inherited role */
   permissions: string;
+  /** the directory's id for the role (SCIM externalId), case-exact */
+  external_id: string | null;
   revision: Generated<number>;
   created_at: string;
   updated_at: string;

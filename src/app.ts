@@ -1,4 +1,4 @@
-/** The HTTP application: SCIM under /scim/v2, the admin API under /api/v1, health probes. */
+/** The HTTP application: SCIM under /scim/v2 (and /scim), the admin API under /api/v1, health probes. */
 import express from "express";
 import type { Store } from "../db/connect.ts";
 import { migrationsCurrent } from "../db/migrate.ts";
@@ -51,7 +51,9 @@ export function createApp(store: Store, config: Config, opts: AppOptions = {}): 
   });
   // Probes and metrics answer whatever Host an orchestrator uses; everything else only to allowed hosts.
   app.use(checkHost(config));
-  app.use("/scim/v2", scimRouter(store, config, log));
+  // W&B documents its base URL without the version (`/scim/Users`): both prefixes serve one router,
+  // and every other path under /scim reaches its SCIM 404 (never the HTML page).
+  app.use(["/scim/v2", "/scim"], scimRouter(store, config, log));
   app.use(eventsRouter(store, config, log)); // SET keys and RFC 8936 polling (src/events/)
   // Sessions only where people sign in; SCIM stays stateless.
   const sessions = sessionMiddleware(store, config);

@@ -53,7 +53,7 @@ export interface RequestInfo {
 }
 
 /** Mount points whose unmatched requests are reported as `<prefix>/*` instead of their raw path. */
-const PREFIXES = ["/scim/v2", "/api/v1", "/auth"];
+const PREFIXES = ["/scim/v2", "/scim", "/api/v1", "/auth"];
 
 function unmatchedRoute(req: Request): string {
   const path = (req.originalUrl ?? req.url).split("?")[0] ?? "";

@@ -20,13 +20,13 @@ export interface AppMetrics {
   handler(token: string | undefined): RequestHandler;
 }
 
-/** SCIM resources reported by name; anything else under /scim/v2 is "other" (never a raw path). */
+/** SCIM resources reported by name; anything else under /scim (or /scim/v2) is "other" (never a raw path). */
 const SCIM_RESOURCES = new Map(
   ["Users", "Groups", "Roles", "Bulk", "Me", "Schemas", "ResourceTypes", "ServiceProviderConfig", ".search"].map((n) => [n.toLowerCase(), n]),
 );
 
 export function scimResourceOf(path: string): string | undefined {
-  const m = /^\/scim\/v2(?:\/([^/?#]*))?/.exec(path);
+  const m = /^\/scim(?:\/v2)?(?=$|[/?#])(?:\/([^/?#]*))?/.exec(path);
   if (!m) return undefined;
   return SCIM_RESOURCES.get((m[1] ?? "").toLowerCase()) ?? "other";
 }

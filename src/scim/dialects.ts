@@ -14,6 +14,7 @@ import { GROUP_PATCH_SCHEMA, USER_PATCH_SCHEMA } from "./patch/apply.ts";
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const ROLLCALL_USER = "urn:ietf:params:scim:schemas:extension:rollcall:2.0:User";
 const ROLLCALL_GROUP = "urn:ietf:params:scim:schemas:extension:rollcall:2.0:Group";
+const TEAMS_USER = "urn:ietf:params:scim:schemas:extension:teams:2.0:User";
 
 /**
  * Boolean attributes of Users and Groups, as paths: `attr`, `attr.sub` (core, no URN),
@@ -191,4 +192,35 @@ export function wandbPatchOperations(ops: unknown[]): unknown[] {
     const valueKey = Object.keys(op).find((k) => lc(k) === "value");
     return valueKey !== undefined && isObj(op[valueKey]) ? { ...op, [valueKey]: wandbTopLevel(op[valueKey]) } : op;
   });
+}
+
+/**
+ * W&B: `"urn:…:extension:teams:2.0:User": { "teams": ["my-team"] }` on POST /Users puts the
+ * new user in those teams — as teamRoles entries with role member, unless teamRoles already
+ * names that team (its role wins). The URN leaves `schemas` and the body; anything but a list
+ * of names is left in place for the validator to refuse.
+ *
+ * @example
+ * wandbTeamsExtension({ userName: "a", [TEAMS_USER]: { teams: ["ml"] } });
+ * // → { userName: "a", "urn:…:rollcall:2.0:User": { teamRoles: [{ teamName: "ml", roleName: "member" }] } }
+ */
+export function wandbTeamsExtension<T>(body: T): T {
+  if (!isObj(body)) return body;
+  const key = Object.keys(body).find((k) => lc(k) === lc(TEAMS_USER));
+  const ext = key === undefined ? undefined : body[key];
+  const teamsKey = isObj(ext) ? Object.keys(ext).find((k) => lc(k) === "teams") : undefined;
+  const teams = isObj(ext) && teamsKey !== undefined ? ext[teamsKey] : [];
+  if (key === undefined || !isObj(ext) || Object.keys(ext).length > (teamsKey ? 1 : 0) || !Array.isArray(teams) || !teams.every((t) => typeof t === "string")) return body;
+  const { [key]: _teams, ...rest } = body;
+  const out: Obj = wandbTopLevel(rest);
+  const schemasKey = Object.keys(out).find((k) => lc(k) === "schemas");
+  if (schemasKey && Array.isArray(out[schemasKey])) out[schemasKey] = (out[schemasKey] as unknown[]).filter((s) => typeof s !== "string" || lc(s) !== lc(TEAMS_USER));
+  const extKey = Object.keys(out).find((k) => lc(k) === lc(ROLLCALL_USER)) ?? ROLLCALL_USER;
+  const rollcall = isObj(out[extKey]) ? (out[extKey] as Obj) : {};
+  const rolesKey = Object.keys(rollcall).find((k) => lc(k) === "teamroles") ?? "teamRoles";
+  const given = Array.isArray(rollcall[rolesKey]) ? (rollcall[rolesKey] as unknown[]) : [];
+  const named = new Set(given.map((r) => (isObj(r) && typeof r.teamName === "string" ? lc(r.teamName.trim()) : "")));
+  const added = teams.filter((t) => !named.has(lc(t.trim()))).map((teamName) => ({ teamName, roleName: "member" }));
+  out[extKey] = { ...rollcall, [rolesKey]: [...given, ...added] };
+  return out as T;
 }

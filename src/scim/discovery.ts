@@ -5,6 +5,8 @@ import { MAX_BULK_OPERATIONS } from "./bulk/request.ts";
 import { scimBaseUrl, sendJson } from "./context.ts";
 import { ScimError } from "./errors.ts";
 import { DEFAULT_PAGE_SIZE } from "./list-params.ts";
+import { BOUNDS } from "../org/bounds.ts";
+import { MAX_FILTER_LENGTH } from "./filter/parse.ts";
 import { ALL_SCHEMAS, URN } from "./schemas.ts";
 import { SCIM_EVENT_URIS } from "../org/events/catalog.ts";
 
@@ -13,7 +15,7 @@ const RT_URN = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
 
 export function serviceProviderConfig(config: Config, base: string) {
   return {
-    schemas: [SPC_URN],
+    schemas: [SPC_URN, URN.rollcallSpc],
     documentationUri: "https://github.com/rollcall/rollcall#readme",
     patch: { supported: true },
     // maxPayloadSize is the SCIM router's body limit, which parses /Bulk bodies too
@@ -38,8 +40,16 @@ export function serviceProviderConfig(config: Config, base: string) {
       { type: "oauthbearertoken", name: "Bearer token", description: "An API key of the organization: Authorization: Bearer <key>", primary: true },
       { type: "httpbasic", name: "HTTP Basic", description: "An empty user name and the API key as the password" },
     ],
-    // Only RFC 7643 §5 (and RFC 9865) fields: strict clients refuse unknown ones. The filter
-    // length limit (MAX_FILTER_LENGTH) and the value bounds are in the README and /Schemas.
+    // Only RFC 7643 §5 (and RFC 9865) fields at the top: strict clients refuse unknown ones.
+    // Our own limits sit in an extension declared in `schemas` and served by /Schemas.
+    [URN.rollcallSpc]: {
+      maxFilterLength: MAX_FILTER_LENGTH,
+      maxIdentifierLength: BOUNDS.identifierChars,
+      maxEmailLength: BOUNDS.emailChars,
+      maxTextLength: BOUNDS.textChars,
+      maxMultiValuedItems: BOUNDS.multiValuedItems,
+      maxGroupMembersPerRequest: BOUNDS.groupMembersPerRequest,
+    },
     meta: { resourceType: "ServiceProviderConfig", location: `${base}/ServiceProviderConfig` },
   };
 }
@@ -49,7 +59,7 @@ export function resourceTypes(base: string) {
     {
       schemas: [RT_URN], id: "User", name: "User", endpoint: "/Users", description: "A member of the organization",
       schema: URN.user,
-      schemaExtensions: [{ schema: URN.enterprise, required: false }, { schema: URN.rollcallUser, required: false }],
+      schemaExtensions: [{ schema: URN.enterprise, required: false }, { schema: URN.rollcallUser, required: false }, { schema: URN.teamsUser, required: false }],
       meta: { resourceType: "ResourceType", location: `${base}/ResourceTypes/User` },
     },
     {

@@ -9,6 +9,7 @@ import { scopeOf } from "./cursor.ts";
 import { unwrap } from "./errors.ts";
 import type { Kysely } from "kysely";
 import { compileFilter, sortExpression, type AttributeMap, type DynamicDb } from "./filter/compile.ts";
+import type { FilterNode } from "./filter/ast.ts";
 import { parseFilter } from "./filter/parse.ts";
 import { runList, type DynamicQuery } from "./list.ts";
 import { parseListParams, type ListParams } from "./list-params.ts";
@@ -25,10 +26,12 @@ export interface ResourceList<Row> {
   render(ctx: ScimContext, rows: Row[], params: ListParams): Promise<Record<string, unknown>[]>;
 }
 
-export async function listResources<Row>(ctx: ScimContext, list: ResourceList<Row>, params: ListParams): Promise<Record<string, unknown>> {
+/** `filter`: an already parsed filter to use instead of params.filter (the root search adapts one per type). */
+export async function listResources<Row>(ctx: ScimContext, list: ResourceList<Row>, params: ListParams, filter?: FilterNode): Promise<Record<string, unknown>> {
   const { table, alias } = list.attributes;
   let base: DynamicQuery = (ctx.store.db as unknown as Kysely<DynamicDb>).selectFrom(`${table} as ${alias}`).selectAll(alias).where(`${alias}.org_id`, "=", ctx.orgId);
-  if (params.filter !== undefined) base = base.where(unwrap(compileFilter(unwrap(parseFilter(params.filter)), list.attributes, ctx.orgId)));
+  const node = filter ?? (params.filter !== undefined ? unwrap(parseFilter(params.filter)) : undefined);
+  if (node !== undefined) base = base.where(unwrap(compileFilter(node, list.attributes, ctx.orgId)));
   const sortKey = params.sortBy ? unwrap(sortExpression(params.sortBy, list.attributes)) : null;
   const page = await runList<Row>({
     base, idColumn: `${alias}.id`, sortKey, params,

@@ -1,4 +1,4 @@
-/** The SCIM 2.0 endpoint: body parsing, auth, discovery, /Bulk, /Users, /Groups, /Roles, errors. */
+/** The SCIM 2.0 endpoint: body parsing, auth, discovery, /Bulk, /Users, /Groups, /Roles, the root /.search, errors. */
 import express, { Router, type NextFunction, type Request, type Response } from "express";
 import type { Store } from "../../db/connect.ts";
 import type { Config } from "../config.ts";
@@ -13,6 +13,7 @@ import { discoveryRouter } from "./discovery.ts";
 import { ScimError, scimErrorHandler } from "./errors.ts";
 import { groupsRouter } from "./groups/routes.ts";
 import { rolesRouter } from "./roles/routes.ts";
+import { mountRootSearch } from "./root-search.ts";
 import { usersRouter } from "./users/routes.ts";
 
 const JSON_TYPES = ["application/scim+json", "application/json", "application/*+json"];
@@ -45,12 +46,17 @@ export function scimRouter(store: Store, config: Config, log: (msg: string, err:
       baseUrl: scimBaseUrl(req, config),
     };
     res.locals.scim = ctx;
+    // The interop profile: a filter in the URI is for GET only; a PATCH or DELETE that names
+    // its targets by filter would otherwise be applied to the id alone, silently.
+    if (req.method !== "GET" && req.method !== "HEAD" && Object.keys(req.query).some((k) => k.toLowerCase() === "filter"))
+      throw new ScimError(400, "invalidSyntax", `a filter in the URI is only for GET; ${req.method} addresses one resource by /{id} (searches: POST …/.search with the filter in the body)`);
     next();
   });
   r.use("/Bulk", bulkRouter(log));
   r.use("/Users", usersRouter());
   r.use("/Groups", groupsRouter());
   r.use("/Roles", rolesRouter());
+  mountRootSearch(r);
   r.use((req, _res, next) => next(new ScimError(404, undefined, `no SCIM endpoint ${req.method} ${req.path}`)));
   r.use(scimErrorHandler(log));
   return r;

@@ -13,7 +13,11 @@ export const URN = {
   enterprise: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
   rollcallUser: "urn:ietf:params:scim:schemas:extension:rollcall:2.0:User",
   rollcallGroup: "urn:ietf:params:scim:schemas:extension:rollcall:2.0:Group",
+  /** W&B's: the teams a user created by POST joins (src/scim/dialects.ts reads it) */
+  teamsUser: "urn:ietf:params:scim:schemas:extension:teams:2.0:User",
   role: "urn:ietf:params:scim:schemas:extension:rollcall:2.0:Role",
+  /** our limits, next to the RFC 7643 §5 attributes of /ServiceProviderConfig */
+  rollcallSpc: "urn:ietf:params:scim:schemas:extension:rollcall:2.0:ServiceProviderConfig",
   listResponse: "urn:ietf:params:scim:api:messages:2.0:ListResponse",
   searchRequest: "urn:ietf:params:scim:api:messages:2.0:SearchRequest",
   patchOp: "urn:ietf:params:scim:api:messages:2.0:PatchOp",
@@ -78,6 +82,30 @@ function fromFile(name: string): SchemaDef {
   return { ...d, attributes: d.attributes.map(complete) };
 }
 
+/**
+ * The interop profile asks every multi-valued attribute with a `type` to declare its types
+ * (canonicalValues). RFC 7643 names them for emails, phoneNumbers, ims, photos and addresses;
+ * for the rest these are the ones identity providers send (Entra's app roles are
+ * WindowsAzureActiveDirectoryRole). Like every canonical value they are advisory: another
+ * type is stored as sent, because an IdP mapping may carry its own.
+ */
+const TYPE_VALUES: Record<string, string[]> = {
+  emails: ["work", "home", "other"],
+  phoneNumbers: ["work", "home", "mobile", "fax", "pager", "other"],
+  addresses: ["work", "home", "other"],
+  entitlements: ["license", "permission", "other"],
+  roles: ["WindowsAzureActiveDirectoryRole", "application", "other"],
+  x509Certificates: ["signing", "encryption", "other"],
+};
+
+function declareTypes(attrs: AttributeDef[]): void {
+  for (const a of attrs) {
+    const type = a.subAttributes?.find((s) => s.name === "type");
+    const values = TYPE_VALUES[a.name];
+    if (type && values) type.canonicalValues = values;
+  }
+}
+
 function build() {
   const user = fromScimmy(SCIMMY.Schemas.User.definition, `/Schemas/${URN.user}`);
   // Our users have no password: it is accepted (and ignored) but never stored or returned.
@@ -88,6 +116,7 @@ function build() {
   if (un) { un.uniqueness = "server"; un.required = true; }
   const groups = user.attributes.find((a) => a.name === "groups");
   if (groups) groups.mutability = "readOnly";
+  declareTypes(user.attributes);
   const group = fromScimmy(SCIMMY.Schemas.Group.definition, `/Schemas/${URN.group}`);
   const gm = group.attributes.find((a) => a.name === "members");
   for (const sub of gm?.subAttributes ?? []) {
@@ -95,7 +124,8 @@ function build() {
     if (sub.name === "$ref") sub.referenceTypes = ["User"];
   }
   const enterprise = fromScimmy(SCIMMY.Schemas.EnterpriseUser.definition, `/Schemas/${URN.enterprise}`);
-  const all = { user, group, enterprise, rollcallUser: fromFile("rollcall-user.json"), rollcallGroup: fromFile("rollcall-group.json"), role: fromFile("role.json") };
+  const all = { user, group, enterprise, rollcallUser: fromFile("rollcall-user.json"), rollcallGroup: fromFile("rollcall-group.json"), role: fromFile("role.json"), teamsUser: fromFile("teams-user.json"),
+    rollcallSpc: fromFile("rollcall-service-provider-config.json") };
   for (const s of Object.values(all)) publishBounds(s.attributes, "");
   return all;
 }
@@ -118,7 +148,7 @@ function publishBounds(attrs: AttributeDef[], parent: string): void {
 export const SCHEMAS = build();
 
 /** Every schema served by /Schemas, keyed by its URN. */
-export const ALL_SCHEMAS: SchemaDef[] = [SCHEMAS.user, SCHEMAS.enterprise, SCHEMAS.rollcallUser, SCHEMAS.group, SCHEMAS.rollcallGroup, SCHEMAS.role];
+export const ALL_SCHEMAS: SchemaDef[] = [SCHEMAS.user, SCHEMAS.enterprise, SCHEMAS.rollcallUser, SCHEMAS.teamsUser, SCHEMAS.group, SCHEMAS.rollcallGroup, SCHEMAS.role, SCHEMAS.rollcallSpc];
 
 export interface ResourceShape {
   core: SchemaDef;

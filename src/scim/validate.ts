@@ -2,8 +2,10 @@
  * Checks a client's resource body against its schemas and returns it in
  * canonical form: attribute names spelled as the schema spells them (clients
  * may use any case), extension data under its URN, null treated as absent,
- * readOnly and unknown attributes dropped (RFC 7644 §3.3: the server ignores
- * what it does not keep). Wrong types are a 400 invalidValue, never coerced.
+ * readOnly attributes dropped (RFC 7644 §3.3: the server ignores what it does not keep).
+ * An attribute or schema URN that no schema of the resource defines is a 400
+ * invalidSyntax (the interop profile: never drop what a client sent, so nothing is
+ * silently lost). Wrong types are a 400 invalidValue, never coerced.
  * Canonical values are advisory (RFC 7643 §2.3.1 lets clients send others).
  * Strings may not contain U+0000: PostgreSQL text cannot store it (found by test/fuzz).
  * Every string and multi-valued attribute is held to its bound (attribute-bounds.ts),
@@ -26,6 +28,9 @@ export function validateResource(body: unknown, shape: ResourceShape): Json {
       throw badRequest("invalidSyntax", '"schemas" must be an array of schema URNs');
     if (!schemas.some((s) => s.toLowerCase() === shape.core.id.toLowerCase()))
       throw badRequest("invalidSyntax", `"schemas" must include ${shape.core.id}`);
+    const known = [shape.core, ...shape.extensions].map((s) => s.id.toLowerCase());
+    const unknown = schemas.find((s) => !known.includes(s.toLowerCase()));
+    if (unknown !== undefined) throw badRequest("invalidSyntax", `"schemas" names ${JSON.stringify(unknown.slice(0, 200))}, which this request cannot carry (see /ResourceTypes and /Schemas)`);
   }
   for (const [key, value] of Object.entries(body)) {
     const lower = key.toLowerCase();
@@ -81,7 +86,8 @@ function validateAttributes(obj: Json, schema: SchemaDef | { attributes: Attribu
   for (const [key, value] of Object.entries(obj)) {
     if (value === null || value === undefined) continue;
     const def = findAttr(schema.attributes, key);
-    if (!def || def.mutability === "readOnly") continue;
+    if (!def) throw badRequest("invalidSyntax", `"${where ? `${where}${shapePath ? "." : ":"}` : ""}${key.slice(0, 200)}" is not an attribute of this resource (see /Schemas)`);
+    if (def.mutability === "readOnly") continue;
     if (def.returned === "never") continue; // write-only secrets (password) are not kept
     const sep = shapePath ? "." : ":";
     out[def.name] = checkValue(value, def, where ? `${where}${sep}${def.name}` : def.name, shapePath ? `${shapePath}.${def.name}` : def.name);

@@ -8,6 +8,7 @@ import { ERROR_URN, GROUP_URN, startTestApp, USER_URN, type TestApp } from "../s
 const ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const ROLLCALL_USER_URN = "urn:ietf:params:scim:schemas:extension:rollcall:2.0:User";
 const ROLLCALL_GROUP_URN = "urn:ietf:params:scim:schemas:extension:rollcall:2.0:Group";
+const TEAMS_USER_URN = "urn:ietf:params:scim:schemas:extension:teams:2.0:User";
 const LIST_URN = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
 const MUTABILITY = ["readOnly", "readWrite", "immutable", "writeOnly"];
@@ -59,7 +60,7 @@ describe("SCIM discovery", () => {
     assert.equal(res.status, 200);
     assert.match(res.headers["content-type"], /^application\/scim\+json/);
     const spc = res.body;
-    assert.deepEqual(spc.schemas, ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"]);
+    assert.deepEqual(spc.schemas, ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig", "urn:ietf:params:scim:schemas:extension:rollcall:2.0:ServiceProviderConfig"]);
     assert.equal(spc.patch.supported, true);
     assert.equal(spc.filter.supported, true);
     assert.equal(spc.filter.maxResults, 250, "maxResults is the configured maximum page size");
@@ -103,7 +104,7 @@ describe("SCIM discovery", () => {
     assert.deepEqual(res.body.schemas, [ERROR_URN]);
   });
 
-  it("/ResourceTypes lists User (enterprise + rollcall extensions) and Group", async () => {
+  it("/ResourceTypes lists User (enterprise, rollcall and W&B teams extensions) and Group", async () => {
     const res = await t.http.get("/scim/v2/ResourceTypes");
     assert.equal(res.status, 200);
     assert.match(res.headers["content-type"], /^application\/scim\+json/);
@@ -114,7 +115,7 @@ describe("SCIM discovery", () => {
     const u: any = byId.get("User");
     assert.equal(u.endpoint, "/Users");
     assert.equal(u.schema, USER_URN);
-    assert.deepEqual(u.schemaExtensions.map((e: any) => e.schema).sort(), [ENTERPRISE_URN, ROLLCALL_USER_URN].sort());
+    assert.deepEqual(u.schemaExtensions.map((e: any) => e.schema).sort(), [ENTERPRISE_URN, ROLLCALL_USER_URN, TEAMS_USER_URN].sort());
     assert.ok(u.schemaExtensions.every((e: any) => e.required === false));
     const g: any = byId.get("Group");
     assert.equal(g.endpoint, "/Groups");
@@ -132,7 +133,7 @@ describe("SCIM discovery", () => {
     assert.match(res.headers["content-type"], /^application\/scim\+json/);
     assert.equal(res.body.id, "User");
     assert.equal(res.body.schema, USER_URN);
-    assert.equal(res.body.schemaExtensions.length, 2);
+    assert.equal(res.body.schemaExtensions.length, 3);
     const missing = await t.http.get("/scim/v2/ResourceTypes/Printer");
     assert.equal(missing.status, 404);
     assert.deepEqual(missing.body.schemas, [ERROR_URN]);
@@ -145,7 +146,7 @@ describe("SCIM discovery", () => {
     assert.match(res.headers["content-type"], /^application\/scim\+json/);
     assert.deepEqual(res.body.schemas, [LIST_URN]);
     const ids = res.body.Resources.map((s: any) => s.id);
-    for (const urn of [USER_URN, ENTERPRISE_URN, ROLLCALL_USER_URN, GROUP_URN, ROLLCALL_GROUP_URN]) assert.ok(ids.includes(urn), urn);
+    for (const urn of [USER_URN, ENTERPRISE_URN, ROLLCALL_USER_URN, TEAMS_USER_URN, GROUP_URN, ROLLCALL_GROUP_URN]) assert.ok(ids.includes(urn), urn);
     assert.equal(new Set(ids).size, ids.length);
     assert.equal(res.body.totalResults, ids.length);
     // every schema a resource type names is served

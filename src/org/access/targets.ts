@@ -6,6 +6,7 @@ import type { Kysely } from "kysely";
 import type { Database } from "../../../db/types.ts";
 import type { TeamTarget } from "./actions.ts";
 import type { CustomRoleFacts, TeamRole } from "./member-facts.ts";
+import { predefinedTeamRole } from "../members/member-roles.ts";
 import { teamRolePermissions } from "./permissions.ts";
 
 type Db = Kysely<Database>;
@@ -33,7 +34,7 @@ export async function grantTarget(db: Db, orgId: string, teamId: string, roleNam
 
 /** The permissions a team role (predefined, or a custom role's exact name) holds. */
 async function roleGrants(db: Db, orgId: string, roleName: string): Promise<string[]> {
-  const predefined = (["admin", "member", "view-only"] as const).find((r) => r === roleName.trim().toLowerCase());
+  const predefined = predefinedTeamRole(roleName);
   if (predefined) return teamRolePermissions(predefined, null);
   const custom = await db.selectFrom("custom_roles").select(["id as role_id", "name", "inherited_from", "permissions"])
     .where("org_id", "=", orgId).where("name", "=", roleName).executeTakeFirst();

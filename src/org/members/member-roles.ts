@@ -35,6 +35,16 @@ export const ORG_ROLES = ["admin", "member", "viewer"] as const;
 export const SEAT_TYPES = ["full", "viewer", "none"] as const;
 export const TEAM_ROLES = ["admin", "member", "view-only"] as const;
 export type OrgRole = (typeof ORG_ROLES)[number];
+export type PredefinedTeamRole = (typeof TEAM_ROLES)[number];
+
+/** Other names clients use for a predefined team role: W&B calls View-Only `viewer`. We always answer with ours. */
+const TEAM_ROLE_ALIASES: Record<string, PredefinedTeamRole> = { viewer: "view-only" };
+
+/** The predefined team role a name means (any case, W&B's aliases too), or undefined for a custom role's name. */
+export function predefinedTeamRole(roleName: string): PredefinedTeamRole | undefined {
+  const key = roleName.trim().toLowerCase();
+  return TEAM_ROLES.find((r) => r === key) ?? TEAM_ROLE_ALIASES[key];
+}
 export type SeatType = (typeof SEAT_TYPES)[number];
 
 /** Canonical (lower-case) value of `v` among `allowed`, or a 400 naming the allowed values. */
@@ -216,7 +226,7 @@ export interface ResolvedTeamRole {
  */
 export async function resolveTeamRole(db: Db, org: Pick<Org, "id" | "plan">, roleName: unknown, field = "roleName"): Promise<ResolvedTeamRole> {
   if (typeof roleName !== "string" || !roleName.trim()) throw invalid(`"${field}" must be admin, member, view-only or the name of a custom role`);
-  const predefined = TEAM_ROLES.find((r) => r === roleName.trim().toLowerCase());
+  const predefined = predefinedTeamRole(roleName);
   if (predefined) {
     if (predefined === "view-only") requireEnterprise(org, "the View-Only team role");
     return { role: predefined, customRoleId: null };
@@ -263,4 +273,24 @@ export async function setTeamRoles(trx: Db, orgId: string, memberId: string, ent
   }
   if (changes.length) await recordAudit(trx, { orgId, actor, action: "member.team_roles", targetType: "member", targetId: memberId, detail: { after: changes } });
   return changes.length;
+}
+
+/**
+ * Takes the member out of the named teams (a directory removing the member's team roles:
+ * SCIM `remove` on teamRoles). Names the member is not in are ignored: the member is out.
+ */
+export async function leaveTeams(trx: Db, orgId: string, memberId: string, teamNames: string[], actor: Actor): Promise<number> {
+  if (!teamNames.length) return 0;
+  const keys = teamNames.map((n) => n.trim().toLowerCase());
+  const teams = await trx.selectFrom("teams").select(["id", "display_name"]).where("org_id", "=", orgId).where("name_key", "in", keys).execute();
+  const t = now();
+  const left: string[] = [];
+  for (const team of teams) {
+    const gone = await trx.deleteFrom("team_members").where("team_id", "=", team.id).where("member_id", "=", memberId).returning(["role"]).executeTakeFirst();
+    if (!gone) continue;
+    await trx.updateTable("teams").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "=", team.id).execute();
+    left.push(team.display_name);
+  }
+  if (left.length) await recordAudit(trx, { orgId, actor, action: "member.team_roles", targetType: "member", targetId: memberId, detail: { left } });
+  return left.length;
 }

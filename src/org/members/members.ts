@@ -15,7 +15,7 @@ import { now } from "../clock.ts";
 import { isUniqueViolation, lostRace } from "../db-errors.ts";
 import { conflict, invalid, notFound } from "../errors.ts";
 import { revokeMemberKeys } from "../security/keys.ts";
-import { enforceMemberRules, parseOrgRole, parseSeat, setTeamRoles, type TeamRoleInput } from "./member-roles.ts";
+import { enforceMemberRules, leaveTeams, parseOrgRole, parseSeat, setTeamRoles, type TeamRoleInput } from "./member-roles.ts";
 import { racePoint } from "../race-points.ts";
 import { lockForUpdate, type ExpectedRevision } from "../revision.ts";
 import { endMemberSessions } from "../arrival/sessions.ts";
@@ -43,6 +43,8 @@ export interface MemberInput {
   weaveRole?: string;
   /** roles in the named teams (others are left alone); undefined: no change */
   teamRoles?: TeamRoleInput[];
+  /** teams (by name) the member leaves: the directory removed those team roles; undefined: none */
+  leaveTeams?: string[];
 }
 
 /** The access fields the admin API changes on their own. */
@@ -214,6 +216,7 @@ export async function updateMember(
       await recordAudit(trx, { orgId, actor, action: current.active && !member.active ? "member.deactivate" : !current.active && member.active ? "member.activate" : "member.update", targetType: "member", targetId: id, detail: { userName: member.user_name, ...accessDiff(current, member) } });
       if (!member.active) await endMemberSessions(trx, id);
       if (input.teamRoles) await setTeamRoles(trx, orgId, id, input.teamRoles, actor);
+      if (input.leaveTeams) await leaveTeams(trx, orgId, id, input.leaveTeams, actor);
       return member;
     });
   } catch (err) {

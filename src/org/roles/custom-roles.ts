@@ -51,6 +51,8 @@ export interface RoleInput {
   inheritedFrom: string;
   /** permission names; inherited ones may be listed and are not stored twice */
   permissions: string[];
+  /** the directory's id (SCIM externalId); undefined: keep (null on create), null: clear */
+  externalId?: string | null;
 }
 
 export interface RolePermission {
@@ -66,7 +68,7 @@ export function permissionsOf(role: Pick<CustomRole, "inherited_from" | "permiss
   return [...order(inherited).map((name) => ({ name, isInherited: true })), ...order(own).map((name) => ({ name, isInherited: false }))];
 }
 
-function clean(input: RoleInput): { name: string; description: string | null; inherited_from: Inheritable; permissions: string } {
+function clean(input: RoleInput): { name: string; description: string | null; inherited_from: Inheritable; permissions: string; external_id?: string | null } {
   if (typeof input.name !== "string" || !input.name.trim()) throw invalid('"name" must not be empty');
   if (input.name.length > 128) throw invalid('"name" must be at most 128 characters');
   const reserved = [...TEAM_ROLES, ...ORG_ROLES] as readonly string[];
@@ -82,7 +84,11 @@ function clean(input: RoleInput): { name: string; description: string | null; in
     throw invalid(`unknown permission${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => JSON.stringify(u)).join(", ")}; known permissions: ${[...KNOWN].join(", ")}`);
   const inherited = CATALOG.inherited[from as Inheritable];
   const own = [...new Set(input.permissions)].filter((p) => !inherited.includes(p));
-  return { name: input.name, description: input.description ?? null, inherited_from: from as Inheritable, permissions: JSON.stringify(own) };
+  if (input.externalId !== undefined && input.externalId !== null && typeof input.externalId !== "string") throw invalid('"externalId" must be a string');
+  return {
+    name: input.name, description: input.description ?? null, inherited_from: from as Inheritable, permissions: JSON.stringify(own),
+    ...(input.externalId !== undefined ? { external_id: input.externalId } : {}),
+  };
 }
 
 const nameTaken = (name: string) => conflict(`a role named ${JSON.stringify(name)} already exists in this organization`);
@@ -121,7 +127,7 @@ export async function createRole(db: Db, orgId: string, input: RoleInput, actor:
       requireEnterprise(await getOrg(trx, orgId), "custom roles");
       await assertNameFree(trx, orgId, fields.name);
       const t = now();
-      const role: CustomRole = { id: crypto.randomUUID(), org_id: orgId, ...fields, revision: 1, created_at: t, updated_at: t };
+      const role: CustomRole = { id: crypto.randomUUID(), org_id: orgId, external_id: null, ...fields, revision: 1, created_at: t, updated_at: t };
       await trx.insertInto("custom_roles").values(role).execute();
       await recordAudit(trx, { orgId, actor, action: "role.create", targetType: "role", targetId: role.id, detail: { after: { name: role.name, inheritedFrom: role.inherited_from, permissions: JSON.parse(role.permissions) } } });
       return role;
@@ -147,7 +153,7 @@ export async function updateRole(
       await assertNameFree(trx, orgId, fields.name, id);
       await trx.updateTable("custom_roles").set(fields).where("id", "=", id).execute();
       const after = await trx.selectFrom("custom_roles").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
-      const view = (r: CustomRole) => ({ name: r.name, description: r.description, inheritedFrom: r.inherited_from, permissions: JSON.parse(r.permissions) });
+      const view = (r: CustomRole) => ({ name: r.name, description: r.description, inheritedFrom: r.inherited_from, permissions: JSON.parse(r.permissions), externalId: r.external_id });
       await recordAudit(trx, { orgId, actor, action: "role.update", targetType: "role", targetId: id, detail: { before: view(current), after: view(after) } });
       return after;
     });

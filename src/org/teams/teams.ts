@@ -28,6 +28,8 @@ export interface TeamInput {
 export type MemberOp =
   | { kind: "add"; ids: string[] }
   | { kind: "remove"; ids: string[] }
+  /** a value filter (`members[value eq "…"]`): each selector is a member id or, as W&B sends it, an e-mail; one that selects no member of the team is a noTarget */
+  | { kind: "removeSelected"; selectors: string[] }
   | { kind: "removeAll" }
   | { kind: "replace"; ids: string[] };
 
@@ -120,6 +122,22 @@ async function removeMembers(trx: Transaction<Database>, orgId: string, teamId: 
   }
 }
 
+/** The team's members the selectors name (by id, else by e-mail); a selector naming none is refused (RFC 7644 §3.5.2.2 noTarget). */
+async function selectedMembers(trx: Transaction<Database>, orgId: string, teamId: string, selectors: string[]): Promise<string[]> {
+  const inTeam = (q: string[]) => trx.selectFrom("team_members").select("member_id").where("team_id", "=", teamId).where("member_id", "in", q).execute();
+  const byId = new Set((await inTeam(selectors)).map((r) => r.member_id));
+  const rest = selectors.filter((s) => !byId.has(s));
+  const byEmail = new Map<string, string>();
+  if (rest.length) {
+    const rows = await trx.selectFrom("member_emails as e").innerJoin("team_members as tm", (j) => j.onRef("tm.member_id", "=", "e.member_id").on("tm.team_id", "=", teamId))
+      .select(["e.value_key", "e.member_id"]).where("e.org_id", "=", orgId).where("e.value_key", "in", rest.map((s) => s.toLowerCase())).execute();
+    for (const r of rows) byEmail.set(r.value_key, r.member_id);
+  }
+  const missing = rest.filter((s) => !byEmail.has(s.toLowerCase()));
+  if (missing.length) throw invalid(`no member of the team has the id or e-mail ${missing.map((m) => JSON.stringify(m)).join(", ")}: the filter selects nothing to remove`, "noTarget");
+  return [...byId, ...byEmail.values()];
+}
+
 async function removeAllMembers(trx: Transaction<Database>, orgId: string, teamId: string, t: string, keep: string[] = []): Promise<void> {
   const current = await trx.selectFrom("team_members").select("member_id").where("team_id", "=", teamId).execute();
   const keepSet = new Set(keep);
@@ -132,7 +150,7 @@ async function removeAllMembers(trx: Transaction<Database>, orgId: string, teamI
  * team, a remove on another) then cannot deadlock.
  */
 async function lockOpMembers(trx: Transaction<Database>, orgId: string, teamId: string, ops: MemberOp[]): Promise<void> {
-  const ids = ops.flatMap((op) => ("ids" in op ? op.ids : []));
+  const ids = ops.flatMap((op) => ("ids" in op ? op.ids : op.kind === "removeSelected" ? op.selectors : []));
   if (ops.some((op) => op.kind === "removeAll" || op.kind === "replace"))
     for (const r of await trx.selectFrom("team_members").select("member_id").where("team_id", "=", teamId).execute()) ids.push(r.member_id);
   if (ids.length) await lockExisting(trx, "members", orgId, ids);
@@ -143,6 +161,7 @@ async function applyOps(trx: Transaction<Database>, orgId: string, teamId: strin
   for (const op of ops) {
     if (op.kind === "add") await addMembers(trx, orgId, teamId, op.ids, t);
     else if (op.kind === "remove") await removeMembers(trx, orgId, teamId, op.ids, t);
+    else if (op.kind === "removeSelected") await removeMembers(trx, orgId, teamId, await selectedMembers(trx, orgId, teamId, op.selectors), t);
     else if (op.kind === "removeAll") await removeAllMembers(trx, orgId, teamId, t);
     else {
       await assertMembersExist(trx, orgId, op.ids);
@@ -199,7 +218,7 @@ export async function updateTeam(
       await trx.updateTable("teams").set(columns(fields)).where("id", "=", id).execute();
     }
     await applyOps(trx, orgId, id, change.memberOps, t);
-    await recordAudit(trx, { orgId, actor, action: change.action, targetType: "team", targetId: id, detail: { displayName: fields?.displayName ?? current.display_name, ...changes, memberOps: change.memberOps.map((o) => ({ kind: o.kind, count: "ids" in o ? o.ids.length : undefined })) } });
+    await recordAudit(trx, { orgId, actor, action: change.action, targetType: "team", targetId: id, detail: { displayName: fields?.displayName ?? current.display_name, ...changes, memberOps: change.memberOps.map((o) => ({ kind: o.kind, count: "ids" in o ? o.ids.length : o.kind === "removeSelected" ? o.selectors.length : undefined })) } });
     return trx.selectFrom("teams").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
   }).catch(guardUnique<Team>("that name"));
 }

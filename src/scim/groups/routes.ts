@@ -12,7 +12,7 @@ import { createGroupOp, deleteGroupOp, membersOf, patchGroupOp, renderGroup, rep
 import { toScimGroup } from "./resource.ts";
 import { mountListRoutes, type ResourceList } from "../list-resources.ts";
 
-const GROUP_LIST: ResourceList<Team> = {
+export const GROUP_LIST: ResourceList<Team> = {
   name: "Groups",
   attributes: GROUP_ATTRIBUTES,
   shape: GROUP_SHAPE,

@@ -32,13 +32,14 @@ function guarded(res: Obj, t: Target, run: () => void) {
 /** add/replace of an object of attributes: path-less, or a path naming a whole schema. */
 function writeObject(res: Obj, ctx: Ctx, op: string, value: Obj, within: Target & { kind: "schema" }) {
   for (const [k, v] of Object.entries(value)) {
-    if (within.core && lc(k) === "schemas") continue; // clients echo it; the engine maintains it
+    if (lc(k) === "schemas") continue; // clients echo it (also inside an extension's value: scim2-client); the engine maintains it
     const t = resolve(within.core ? k : `${within.part.id}:${k}`, ctx);
     guarded(res, t, () => write(res, ctx, t, op, v));
   }
 }
 
-function write(res: Obj, ctx: Ctx, t: Target, op: string, value: unknown) {
+/** `byPath`: the operation's own path names this attribute (not a key of a path-less value). */
+function write(res: Obj, ctx: Ctx, t: Target, op: string, value: unknown, byPath = false) {
   if (t.kind === "schema") {
     if (value === null && !t.core && op === "replace") return void setAttr(res, t.part.id, undefined);
     return writeObject(res, ctx, op, isObj(value) ? value : fail("invalidValue", `${t.part.id} takes an object value`), t);
@@ -67,7 +68,9 @@ function write(res: Obj, ctx: Ctx, t: Target, op: string, value: unknown) {
     return setAttr(box, def.name, list);
   }
   const v = checkValue(def, value);
-  // A complex single value is merged for add and replace alike (RFC 7644 §3.5.2.1, §3.5.2.3).
+  // The interop profile: `replace` with the complex attribute as its path replaces it whole.
+  if (isObj(v) && def.type === "complex" && op === "replace" && byPath && !sub) return setAttr(box, def.name, stripNulls(v));
+  // Otherwise a complex single value is merged (RFC 7644 §3.5.2.1, §3.5.2.3; path-less values, as Entra sends them).
   if (isObj(v) && def.type === "complex") { const target = isObj(cur) ? cur : {}; mergeInto(target, v); return setAttr(box, def.name, target); }
   setAttr(box, def.name, v);
 }
@@ -114,10 +117,13 @@ function remove(res: Obj, t: Target, value: unknown) {
   const { def, sub, filter } = t;
   const box = boxOf(res, t, false);
   const cur = box && getAttr(box, def.name);
-  if (!box || cur === undefined) return; // already absent: remove is idempotent
+  // A value filter must select something (RFC 7644 §3.5.2.2 noTarget): a silent no-op is never a success.
+  const noMatch = () => fail("noTarget", `no value of ${def.name} matches the filter: nothing to remove`);
+  if (!box || cur === undefined) return filter ? noMatch() : undefined; // already absent: remove is idempotent
   if (filter || (sub && def.multiValued)) {
     const list: Obj[] = Array.isArray(cur) ? cur : [];
     const hits = filter ? list.filter((e) => isObj(e) && matches(filter, e, caseExactFor(def))) : list;
+    if (filter && hits.length === 0) return noMatch();
     if (sub) for (const e of hits) setAttr(e, sub.name, undefined);
     return setAttr(box, def.name, list.filter((e) => !(filter && !sub && hits.includes(e)) && Object.keys(e).length > 0));
   }
@@ -150,7 +156,7 @@ function applyOne(res: Obj, raw: unknown, ctx: Ctx) {
   if (typeof path !== "string") return fail("invalidPath", "path must be a string");
   const t = resolve(path, ctx);
   if (op !== "remove" && !hasValue) return fail("invalidValue", `${op} needs a value`);
-  guarded(res, t, () => (op === "remove" ? remove(res, t, value) : write(res, ctx, t, op, value)));
+  guarded(res, t, () => (op === "remove" ? remove(res, t, value) : write(res, ctx, t, op, value, true)));
 }
 
 /** Keeps `schemas` in step with the extension objects present; drops emptied extensions. */

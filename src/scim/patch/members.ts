@@ -97,7 +97,8 @@ function splitOne(raw: unknown, memberOps: MemberOp[], otherOps: unknown[]) {
     return fail("invalidPath", `"${path}": sub-attributes of members cannot be patched; add or remove the member instead`);
   if (filter) {
     if (op !== "remove") return fail("invalidPath", `"${path}": a member filter is only supported with remove`);
-    return void memberOps.push({ kind: "remove", ids: [...new Set(idsOfFilter(filter))] });
+    // A filter must select someone (noTarget otherwise, checked in the team's transaction); W&B names members by e-mail too.
+    return void memberOps.push({ kind: "removeSelected", selectors: [...new Set(idsOfFilter(filter))] });
   }
   if (op === "remove") {
     // No value: remove all (RFC 7644 §3.5.2.2). A value list: remove those (Entra). An empty list removes nobody.

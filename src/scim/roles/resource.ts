@@ -22,13 +22,15 @@ export function toRoleInput(body: Json): RoleInput {
     if (typeof p?.name !== "string" || !p.name) throw badRequest("invalidValue", `"permissions[${i}].name" is required`);
     return p.name as string;
   });
-  return { name: body.name, description: body.description ?? null, inheritedFrom: body.inheritedFrom, permissions };
+  // A SCIM body is the whole role: no externalId means none (PUT clears it).
+  return { name: body.name, description: body.description ?? null, inheritedFrom: body.inheritedFrom, permissions, externalId: body.externalId ?? null };
 }
 
 export function toScimRole(r: CustomRole, baseUrl: string): Json {
   return {
     schemas: [URN.role],
     id: r.id,
+    ...(r.external_id !== null ? { externalId: r.external_id } : {}),
     name: r.name,
     ...(r.description !== null ? { description: r.description } : {}),
     inheritedFrom: r.inherited_from,
@@ -40,6 +42,7 @@ export function toScimRole(r: CustomRole, baseUrl: string): Json {
 /** The JSON a PATCH starts from. */
 export function toPatchable(r: CustomRole): Json {
   return {
+    ...(r.external_id !== null ? { externalId: r.external_id } : {}),
     name: r.name,
     ...(r.description !== null ? { description: r.description } : {}),
     inheritedFrom: r.inherited_from,

@@ -26,6 +26,7 @@ export const ROLE_ATTRIBUTES: AttributeMap = {
   schema: URN.role,
   attributes: {
     id: { type: "string", column: "id", caseExact: true, nullable: false },
+    externalid: { type: "string", column: "external_id", caseExact: true, nullable: true },
     name: { type: "string", column: "name", caseExact: true, nullable: false },
     inheritedfrom: { type: "string", column: "inherited_from", caseExact: false, nullable: false },
     "meta.created": { type: "dateTime", column: "created_at", caseExact: true, nullable: false },

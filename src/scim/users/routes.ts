@@ -11,7 +11,7 @@ import { createUserOp, deleteUserOp, groupsOf, patchUserOp, renderUser, replaceU
 import { toScimUser } from "./resource.ts";
 import { mountListRoutes, type ResourceList } from "../list-resources.ts";
 
-const USER_LIST: ResourceList<Member> = {
+export const USER_LIST: ResourceList<Member> = {
   name: "Users",
   attributes: USER_ATTRIBUTES,
   shape: USER_SHAPE,

@@ -150,9 +150,12 @@ describe("applyPatch: remove", () => {
     const out = ok(user(), [{ op: "remove", path: 'emails[type eq "home"]' }]);
     assert.deepEqual(out.emails.map((e: any) => e.type), ["work"]);
   });
-  it("drops the attribute when the last value goes, and is a no-op when nothing matches", () => {
-    const out = ok(user(), [{ op: "remove", path: 'emails[type eq "home" or type eq "work"]' }, { op: "remove", path: 'emails[type eq "home"]' }]);
+  it("drops the attribute when the last value goes; a filter that selects nothing is a noTarget, never a silent success", () => {
+    const out = ok(user(), [{ op: "remove", path: 'emails[type eq "home" or type eq "work"]' }]);
     assert.equal("emails" in out, false);
+    err(user(), [{ op: "remove", path: 'emails[type eq "home" or type eq "work"]' }, { op: "remove", path: 'emails[type eq "home"]' }], "noTarget");
+    err(user(), [{ op: "remove", path: 'emails[type eq "other"]' }], "noTarget");
+    err(user(), [{ op: "remove", path: 'phoneNumbers[type eq "work"]' }], "noTarget");
   });
   it("removes listed values of a multi-valued attribute (entra: remove with a value list)", () => {
     const out = ok(user(), [{ op: "remove", path: "emails", value: [{ value: "ANN@HOME.EXAMPLE" }] }]);

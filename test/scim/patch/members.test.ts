@@ -24,7 +24,7 @@ describe("okta: group push membership", () => {
       [{ kind: "add", ids: ["u-1", "u-2"] }]);
   });
   it('remove path members[value eq "id"]', () => {
-    assert.deepEqual(members([{ op: "remove", path: 'members[value eq "u-1"]' }]), [{ kind: "remove", ids: ["u-1"] }]);
+    assert.deepEqual(members([{ op: "remove", path: 'members[value eq "u-1"]' }]), [{ kind: "removeSelected", selectors: ["u-1"] }]);
   });
   it("replace path members with a value list", () => {
     assert.deepEqual(members([{ op: "replace", path: "members", value: [{ value: "u-3" }] }]), [{ kind: "replace", ids: ["u-3"] }]);
@@ -62,14 +62,14 @@ describe("splitGroupPatch", () => {
   });
   it('reads several `value eq` joined by "or"', () => {
     assert.deepEqual(members([{ op: "remove", path: 'members[value eq "a" or value eq "b" or VALUE eq "c"]' }]),
-      [{ kind: "remove", ids: ["a", "b", "c"] }]);
+      [{ kind: "removeSelected", selectors: ["a", "b", "c"] }]);
   });
   it("keeps the order of member operations and de-duplicates ids within one", () => {
     assert.deepEqual(members([
       { op: "add", path: "members", value: [{ value: "a" }, { value: "a" }] },
       { op: "remove", path: 'members[value eq "b"]' },
       { op: "add", path: "members", value: { value: "c" } },
-    ]), [{ kind: "add", ids: ["a"] }, { kind: "remove", ids: ["b"] }, { kind: "add", ids: ["c"] }]);
+    ]), [{ kind: "add", ids: ["a"] }, { kind: "removeSelected", selectors: ["b"] }, { kind: "add", ids: ["c"] }]);
   });
   it("splits members off path-less add/replace values, keeping the other attributes", () => {
     const { memberOps, otherOps } = split([
