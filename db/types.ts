@@ -170,6 +170,8 @@ export interface AuditEventsTable {
   target_id: string | null;
   /** JSON: what changed, before/after */
   detail: string | null;
+  /** the member the event is about besides its actor (0019) */
+  person_id: string | null;
 }
 
 /** An invitation to join an org, by e-mail or by user name; the link's token is stored hashed. */

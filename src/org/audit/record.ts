@@ -27,6 +27,14 @@ export async function recordAudit(
       target_type: e.targetType,
       target_id: e.targetId,
       detail: e.detail === undefined ? null : JSON.stringify(e.detail),
+      person_id: personOf(e),
     })
     .execute();
+}
+
+/** The member an event is about besides its actor: the target member, or the one a team change names. */
+function personOf(e: { targetType: string; targetId: string | null; detail?: unknown }): string | null {
+  if (e.targetType === "member") return e.targetId;
+  const m = e.detail && typeof e.detail === "object" ? (e.detail as Record<string, unknown>).memberId : undefined;
+  return typeof m === "string" ? m : null;
 }

@@ -1,0 +1,21 @@
+/**
+ * The audit log for people (issue 12, part B): filters by door, by action, by a
+ * person (as actor or target) and by target, each newest first — so each gets an
+ * index that ends in the page order (at, id) and a filter never scans the org's
+ * whole log (20,000 SCIM creates must not swamp a search for one admin's changes).
+ * `person_id`: the member an event is about besides its actor (the target member,
+ * or the member added to a team), so "search by person" finds both sides.
+ */
+import { sql } from "kysely";
+import type { DialectName, MigrationDb } from "../connect.ts";
+
+export async function up(db: MigrationDb, dialect: DialectName): Promise<void> {
+  await db.schema.alterTable("audit_events").addColumn("person_id", "text").execute();
+  const memberInDetail = dialect === "postgres" ? sql`(detail::jsonb ->> 'memberId')` : sql`json_extract(detail, '$.memberId')`;
+  await sql`update audit_events set person_id = case when target_type = 'member' then target_id else ${memberInDetail} end where detail is not null or target_type = 'member'`.execute(db);
+  await db.schema.createIndex("audit_events_org_person_at").on("audit_events").columns(["org_id", "person_id", "at", "id"]).execute();
+  await db.schema.createIndex("audit_events_org_door_at").on("audit_events").columns(["org_id", "door", "at", "id"]).execute();
+  await db.schema.createIndex("audit_events_org_action_at").on("audit_events").columns(["org_id", "action", "at", "id"]).execute();
+  await db.schema.createIndex("audit_events_org_actor_at").on("audit_events").columns(["org_id", "actor", "at", "id"]).execute();
+  await db.schema.createIndex("audit_events_org_target_at").on("audit_events").columns(["org_id", "target_id", "at", "id"]).execute();
+}
