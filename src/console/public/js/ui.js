@@ -61,6 +61,8 @@ export function messageArea() {
   return {
     el,
     ok(text) { el.hidden = false; el.className = "message ok"; el.setAttribute("role", "status"); el.textContent = text; },
+    /** a success with a control after it (Undo, Copy) */
+    okWith(text, ...extra) { this.ok(text); el.append(...extra.filter(Boolean).map((x) => (x instanceof Node ? [" ", x] : [])).flat()); },
     error(text) { el.hidden = false; el.className = "message error"; el.setAttribute("role", "alert"); el.textContent = text; },
     clear() { el.hidden = true; el.textContent = ""; },
   };

@@ -1,6 +1,7 @@
 // Members: search and filters are query parameters of GET /members, paged on the server (offset/limit),
-// so the page stays fast at 100k members. Inline changes PATCH one member; refusals show the API's detail.
+// so the page stays fast at 100k members. A choice in a row is saved by its Save button (with Undo); refusals put it back.
 import { del, get, patch, put, qs } from "../api.js";
+import { confirmAction, pendingSelect } from "../changes.js";
 import { busy, field, h, loading, messageArea, select, table } from "../ui.js";
 
 const PAGE = 50;
@@ -51,24 +52,16 @@ export async function render({ me }) {
 
   function row(m) {
     const who = m.userName;
-    const change = (fieldName, control) => async () => {
-      const before = m[fieldName];
-      msg.clear();
-      control.disabled = true;
-      try {
-        Object.assign(m, await patch(`/members/${m.id}`, { [fieldName]: control.value }));
-        msg.ok(`${who}: ${fieldName === "orgRole" ? "org role" : fieldName === "modelsSeat" ? "Models seat" : "Weave access"} is now ${control.value}.`);
-      } catch (err) {
-        control.value = before;
-        msg.error(`${who}: ${err.message}`);
-      } finally { control.disabled = false; }
-    };
-    const role = select(ROLES, m.orgRole, { "aria-label": `Org role of ${who}` });
-    role.addEventListener("change", change("orgRole", role));
-    const seat = select(SEATS, m.modelsSeat, { "aria-label": `Models seat of ${who}` });
-    seat.addEventListener("change", change("modelsSeat", seat));
-    const weave = select(SEATS, m.weaveRole, { "aria-label": `Weave access of ${who}` });
-    weave.addEventListener("change", change("weaveRole", weave));
+    // Nothing saves by itself: a choice waits for its Save (src/console/public/js/changes.js), with Undo after.
+    const words = { orgRole: "org role", modelsSeat: "Models seat", weaveRole: "Weave access" };
+    const pick = (fieldName, options, label, reasons = {}) => pendingSelect(select(options, m[fieldName], { "aria-label": `${label} of ${who}` }), {
+      msg, disabledReasons: reasons,
+      save: async (value) => { try { Object.assign(m, await patch(`/members/${m.id}`, { [fieldName]: value })); } catch (err) { throw new Error(`${who}: ${err.message}`); } },
+      say: (value) => `${who}: ${words[fieldName]} is now ${options.find(([v]) => v === value)?.[1] ?? value}.`,
+    });
+    const role = pick("orgRole", ROLES, "Org role", { viewer: me.unavailable?.["orgRole:viewer"] });
+    const seat = pick("modelsSeat", SEATS, "Models seat");
+    const weave = pick("weaveRole", SEATS, "Weave access");
     const toggleActive = h("button.small", { type: "button" }, m.active ? "Deactivate" : "Reactivate");
     toggleActive.addEventListener("click", () => busy(toggleActive, msg, async () => {
       await patch(`/members/${m.id}`, { active: !m.active });
@@ -76,14 +69,23 @@ export async function render({ me }) {
       await load();
     }));
     const billing = h("button.small", { type: "button" }, m.billingAdmin ? "Remove billing admin" : "Make billing admin");
-    billing.addEventListener("click", () => busy(billing, msg, async () => {
-      if (m.billingAdmin) await del(`/members/${m.id}/billing-admin`); else await put(`/members/${m.id}/billing-admin`);
-      msg.ok(m.billingAdmin ? `${who} is no longer the billing admin.` : `${who} is now the billing admin.`);
-      await load();
-    }));
+    billing.addEventListener("click", async () => {
+      // A transfer says whom it takes the role from; giving it up says so too.
+      const holder = m.billingAdmin ? null : (await get("/org").catch(() => ({}))).billingAdmin;
+      const from = holder && holder.id !== m.id ? ` This takes it from ${holder.displayName || holder.userName}: an organization has one billing admin.` : "";
+      const ok = await confirmAction(m.billingAdmin
+        ? { title: `Take the billing admin role from ${who}?`, body: "The organization then has no billing admin until you choose one.", confirm: "Remove billing admin" }
+        : { title: `Make ${who} the billing admin?`, body: `${who} will receive billing matters.${from}`, confirm: "Make billing admin", danger: !!from });
+      if (!ok) return;
+      busy(billing, msg, async () => {
+        if (m.billingAdmin) await del(`/members/${m.id}/billing-admin`); else await put(`/members/${m.id}/billing-admin`);
+        msg.ok(m.billingAdmin ? `${who} is no longer the billing admin.` : `${who} is now the billing admin.`);
+        await load();
+      });
+    });
     const remove = h("button.small.danger", { type: "button" }, "Remove");
-    remove.addEventListener("click", () => {
-      if (!confirm(`Remove ${who} from the organization? Their teams memberships go; what they created stays.`)) return;
+    remove.addEventListener("click", async () => {
+      if (!await confirmAction({ title: `Remove ${who} from the organization?`, body: "Their team memberships, sessions and keys end; what they created stays.", confirm: "Remove member" })) return;
       busy(remove, msg, async () => { await del(`/members/${m.id}`); msg.ok(`${who} was removed.`); await load(); });
     });
     const self = m.id === me.member?.id;

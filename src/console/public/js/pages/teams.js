@@ -1,21 +1,26 @@
-// Teams: create, rename, delete, settings (membersCanInvite, domainMatching), members with their team roles.
+// Teams: create (with its storage), rename, delete (asked first), settings (membersCanInvite, domainMatching),
+// members with their team roles (a role change is saved by its Save button, with Undo).
 import { del, get, patch, post, put } from "../api.js";
+import { confirmAction, pendingSelect } from "../changes.js";
 import { busy, field, h, messageArea, section, select, table, toggle } from "../ui.js";
 
-export async function render({ reload }) {
+export async function render({ reload, me }) {
+  const un = me?.unavailable ?? {};
   const [{ teams }, roles] = await Promise.all([get("/teams"), get("/roles").catch(() => ({ items: [] }))]);
   const msg = messageArea();
   const name = h("input", { type: "text", name: "name", required: true, autocomplete: "off" });
   const dm = toggle("Domain matching", false, "Offer this team to new people from your verified domains at sign-up.");
   const mci = toggle("Members can invite", false, "Team members may invite people into this team.");
+  const storage = h("input", { type: "text", name: "storageType", autocomplete: "off", value: "default", pattern: "[A-Za-z0-9][A-Za-z0-9:/._\\-]*" });
   const create = h("button.primary", { type: "submit" }, "Create team");
   const createForm = h("form", { on: { submit: (e) => { e.preventDefault(); busy(create, msg, async () => {
-    const t = await post("/teams", { name: name.value.trim(), domainMatching: dm.input.checked, membersCanInvite: mci.input.checked });
+    const t = await post("/teams", { name: name.value.trim(), domainMatching: dm.input.checked, membersCanInvite: mci.input.checked, storageType: storage.value.trim() || "default" });
     msg.ok(`Team ${t.name} created.`); await reload();
-  }); } } }, h("div.row", {}, field("Team name", name)), dm.el, mci.el, create);
+  }); } } }, h("div.row", {}, field("Team name", name), field("Storage", storage, "Where the team's files are kept: \"default\", or the name of a storage location your platform knows. It cannot be changed later.")), dm.el, mci.el, create);
 
   const detail = h("div");
   const teamRoles = [["admin", "Admin"], ["member", "Member"], ["view-only", "View-only"], ...(roles.items ?? []).map((r) => [r.name, r.name])];
+  const label = (role) => teamRoles.find(([v]) => v === role)?.[1] ?? role;
 
   async function openTeam(t) {
     const { members } = await get(`/teams/${t.id}/members`);
@@ -33,10 +38,14 @@ export async function render({ reload }) {
       h("h3", {}, "Members"),
       members.length ? table(["Member", "Team role", ""], members.map((m) => {
         const r = select(teamRoles, m.role, { "aria-label": `Team role of ${m.userName}` });
-        r.addEventListener("change", () => busy(null, msg, async () => { await put(`/teams/${t.id}/members/${m.memberId}`, { role: r.value }); msg.ok(`${m.userName} is now ${r.value} in ${t.name}.`); }));
-        const rm = h("button.small.danger", { type: "button" }, "Remove from team");
-        rm.addEventListener("click", () => busy(rm, msg, async () => { await del(`/teams/${t.id}/members/${m.memberId}`); msg.ok(`${m.userName} left ${t.name}.`); await openTeam(t); }));
-        return h("tr", {}, h("td", {}, m.userName), h("td", {}, r), h("td", {}, rm));
+        const reasons = { "view-only": un["teamRole:view-only"], ...Object.fromEntries((roles.items ?? []).map((c) => [c.name, un.customRoles])) };
+        const roleCell = pendingSelect(r, { msg, disabledReasons: reasons, save: (role) => put(`/teams/${t.id}/members/${m.memberId}`, { role }), say: (role) => `${m.userName} is now ${label(role)} in ${t.name}.` });
+        const rm = h("button.small.danger", { type: "button", "aria-label": `Remove ${m.userName} from ${t.name}` }, "Remove from team");
+        rm.addEventListener("click", async () => {
+          if (!await confirmAction({ title: `Remove ${m.userName} from ${t.name}?`, body: `They lose their ${label(m.role)} role in this team; they stay in the organization.`, confirm: "Remove from team" })) return;
+          busy(rm, msg, async () => { await del(`/teams/${t.id}/members/${m.memberId}`); msg.ok(`${m.userName} left ${t.name}.`); await openTeam(t); });
+        });
+        return h("tr", {}, h("td", {}, m.userName), h("td", {}, roleCell), h("td", {}, rm));
       }), "Team members") : h("p.empty", {}, "No members."),
       h("form.row", { on: { submit: (e) => { e.preventDefault(); busy(addBtn, msg, async () => {
         await put(`/teams/${t.id}/members/${addWho.value.trim()}`, { role: addRole.value }); msg.ok("Member added."); await openTeam(t);
@@ -47,7 +56,12 @@ export async function render({ reload }) {
     const open = h("button.small", { type: "button" }, "Open");
     open.addEventListener("click", () => busy(open, msg, () => openTeam(t)));
     const remove = h("button.small.danger", { type: "button" }, "Delete");
-    remove.addEventListener("click", () => { if (confirm(`Delete team ${t.name}?`)) busy(remove, msg, async () => { await del(`/teams/${t.id}`); msg.ok(`Team ${t.name} deleted.`); await reload(); }); });
+    remove.setAttribute("aria-label", `Delete team ${t.name}`);
+    remove.addEventListener("click", async () => {
+      const n = t.memberCount ?? 0;
+      if (!await confirmAction({ title: `Delete team ${t.name}?`, body: `${n === 1 ? "Its 1 member leaves" : `Its ${n} members leave`} the team (they stay in the organization), and its service accounts and their keys are deleted. This cannot be undone.`, confirm: "Delete team" })) return;
+      busy(remove, msg, async () => { await del(`/teams/${t.id}`); msg.ok(`Team ${t.name} deleted.`); await reload(); });
+    });
     return h("tr", { dataset: { team: t.name } }, h("td", {}, t.name), h("td", {}, String(t.memberCount ?? "")), h("td", {}, t.domainMatching ? "on" : "off"), h("td", {}, t.membersCanInvite ? "on" : "off"), h("td.actions", {}, open, remove));
   });
   return h("div", {}, msg.el,
