@@ -144,6 +144,18 @@ export interface ServiceAccountsTable {
   created_at: string;
 }
 
+/** The last SCIM requests per org, a ring of slots (0019). */
+export interface ScimRequestsTable {
+  org_id: string;
+  slot: number;
+  at: string;
+  method: string;
+  /** the resource path with ids replaced: /Users/{id} */
+  path: string;
+  status: number;
+  key_id: string | null;
+}
+
 export interface ApiKeysTable {
   id: string;
   org_id: string;
@@ -299,6 +311,7 @@ export interface Database {
   custom_roles: CustomRolesTable;
   service_accounts: ServiceAccountsTable;
   api_keys: ApiKeysTable;
+  scim_requests: ScimRequestsTable;
   audit_events: AuditEventsTable;
   invites: InvitesTable;
   domains: DomainsTable;

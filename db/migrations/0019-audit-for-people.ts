@@ -5,6 +5,10 @@
  * whole log (20,000 SCIM creates must not swamp a search for one admin's changes).
  * `person_id`: the member an event is about besides its actor (the target member,
  * or the member added to a team), so "search by person" finds both sides.
+ *
+ * `scim_requests`: the last requests an identity provider made over SCIM (what an
+ * Okta or Entra admin checks after "Test connection"): a ring of slots per org, so
+ * it never grows; method, resource path (ids replaced), status, which key — no bodies.
  */
 import { sql } from "kysely";
 import type { DialectName, MigrationDb } from "../connect.ts";
@@ -18,4 +22,14 @@ export async function up(db: MigrationDb, dialect: DialectName): Promise<void> {
   await db.schema.createIndex("audit_events_org_action_at").on("audit_events").columns(["org_id", "action", "at", "id"]).execute();
   await db.schema.createIndex("audit_events_org_actor_at").on("audit_events").columns(["org_id", "actor", "at", "id"]).execute();
   await db.schema.createIndex("audit_events_org_target_at").on("audit_events").columns(["org_id", "target_id", "at", "id"]).execute();
+  await db.schema.createTable("scim_requests")
+    .addColumn("org_id", "text", (c) => c.notNull().references("orgs.id").onDelete("cascade"))
+    .addColumn("slot", "integer", (c) => c.notNull())
+    .addColumn("at", "text", (c) => c.notNull())
+    .addColumn("method", "text", (c) => c.notNull())
+    .addColumn("path", "text", (c) => c.notNull())
+    .addColumn("status", "integer", (c) => c.notNull())
+    .addColumn("key_id", "text")
+    .addPrimaryKeyConstraint("scim_requests_pk", ["org_id", "slot"])
+    .execute();
 }

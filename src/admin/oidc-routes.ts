@@ -10,7 +10,6 @@ import { requireEncryptionKey, SecretDecryptionError } from "../org/security/sec
 import { describeProviderError, discoverProvider } from "../sso/oidc/provider.ts";
 import { signInUrls } from "../sso/org-address.ts";
 import { testOidcConnection } from "../sso/oidc/test-connection.ts";
-import { scimBaseUrl } from "../scim/context.ts";
 import { ensureCan } from "../org/access/can.ts";
 import { adminCtx, type AdminContext } from "./context.ts";
 import { badInput, ProblemError } from "./errors.ts";
@@ -81,17 +80,6 @@ export function register(r: RouteRegistry): void {
       refuseEnvManaged(await getOidcConnection(ctx.store.db, ctx.orgId), ctx.config.oidc !== undefined);
       await deleteOidcConnection(ctx.store.db, ctx.orgId, ctx.actor);
       res.status(204).end();
-    },
-  });
-  r.add({
-    method: "get", path: "/sso/setup", tag: "sso",
-    summary: "What an identity provider's admin needs before saving anything: the redirect URI, the sign-in URLs and the SCIM base URL",
-    handler: async (req, res) => {
-      const ctx = adminCtx(res);
-      ensureCan(ctx.principal, "sso:manage");
-      const org = await ctx.store.db.selectFrom("orgs").select("slug").where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
-      const urls = signInUrls(org, publicBaseUrl(req, ctx.config));
-      res.json({ redirectUri: urls.oidcCallback, oidcLoginUrl: urls.oidcLogin, ldapLoginUrl: urls.ldapLogin, consoleLoginUrl: urls.consoleLogin, scimUrl: scimBaseUrl(req, ctx.config) });
     },
   });
   r.add({

@@ -7,6 +7,7 @@ import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../http/json-depth.ts";
 import { refuseNulInBody } from "../http/request-checks.ts";
 import { principalForKey } from "../org/access/authenticate.ts";
 import { can } from "../org/access/can.ts";
+import { recordScimRequest } from "../org/connections/scim-activity.ts";
 import { bulkRouter } from "./bulk/routes.ts";
 import { scimBaseUrl, type ScimContext } from "./context.ts";
 import { discoveryRouter } from "./discovery.ts";
@@ -45,6 +46,11 @@ export function scimRouter(store: Store, config: Config, log: (msg: string, err:
       baseUrl: scimBaseUrl(req, config),
     };
     res.locals.scim = ctx;
+    // The admin's "last requests from the IdP": written after the answer, never failing the request.
+    const path = req.path;
+    res.on("finish", () => {
+      recordScimRequest(store.db, { orgId: ctx.orgId, method: req.method, path, status: res.statusCode, keyId: principal.keyId ?? null }).catch(() => { /* a log entry only */ });
+    });
     next();
   });
   r.use("/Bulk", bulkRouter(log));
