@@ -38,7 +38,7 @@ describe("admin API: the audit log for people", () => {
   it("a team change about a member names the team and the member", async () => {
     const { events } = expectOk(await as(t, ada.key).get("/audit?action=team.member.add"));
     assert.equal(events[0].summary, "Ada Lovelace (ada) added a member to a team: Research, for Grace Hopper (grace)");
-    assert.deepEqual(events[0].changes, [{ what: "team role", before: null, after: "admin" }]);
+    assert.deepEqual(events[0].changes, [{ what: "team role", before: null, after: "Admin" }]);
   });
 
   it("search by person finds what they did and what was done to them", async () => {

@@ -77,15 +77,17 @@ describe("console journeys (Chromium, real OpenID Provider, SMTP and DNS on loop
     await operator.getByRole("cell", { name: "ada", exact: true }).waitFor();
     await operator.getByLabel("Search").fill("ada");
     await operator.getByText("1–1 of 1").waitFor();
-    await operator.getByLabel("Org role of ada").selectOption("admin");
-    await operator.getByRole("status").filter({ hasText: "ada: org role is now admin." }).waitFor();
+    await operator.getByLabel("Org role of ada", { exact: true }).selectOption("admin");
+    await operator.getByRole("button", { name: "Save Org role of ada" }).click();
+    await operator.getByRole("status").filter({ hasText: "ada: org role is now Admin." }).waitFor();
     await rig.shot(operator, "04-members-role-changed");
     // ada is now the only admin member: demoting her is refused, and said so.
-    await operator.getByLabel("Org role of ada").selectOption("member");
+    await operator.getByLabel("Org role of ada", { exact: true }).selectOption("member");
+    await operator.getByRole("button", { name: "Save Org role of ada" }).click();
     const alert = operator.getByRole("alert");
     await alert.waitFor();
     assert.match(await alert.innerText(), /admin/i);
-    assert.equal(await operator.getByLabel("Org role of ada").inputValue(), "admin", "the select shows the unchanged role");
+    assert.equal(await operator.getByLabel("Org role of ada", { exact: true }).inputValue(), "admin", "the select shows the unchanged role");
     await rig.shot(operator, "03-members-last-admin-refused");
     const ada = await member("ada");
     const user = await scim(`/Users/${ada!.id}`);

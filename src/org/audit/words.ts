@@ -44,14 +44,20 @@ const FIELDS: Record<string, string> = {
   seatOverflow: "when full seats are used up", plan: "plan", domain: "domain", issuer: "issuer", clientId: "client", scopes: "scopes",
   url: "directory address", bindDn: "service account", baseDn: "where people are looked up", userFilter: "user filter", startTls: "StartTLS",
   trustEmail: "trust the directory's e-mail", inheritedFrom: "inherits from", permissions: "permissions", email: "e-mail", userName: "user name",
-  teamRoles: "teams", label: "label", revoked: "revoked", revokedAt: "revoked", scope: "scope", prefix: "key",
+  teamRoles: "teams", label: "label", clientSecretSet: "client secret stored", secretChanged: "client secret changed", passwordChanged: "bind password changed",
+  bindPasswordSet: "bind password stored", claimsMapping: "claim names", allowInsecure: "plain http allowed (this computer only)", groupBaseDn: "where groups are",
+  groupFilter: "group filter", allowedGroups: "groups allowed", attributes: "directory attributes", timeoutMs: "time limit (ms)", holders: "holders", fallback: "holders now", revoked: "revoked", revokedAt: "revoked", scope: "scope", prefix: "key",
 };
 /** Fields that are ids, bookkeeping or secrets' flags: never shown as a change. */
-const HIDDEN = new Set(["memberId", "userId", "teamId", "keyId", "serviceAccountId", "id", "createdAt", "updatedAt", "customRoleId", "slug", "memberOps", "by"]);
+const HIDDEN = new Set(["source", "memberId", "userId", "teamId", "keyId", "serviceAccountId", "id", "createdAt", "updatedAt", "customRoleId", "slug", "memberOps", "by"]);
 
 export interface ChangeInWords { what: string; before: string | null; after: string | null }
 
 const SEAT_WORDS: Record<string, string> = { full: "Full", viewer: "Viewer", none: "None" };
+const ROLE_WORDS: Record<string, string> = { admin: "Admin", member: "Member", viewer: "Viewer", "view-only": "View-Only" };
+
+/** A field no one named above: its words from the camelCase or snake_case key ("seatOverflow" → "seat overflow"). */
+const fieldWords = (k: string): string => FIELDS[k] ?? k.replace(/_/g, " ").replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
 
 function valueInWords(field: string, v: unknown): string | null {
   if (v === null || v === undefined) return null;
@@ -59,11 +65,12 @@ function valueInWords(field: string, v: unknown): string | null {
   if (field === "billing_admin") return v === 1 || v === true ? "yes" : "no";
   if (typeof v === "boolean") return v ? "on" : "off";
   if (/seat|weave/i.test(field) && typeof v === "string") return SEAT_WORDS[v] ?? v;
+  if (/role/i.test(field) && typeof v === "string") return ROLE_WORDS[v] ?? v;
   if (Array.isArray(v)) return v.length ? v.map((x) => valueInWords(field, x) ?? "").join(", ") : "none";
   if (typeof v === "object") {
     const o = v as Record<string, unknown>;
     if ("teamId" in o || "team" in o) return `${String(o.team ?? "a team")} (${String(o.role ?? "member")})`;
-    return Object.entries(o).filter(([k]) => !HIDDEN.has(k)).map(([k, x]) => `${FIELDS[k] ?? k}: ${valueInWords(k, x) ?? "—"}`).join(", ");
+    return Object.entries(o).filter(([k]) => !HIDDEN.has(k)).map(([k, x]) => `${fieldWords(k)}: ${valueInWords(k, x) ?? "—"}`).join(", ");
   }
   return String(v);
 }
@@ -86,14 +93,15 @@ export function changesInWords(detail: unknown, names: (id: string) => string | 
     const b = isObj(before) ? before : {}, a = isObj(after) ? after : {};
     for (const k of new Set([...Object.keys(b), ...Object.keys(a)])) {
       if (HIDDEN.has(k) || same(b[k], a[k])) continue;
-      out.push({ what: FIELDS[k] ?? k, before: shown(k, b[k]), after: shown(k, a[k]) });
+      out.push({ what: fieldWords(k), before: shown(k, b[k]), after: shown(k, a[k]) });
     }
   } else if (typeof before === "string" || typeof after === "string") {
-    out.push({ what: "who", before: (before as string | null) ?? null, after: (after as string | null) ?? null });
+    // only the billing admin records a person's name as before/after
+    out.push({ what: "billing admin", before: (before as string | null) ?? null, after: (after as string | null) ?? null });
   }
   for (const [k, v] of Object.entries(d)) {
     if (k === "before" || k === "after" || HIDDEN.has(k)) continue;
-    if (isObj(v) && ("before" in v || "after" in v)) out.push({ what: FIELDS[k] ?? k, before: shown(k, v.before), after: shown(k, v.after) });
+    if (isObj(v) && ("before" in v || "after" in v)) out.push({ what: fieldWords(k), before: shown(k, v.before), after: shown(k, v.after) });
   }
   if (d.reason && typeof d.reason === "string") out.push({ what: "reason", before: null, after: d.reason });
   return out;

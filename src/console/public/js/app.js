@@ -1,6 +1,6 @@
 // The console shell: who is signed in (GET /api/v1/me), navigation by hash, one page at a time.
 import { ApiError, get, setCsrf } from "./api.js";
-import { h, loading } from "./ui.js";
+import { h, loading, takeFlash } from "./ui.js";
 
 // Each page with the action (decided by the server's access policy, GET /me → allowed) it needs.
 const ALL_PAGES = [
@@ -62,7 +62,8 @@ async function show() {
     const mod = await import(`./pages/${id}.js`);
     const el = await mod.render({ me, reload: show });
     if (turn !== showing) return;
-    main.replaceChildren(h("h1", {}, label), el);
+    const said = takeFlash();
+    main.replaceChildren(h("h1", {}, label), said ? h("p.message.ok", { role: "status" }, said) : null, el);
   } catch (err) {
     if (turn !== showing) return;
     main.replaceChildren(h("h1", {}, label), h("p.message.error", { role: "alert" }, err.message));

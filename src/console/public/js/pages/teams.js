@@ -2,7 +2,7 @@
 // members with their team roles (a role change is saved by its Save button, with Undo).
 import { del, get, patch, post, put } from "../api.js";
 import { confirmAction, pendingSelect } from "../changes.js";
-import { busy, field, h, messageArea, section, select, table, toggle } from "../ui.js";
+import { busy, field, flash, h, messageArea, section, select, table, toggle } from "../ui.js";
 
 export async function render({ reload, me }) {
   const un = me?.unavailable ?? {};
@@ -11,11 +11,11 @@ export async function render({ reload, me }) {
   const name = h("input", { type: "text", name: "name", required: true, autocomplete: "off" });
   const dm = toggle("Domain matching", false, "Offer this team to new people from your verified domains at sign-up.");
   const mci = toggle("Members can invite", false, "Team members may invite people into this team.");
-  const storage = h("input", { type: "text", name: "storageType", autocomplete: "off", value: "default", pattern: "[A-Za-z0-9][A-Za-z0-9:/._\\-]*" });
+  const storage = h("input", { type: "text", name: "storageType", autocomplete: "off", value: "default" });
   const create = h("button.primary", { type: "submit" }, "Create team");
   const createForm = h("form", { on: { submit: (e) => { e.preventDefault(); busy(create, msg, async () => {
     const t = await post("/teams", { name: name.value.trim(), domainMatching: dm.input.checked, membersCanInvite: mci.input.checked, storageType: storage.value.trim() || "default" });
-    msg.ok(`Team ${t.name} created.`); await reload();
+    flash(`Team ${t.name} created.`); await reload();
   }); } } }, h("div.row", {}, field("Team name", name), field("Storage", storage, "Where the team's files are kept: \"default\", or the name of a storage location your platform knows. It cannot be changed later.")), dm.el, mci.el, create);
 
   const detail = h("div");
@@ -33,7 +33,7 @@ export async function render({ reload, me }) {
     detail.replaceChildren(section(`Team: ${t.name}`,
       h("form", { on: { submit: (e) => { e.preventDefault(); busy(save, msg, async () => {
         await patch(`/teams/${t.id}`, { name: rename.value.trim(), domainMatching: d2.input.checked, membersCanInvite: m2.input.checked });
-        msg.ok("Team saved."); await reload();
+        flash("Team saved."); await reload();
       }); } } }, field("Name", rename), d2.el, m2.el, save),
       h("h3", {}, "Members"),
       members.length ? table(["Member", "Team role", ""], members.map((m) => {
@@ -60,7 +60,7 @@ export async function render({ reload, me }) {
     remove.addEventListener("click", async () => {
       const n = t.memberCount ?? 0;
       if (!await confirmAction({ title: `Delete team ${t.name}?`, body: `${n === 1 ? "Its 1 member leaves" : `Its ${n} members leave`} the team (they stay in the organization), and its service accounts and their keys are deleted. This cannot be undone.`, confirm: "Delete team" })) return;
-      busy(remove, msg, async () => { await del(`/teams/${t.id}`); msg.ok(`Team ${t.name} deleted.`); await reload(); });
+      busy(remove, msg, async () => { await del(`/teams/${t.id}`); flash(`Team ${t.name} deleted.`); await reload(); });
     });
     return h("tr", { dataset: { team: t.name } }, h("td", {}, t.name), h("td", {}, String(t.memberCount ?? "")), h("td", {}, t.domainMatching ? "on" : "off"), h("td", {}, t.membersCanInvite ? "on" : "off"), h("td.actions", {}, open, remove));
   });
