@@ -69,6 +69,7 @@ export const MEMBER_SORTS = ["userName", "displayName", "email", "orgRole", "cre
 export const MemberQuery = z.strictObject({
   role: choice(ORG_ROLES).optional(), modelsSeat: choice(SEAT_TYPES).optional(), weaveRole: choice(SEAT_TYPES).optional(),
   active: choice(["true", "false"]).optional(),
+  billingAdmin: choice(["true", "false"]).optional(),
   team: id().optional().describe("a team id"),
   q: text(BOUNDS.identifierChars).optional().describe("part of userName, display name or e-mail (case-insensitive)"),
   sort: z.enum(MEMBER_SORTS).default("userName"),
@@ -89,6 +90,7 @@ export async function listMembers(ctx: AdminContext, query: MemberListQuery) {
   if (modelsSeat) base = base.where("m.models_seat", "=", modelsSeat);
   if (weaveRole) base = base.where("m.weave_role", "=", weaveRole);
   if (active) base = base.where("m.active", "=", active === "true" ? 1 : 0);
+  if (query.billingAdmin) base = base.where("m.billing_admin", "=", query.billingAdmin === "true" ? 1 : 0);
   if (team) base = base.where((eb) => eb.exists(eb.selectFrom("team_members as tm").select("tm.member_id").whereRef("tm.member_id", "=", "m.id").where("tm.team_id", "=", team)));
   if (q) {
     const pattern = `%${likeEscape(q)}%`;
@@ -121,7 +123,7 @@ function sortColumn(sort: MemberListQuery["sort"]) {
 export function register(r: RouteRegistry): void {
   r.add({
     method: "get", path: "/members", tag: TAG,
-    summary: "List members (paged: offset, limit ≤ 500; sort = userName|displayName|email|orgRole|createdAt, order = asc|desc; filters: role, modelsSeat, weaveRole, active, team = team id, q = part of userName, display name or e-mail)",
+    summary: "List members (paged: offset, limit ≤ 500; sort = userName|displayName|email|orgRole|createdAt, order = asc|desc; filters: role, modelsSeat, weaveRole, active, billingAdmin, team = team id, q = part of userName, display name or e-mail)",
     query: MemberQuery,
     handler: async (_req, res, { query }) => {
       const ctx = adminCtx(res);

@@ -1,6 +1,7 @@
 // Teams: create, rename, delete, settings (membersCanInvite, domainMatching), members with their team roles.
-import { del, get, patch, post, put } from "../api.js";
-import { busy, field, h, messageArea, section, select, table, toggle } from "../ui.js";
+import { del, get, patch, post } from "../api.js";
+import { teamRoster } from "../people/team-roster.js";
+import { busy, field, h, messageArea, section, table, toggle } from "../ui.js";
 
 export async function render({ reload }) {
   const [{ teams }, roles] = await Promise.all([get("/teams"), get("/roles").catch(() => ({ items: [] }))]);
@@ -18,29 +19,16 @@ export async function render({ reload }) {
   const teamRoles = [["admin", "Admin"], ["member", "Member"], ["view-only", "View-only"], ...(roles.items ?? []).map((r) => [r.name, r.name])];
 
   async function openTeam(t) {
-    const { members } = await get(`/teams/${t.id}/members`);
     const rename = h("input", { type: "text", value: t.name, "aria-label": "Team name" });
     const d2 = toggle("Domain matching", t.domainMatching); const m2 = toggle("Members can invite", t.membersCanInvite);
     const save = h("button.primary", { type: "submit" }, "Save team");
-    const addWho = h("input", { type: "text", placeholder: "member id", "aria-label": "Member id to add" });
-    const addRole = select(teamRoles, "member", { "aria-label": "Team role for the new member" });
-    const addBtn = h("button", { type: "submit" }, "Add member");
     detail.replaceChildren(section(`Team: ${t.name}`,
       h("form", { on: { submit: (e) => { e.preventDefault(); busy(save, msg, async () => {
         await patch(`/teams/${t.id}`, { name: rename.value.trim(), domainMatching: d2.input.checked, membersCanInvite: m2.input.checked });
         msg.ok("Team saved."); await reload();
       }); } } }, field("Name", rename), d2.el, m2.el, save),
-      h("h3", {}, "Members"),
-      members.length ? table(["Member", "Team role", ""], members.map((m) => {
-        const r = select(teamRoles, m.role, { "aria-label": `Team role of ${m.userName}` });
-        r.addEventListener("change", () => busy(null, msg, async () => { await put(`/teams/${t.id}/members/${m.memberId}`, { role: r.value }); msg.ok(`${m.userName} is now ${r.value} in ${t.name}.`); }));
-        const rm = h("button.small.danger", { type: "button" }, "Remove from team");
-        rm.addEventListener("click", () => busy(rm, msg, async () => { await del(`/teams/${t.id}/members/${m.memberId}`); msg.ok(`${m.userName} left ${t.name}.`); await openTeam(t); }));
-        return h("tr", {}, h("td", {}, m.userName), h("td", {}, r), h("td", {}, rm));
-      }), "Team members") : h("p.empty", {}, "No members."),
-      h("form.row", { on: { submit: (e) => { e.preventDefault(); busy(addBtn, msg, async () => {
-        await put(`/teams/${t.id}/members/${addWho.value.trim()}`, { role: addRole.value }); msg.ok("Member added."); await openTeam(t);
-      }); } } }, addWho, addRole, addBtn)));
+      teamRoster({ team: t, teamRoles, msg })));
+    detail.scrollIntoView({ block: "start" });
   }
 
   const rows = teams.map((t) => {
