@@ -122,7 +122,7 @@ describe("console people pages (Chromium): picker, member page, members and team
     assert.equal(await ada.evaluate(() => document.activeElement?.textContent), "Make billing admin…", "focus is back where Ada was");
   });
 
-  it("Grace's member page: teams, last sign-in, events; a role change saves only on Save, a refusal puts the fields back", async () => {
+  it("Grace's member page: teams, last sign-in, events; a role change saves only on Save (undo), a refusal puts the fields back", async () => {
     await ada.goto("/admin/#/members");
     await ada.getByLabel("Search").fill("grace");
     await ada.getByText("1–1 of 1").waitFor();
@@ -136,19 +136,28 @@ describe("console people pages (Chromium): picker, member page, members and team
     const role = ada.getByLabel("Org role");
     await role.focus();
     await ada.keyboard.press("ArrowUp"); // keyboard input never saves by itself
+    await ada.getByRole("button", { name: "Undo changes" }).click();
+    assert.equal(await role.inputValue(), "member");
     assert.equal((await member("grace")).org_role, "member");
-    await role.selectOption("viewer");
-    await ada.getByRole("button", { name: "Save changes" }).click();
-    // Viewer is an enterprise org role: the standard plan refuses it, and the field goes back.
-    const alert = ada.getByRole("alert");
-    await alert.waitFor();
-    assert.equal(await role.inputValue(), "member", "the select shows what is saved");
-    await rig.shot(ada, "people-04-member-page-refused");
     await role.selectOption("admin");
     await ada.getByRole("button", { name: "Save changes" }).click();
     await ada.getByRole("status").filter({ hasText: "Saved: Grace Hopper is Admin" }).waitFor();
     assert.equal((await member("grace")).org_role, "admin");
     await rig.shot(ada, "people-05-member-page-saved");
+    // Ada makes Grace a Member again, so Ada is the only admin: her own demotion is refused and the field goes back.
+    await role.selectOption("member");
+    await ada.getByRole("button", { name: "Save changes" }).click();
+    await ada.getByRole("status").filter({ hasText: "Saved: Grace Hopper is Member" }).waitFor();
+    await ada.goto(`/admin/#/members/${(await member("ada")).id}`);
+    await ada.getByRole("heading", { name: "Ada Lovelace", level: 1 }).waitFor();
+    await ada.getByLabel("Org role").selectOption("member");
+    await ada.getByRole("button", { name: "Save changes" }).click();
+    const alert = ada.getByRole("alert");
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /admin/);
+    assert.equal(await ada.getByLabel("Org role").inputValue(), "admin", "the select shows what is saved");
+    assert.equal((await member("ada")).org_role, "admin");
+    await rig.shot(ada, "people-04-member-page-refused");
   });
 
   it("the members table: compact rows, sort, page size, page jump back at the top, a confirmed bulk change, CSV export", async () => {
