@@ -10,6 +10,8 @@ export async function up(db: MigrationDb, _dialect: DialectName): Promise<void> 
   await db.schema.alterTable("members").addColumn("last_sign_in_at", "text").execute();
   /** 'oidc' | 'ldap' | 'email' | 'invite' */
   await db.schema.alterTable("members").addColumn("last_sign_in_door", "text").execute();
+  // The members page asks who the billing admin is (at most one) among 100k members.
+  await db.schema.createIndex("members_org_billing_admin").on("members").columns(["org_id", "billing_admin"]).execute();
   // The member page reads the events about a person and by a person, newest first.
   await db.schema.createIndex("audit_events_org_target_at").on("audit_events").columns(["org_id", "target_id", "at"]).execute();
   await db.schema.createIndex("audit_events_org_actor_at").on("audit_events").columns(["org_id", "actor", "at"]).execute();

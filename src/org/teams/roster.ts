@@ -27,7 +27,7 @@ export async function teamRoster(db: Kysely<Database>, orgId: string, teamId: st
     base = base.where((eb) => eb.or([
       sql<boolean>`${eb.ref("m.user_name_key")} like ${pattern} escape '\\'`,
       sql<boolean>`coalesce(${eb.ref("m.display_name_key")}, '') like ${pattern} escape '\\'`,
-      eb.exists(eb.selectFrom("member_emails as e").select("e.member_id").whereRef("e.member_id", "=", "m.id")
+      eb("m.id", "in", eb.selectFrom("member_emails as e").select("e.member_id").where("e.org_id", "=", orgId)
         .where(sql<boolean>`${sql.ref("e.value_key")} like ${pattern} escape '\\'`)),
     ]));
   }

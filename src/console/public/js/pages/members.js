@@ -18,7 +18,8 @@ const fmt = (n) => n.toLocaleString("en");
 export async function render(ctx) {
   if (ctx.path[0]) return (await import("../people/member-page.js")).renderMemberPage(ctx, ctx.path[0]);
   const { me } = ctx;
-  const { teams } = await get("/teams");
+  // The team filter fills in when the teams arrive; the first rows do not wait for them.
+  const teamsLoaded = get("/teams");
   const msg = messageArea();
   const state = { q: "", role: "", modelsSeat: "", weaveRole: "", active: "", team: "", sort: "userName", order: "asc", limit: 50, offset: 0 };
   /** selected members across pages: id → userName */
@@ -32,7 +33,7 @@ export async function render(ctx) {
     ["Models seat", "modelsSeat", select([...any("Any seat"), ...SEATS], "")],
     ["Weave access", "weaveRole", select([...any("Any access"), ...SEATS], "")],
     ["Status", "active", select([...any("Active and inactive"), ["true", "Active"], ["false", "Inactive"]], "")],
-    ["Team", "team", select([...any("Any team"), ...teams.map((t) => [t.id, t.name])], "")],
+    ["Team", "team", select(any("Any team"), "")],
     ["Sort by", "sort", select(SORTS, state.sort)],
     ["Order", "order", select([["asc", "A to Z, oldest first"], ["desc", "Z to A, newest first"]], state.order)],
   ];
@@ -49,7 +50,7 @@ export async function render(ctx) {
     region.setAttribute("aria-busy", "true");
     if (!region.firstChild) region.append(loading("Loading members…"));
     else region.classList.add("stale");
-    exportLink.href = `/api/v1/members/export.csv${qs({ ...listQuery(), sort: state.sort, order: state.order })}`;
+    exportLink.href = `/api/v1/members/export.csv${qs(listQuery())}`;
     try {
       const next = await get(`/members${qs(state)}`);
       if (mine !== seq) return;
@@ -157,6 +158,8 @@ export async function render(ctx) {
   for (const [, key, ctl] of filters) ctl.addEventListener("change", () => { state[key] = ctl.value; state.offset = 0; load(); });
 
   load();
+  const teamFilter = filters.find(([, key]) => key === "team")[2];
+  teamsLoaded.then(({ teams }) => teamFilter.append(...teams.map((t) => h("option", { value: t.id }, t.name))), (err) => msg.error(err.message));
   return h("div", {},
     h("form.filters", { role: "search", "aria-label": "Find members", on: { submit: (e) => { e.preventDefault(); clearTimeout(timer); state.q = search.value.trim(); state.offset = 0; load(); } } },
       field("Search", search), filters.map(([label, , ctl]) => field(label, ctl)), h("div.field", {}, exportLink)),

@@ -40,6 +40,8 @@ export function billingAdminPanel(msg) {
     if (!ok) return;
     await busy(take, msg, async () => { await del(`/members/${current.id}/billing-admin`); msg.ok(`${current.displayName || current.userName} is no longer the billing admin.`); await refresh(); });
   });
-  refresh().catch((err) => { now.textContent = err.message; });
-  return h("details.panel.billing", {}, h("summary", {}, "Billing admin"), now, h("div.row.end", {}, picker.el, h("div.field", {}, give)), take);
+  // Asked when the panel is opened, not with every members page.
+  const panel = h("details.panel.billing", {}, h("summary", {}, "Billing admin"), now, h("div.row.end", {}, picker.el, h("div.field", {}, give)), take);
+  panel.addEventListener("toggle", () => { if (panel.open) refresh().catch((err) => { now.textContent = err.message; }); });
+  return panel;
 }
