@@ -3,7 +3,7 @@
  * ISO-8601 UTC text (`Date#toISOString`) on both SQLite and PostgreSQL, so the
  * same queries and comparisons work unchanged on either database.
  */
-import type { Generated, Insertable, Selectable, Updateable } from "kysely";
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
 
 export type Bool = 0 | 1;
 
@@ -73,6 +73,9 @@ export interface MembersTable {
   revision: Generated<number>;
   created_at: string;
   updated_at: string;
+  /** migration 0018: the last sign-in (OIDC, LDAP, e-mail link, invite), null before the first */
+  last_sign_in_at: ColumnType<string | null, string | null | undefined, string | null>;
+  last_sign_in_door: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface MemberEmailsTable {

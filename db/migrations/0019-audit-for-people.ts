@@ -20,8 +20,7 @@ export async function up(db: MigrationDb, dialect: DialectName): Promise<void> {
   await db.schema.createIndex("audit_events_org_person_at").on("audit_events").columns(["org_id", "person_id", "at", "id"]).execute();
   await db.schema.createIndex("audit_events_org_door_at").on("audit_events").columns(["org_id", "door", "at", "id"]).execute();
   await db.schema.createIndex("audit_events_org_action_at").on("audit_events").columns(["org_id", "action", "at", "id"]).execute();
-  await db.schema.createIndex("audit_events_org_actor_at").on("audit_events").columns(["org_id", "actor", "at", "id"]).execute();
-  await db.schema.createIndex("audit_events_org_target_at").on("audit_events").columns(["org_id", "target_id", "at", "id"]).execute();
+  // (by actor and by target: 0018's audit_events_org_actor_at and audit_events_org_target_at)
   await db.schema.createTable("scim_requests")
     .addColumn("org_id", "text", (c) => c.notNull().references("orgs.id").onDelete("cascade"))
     .addColumn("slot", "integer", (c) => c.notNull())

@@ -1,5 +1,4 @@
 /** Admin API: the org's settings. Everyone in the org reads them; org admins change them; the plan is the operator's (CLI: rollcall org set-plan). */
-import { currentBillingAdmin } from "../org/members/member-roles.ts";
 import { getOrgSettings, PLANS, updateOrgSettings, type OrgSettingsChange, type Plan, SEAT_OVERFLOWS, type SeatOverflow } from "../org/orgs/settings.ts";
 import { ensureCan } from "../org/access/can.ts";
 import { adminCtx } from "./context.ts";
@@ -26,8 +25,7 @@ export function register(r: RouteRegistry): void {
     handler: async (_req, res) => {
       const ctx = adminCtx(res);
       ensureCan(ctx.principal, "org:read-settings");
-      // Who holds the billing admin role: a transfer says whom it takes it from.
-      res.json({ ...await getOrgSettings(ctx.store.db, ctx.orgId), billingAdmin: await currentBillingAdmin(ctx.store.db, ctx.orgId) });
+      res.json(await getOrgSettings(ctx.store.db, ctx.orgId));
     },
   });
   r.add({

@@ -143,12 +143,6 @@ export async function enforceMemberRules(trx: Db, orgId: string, before: Member 
   return after;
 }
 
-/** The org's billing admin (at most one), for saying who a transfer takes it from. */
-export async function currentBillingAdmin(db: Db, orgId: string): Promise<{ id: string; userName: string; displayName: string | null } | null> {
-  const m = await db.selectFrom("members").select(["id", "user_name", "display_name"]).where("org_id", "=", orgId).where("billing_admin", "=", 1).executeTakeFirst();
-  return m ? { id: m.id, userName: m.user_name, displayName: m.display_name } : null;
-}
-
 /**
  * Makes `memberId` the org's billing admin (null: nobody). At most one per org:
  * the previous one loses it. The member must be active.

@@ -49,7 +49,8 @@ let showing = 0;
 
 async function show() {
   const turn = ++showing;
-  const wanted = location.hash.replace(/^#\/?/, "").split("?")[0];
+  // #/page or #/page/sub/path (a member page: #/members/<id>); the page gets the rest as `path`.
+  const [wanted, ...path] = location.hash.replace(/^#\/?/, "").split("?")[0].split("/");
   const id = pages.some(([p]) => p === wanted) ? wanted : pages[0][0];
   if (id !== wanted) { history.replaceState(null, "", `#/${id}`); }
   for (const a of nav.querySelectorAll("a")) {
@@ -60,10 +61,11 @@ async function show() {
   main.replaceChildren(loading());
   try {
     const mod = await import(`./pages/${id}.js`);
-    const el = await mod.render({ me, reload: show });
+    const el = await mod.render({ me, reload: show, path: id === wanted ? path.map(decodeURIComponent) : [] });
     if (turn !== showing) return;
     const said = takeFlash();
-    main.replaceChildren(h("h1", {}, label), said ? h("p.message.ok", { role: "status" }, said) : null, el);
+    main.replaceChildren(h("h1", {}, el.dataset.title ?? label), said ? h("p.message.ok", { role: "status" }, said) : null, el);
+    if (el.dataset.title) document.title = `${el.dataset.title} · Rollcall console`;
   } catch (err) {
     if (turn !== showing) return;
     main.replaceChildren(h("h1", {}, label), h("p.message.error", { role: "alert" }, err.message));

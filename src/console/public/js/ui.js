@@ -61,8 +61,6 @@ export function messageArea() {
   return {
     el,
     ok(text) { el.hidden = false; el.className = "message ok"; el.setAttribute("role", "status"); el.textContent = text; },
-    /** a success with a control after it (Undo, Copy) */
-    okWith(text, ...extra) { this.ok(text); el.append(...extra.filter(Boolean).flatMap((x) => (x instanceof Node ? [" ", x] : []))); },
     error(text) { el.hidden = false; el.className = "message error"; el.setAttribute("role", "alert"); el.textContent = text; },
     clear() { el.hidden = true; el.textContent = ""; },
   };

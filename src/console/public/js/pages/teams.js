@@ -1,11 +1,11 @@
 // Teams: create (with its storage), rename, delete (asked first), settings (membersCanInvite, domainMatching),
-// members with their team roles (a role change is saved by its Save button, with Undo).
-import { del, get, patch, post, put } from "../api.js";
-import { confirmAction, pendingSelect } from "../changes.js";
-import { busy, field, flash, h, messageArea, section, select, table, toggle } from "../ui.js";
+// members with their team roles (the paged roster: js/people/team-roster.js).
+import { del, get, patch, post } from "../api.js";
+import { confirmAction } from "../changes.js";
+import { teamRoster } from "../people/team-roster.js";
+import { busy, field, flash, h, messageArea, section, table, toggle } from "../ui.js";
 
-export async function render({ reload, me }) {
-  const un = me?.unavailable ?? {};
+export async function render({ reload }) {
   const [{ teams }, roles] = await Promise.all([get("/teams"), get("/roles").catch(() => ({ items: [] }))]);
   const msg = messageArea();
   const name = h("input", { type: "text", name: "name", required: true, autocomplete: "off" });
@@ -20,36 +20,18 @@ export async function render({ reload, me }) {
 
   const detail = h("div");
   const teamRoles = [["admin", "Admin"], ["member", "Member"], ["view-only", "View-only"], ...(roles.items ?? []).map((r) => [r.name, r.name])];
-  const label = (role) => teamRoles.find(([v]) => v === role)?.[1] ?? role;
 
   async function openTeam(t) {
-    const { members } = await get(`/teams/${t.id}/members`);
     const rename = h("input", { type: "text", value: t.name, "aria-label": "Team name" });
     const d2 = toggle("Domain matching", t.domainMatching); const m2 = toggle("Members can invite", t.membersCanInvite);
     const save = h("button.primary", { type: "submit" }, "Save team");
-    const addWho = h("input", { type: "text", placeholder: "member id", "aria-label": "Member id to add" });
-    const addRole = select(teamRoles, "member", { "aria-label": "Team role for the new member" });
-    const addBtn = h("button", { type: "submit" }, "Add member");
     detail.replaceChildren(section(`Team: ${t.name}`,
       h("form", { on: { submit: (e) => { e.preventDefault(); busy(save, msg, async () => {
         await patch(`/teams/${t.id}`, { name: rename.value.trim(), domainMatching: d2.input.checked, membersCanInvite: m2.input.checked });
         flash("Team saved."); await reload();
       }); } } }, field("Name", rename), d2.el, m2.el, save),
-      h("h3", {}, "Members"),
-      members.length ? table(["Member", "Team role", ""], members.map((m) => {
-        const r = select(teamRoles, m.role, { "aria-label": `Team role of ${m.userName}` });
-        const reasons = { "view-only": un["teamRole:view-only"], ...Object.fromEntries((roles.items ?? []).map((c) => [c.name, un.customRoles])) };
-        const roleCell = pendingSelect(r, { msg, disabledReasons: reasons, save: (role) => put(`/teams/${t.id}/members/${m.memberId}`, { role }), say: (role) => `${m.userName} is now ${label(role)} in ${t.name}.` });
-        const rm = h("button.small.danger", { type: "button", "aria-label": `Remove ${m.userName} from ${t.name}` }, "Remove from team");
-        rm.addEventListener("click", async () => {
-          if (!await confirmAction({ title: `Remove ${m.userName} from ${t.name}?`, body: `They lose their ${label(m.role)} role in this team; they stay in the organization.`, confirm: "Remove from team" })) return;
-          busy(rm, msg, async () => { await del(`/teams/${t.id}/members/${m.memberId}`); msg.ok(`${m.userName} left ${t.name}.`); await openTeam(t); });
-        });
-        return h("tr", {}, h("td", {}, m.userName), h("td", {}, roleCell), h("td", {}, rm));
-      }), "Team members") : h("p.empty", {}, "No members."),
-      h("form.row", { on: { submit: (e) => { e.preventDefault(); busy(addBtn, msg, async () => {
-        await put(`/teams/${t.id}/members/${addWho.value.trim()}`, { role: addRole.value }); msg.ok("Member added."); await openTeam(t);
-      }); } } }, addWho, addRole, addBtn)));
+      teamRoster({ team: t, teamRoles, msg })));
+    detail.scrollIntoView({ block: "start" });
   }
 
   const rows = teams.map((t) => {
