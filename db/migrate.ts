@@ -12,6 +12,8 @@ import * as m0009 from "./migrations/0009-arrival.ts";
 import * as m0010 from "./migrations/0010-email-links.ts";
 import * as m0015 from "./migrations/0015-events.ts";
 import * as m0017 from "./migrations/0017-role-external-id.ts";
+import * as m0018 from "./migrations/0018-last-sign-in.ts";
+import * as m0019 from "./migrations/0019-audit-for-people.ts";
 
 type Step = { up(db: MigrationDb, dialect: Store["dialect"]): Promise<void> };
 const steps: Record<string, Step> = {
@@ -26,6 +28,8 @@ const steps: Record<string, Step> = {
   "0010-email-links": m0010,
   "0015-events": m0015,
   "0017-role-external-id": m0017,
+  "0018-last-sign-in": m0018,
+  "0019-audit-for-people": m0019,
 };
 
 function provider(store: Store): MigrationProvider {

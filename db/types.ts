@@ -3,7 +3,7 @@
  * ISO-8601 UTC text (`Date#toISOString`) on both SQLite and PostgreSQL, so the
  * same queries and comparisons work unchanged on either database.
  */
-import type { Generated, Insertable, Selectable, Updateable } from "kysely";
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
 
 export type Bool = 0 | 1;
 
@@ -73,6 +73,9 @@ export interface MembersTable {
   revision: Generated<number>;
   created_at: string;
   updated_at: string;
+  /** migration 0018: the last sign-in (OIDC, LDAP, e-mail link, invite), null before the first */
+  last_sign_in_at: ColumnType<string | null, string | null | undefined, string | null>;
+  last_sign_in_door: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface MemberEmailsTable {
@@ -146,6 +149,18 @@ export interface ServiceAccountsTable {
   created_at: string;
 }
 
+/** The last SCIM requests per org, a ring of slots (0019). */
+export interface ScimRequestsTable {
+  org_id: string;
+  slot: number;
+  at: string;
+  method: string;
+  /** the resource path with ids replaced: /Users/{id} */
+  path: string;
+  status: number;
+  key_id: string | null;
+}
+
 export interface ApiKeysTable {
   id: string;
   org_id: string;
@@ -174,6 +189,8 @@ export interface AuditEventsTable {
   detail: string | null;
   /** the stable id of the provisioning event this change is (SET `jti`, webhook `id`); null before migration 0015 */
   event_id: string | null;
+  /** the member the event is about besides its actor (0019) */
+  person_id: string | null;
 }
 
 /** An invitation to join an org, by e-mail or by user name; the link's token is stored hashed. */
@@ -342,6 +359,7 @@ export interface Database {
   custom_roles: CustomRolesTable;
   service_accounts: ServiceAccountsTable;
   api_keys: ApiKeysTable;
+  scim_requests: ScimRequestsTable;
   audit_events: AuditEventsTable;
   invites: InvitesTable;
   domains: DomainsTable;

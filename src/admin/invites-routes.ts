@@ -3,7 +3,9 @@
  * members of teams that let members invite) invite Members and Viewers into
  * their teams, and see, resend and revoke only those invites (never one that
  * makes someone an org admin). The access policy (src/org/access) decides.
- * The link is mailed (or logged without SMTP_URL) and never stored.
+ * The link is mailed (or logged without SMTP_URL) and never stored; when it was not
+ * mailed (no SMTP, no address known, the mail server refused) the answer carries it
+ * as `delivery.link`, once, so the admin can hand it over (the console shows it copyable).
  */
 import type { Request } from "express";
 import { publicBaseUrl } from "../http/public-address.ts";
@@ -36,7 +38,12 @@ function baseUrl(req: Request, ctx: AdminContext): string {
 /** The accept link: the sign-in flow reads the token from it. */
 export const inviteLink = (base: string, token: string): string => `${base}/invites/accept?token=${encodeURIComponent(token)}`;
 
-async function deliver(req: Request, ctx: AdminContext, issued: IssuedInvite): Promise<Delivery> {
+async function deliver(req: Request, ctx: AdminContext, issued: IssuedInvite): Promise<Delivery & { link?: string }> {
+  const delivery = await mail(req, ctx, issued);
+  return delivery.sent ? delivery : { ...delivery, link: inviteLink(baseUrl(req, ctx), issued.token) };
+}
+
+async function mail(req: Request, ctx: AdminContext, issued: IssuedInvite): Promise<Delivery> {
   const org = await ctx.store.db.selectFrom("orgs").select("name").where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
   const link = inviteLink(baseUrl(req, ctx), issued.token);
   const mailer = mailerFor(ctx.config);

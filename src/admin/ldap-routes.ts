@@ -45,7 +45,7 @@ export function register(r: RouteRegistry): void {
       ensureCan(ctx.principal, "sso:manage");
       const org = await orgOf(ctx);
       const view = await viewLdapConnection(ctx.store.db, ctx.config, org);
-      if (!view) throw new ProblemError(404, "Not Found", "this organization has no LDAP connection; create one with PUT /api/v1/sso/ldap");
+      if (!view) throw new ProblemError(404, "Not Found", "this organization has no LDAP sign-in yet; set it up on the SSO page");
       res.json(withLoginUrl(ctx, req, org, view));
     },
   });
@@ -72,21 +72,27 @@ export function register(r: RouteRegistry): void {
   });
   r.add({
     method: "post", path: "/sso/ldap/test", tag: "sso",
-    summary: "Try the LDAP connection: connect, service bind, and (with a username) find the user and their groups",
-    body: z.strictObject({ username: id().optional() }),
+    summary: "Try the LDAP connection — the saved one, or `connection` before saving it (bindPassword left out: the stored one): connect, service bind, and (with a username) find the user and their groups",
+    body: z.strictObject({ username: id().optional(), connection: LdapConnection.optional().describe("settings to try before saving; nothing is stored") }),
     handler: async (_req, res, { body }) => {
       const ctx = adminCtx(res);
       ensureCan(ctx.principal, "sso:manage");
       const username = body.username?.trim() || undefined;
       const org = await orgOf(ctx);
       let settings: LdapSettings | null;
+      const trial = body.connection ? parseLdapInput(body.connection) : null;
       try {
-        settings = await resolveLdapSettings(ctx.store.db, ctx.config, org);
+        settings = trial?.bindPassword !== undefined ? null : await resolveLdapSettings(ctx.store.db, ctx.config, org);
       } catch (err) {
-        if (err instanceof SecretDecryptionError) return res.json({ ok: false, stage: "configuration", message: err.message });
+        if (err instanceof SecretDecryptionError) return res.json({ ok: false, stage: "configuration", message: "the stored bind password cannot be read any more; give it again" });
         throw err;
       }
-      if (!settings) throw new ProblemError(404, "Not Found", "this organization has no LDAP connection; create one with PUT /api/v1/sso/ldap");
+      if (trial) {
+        const bindPassword = trial.bindPassword ?? settings?.bindPassword;
+        if (bindPassword === undefined) throw new ProblemError(400, "Bad Request", "give the bind password to test a new connection");
+        settings = { ...trial, bindPassword, orgId: org.id, source: "admin" };
+      }
+      if (!settings) throw new ProblemError(404, "Not Found", "this organization has no LDAP sign-in yet; fill in the form and test it before saving");
       const r = await lookup(settings, username);
       if (!r.ok) {
         const stage = r.reason === "unavailable" ? "connect" : r.reason === "bind_refused" ? "bind" : r.reason === "directory_error" ? "search" : "user";

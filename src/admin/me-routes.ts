@@ -10,6 +10,7 @@ import { arrive } from "../org/arrival/arrive.ts";
 import { csrfToken } from "../http/session.ts";
 import { allowedOrgActions, ensureCan } from "../org/access/can.ts";
 import { forbidden, refused } from "../org/errors.ts";
+import { unavailableOptions } from "../org/orgs/options.ts";
 import { adminCtx, type AdminContext } from "./context.ts";
 import { z } from "zod";
 import { text } from "./input.ts";
@@ -24,19 +25,19 @@ function memberId(ctx: AdminContext): string {
 
 export function register(r: RouteRegistry): void {
   r.add({
-    method: "get", path: "/me", tag: "me", summary: "The signed-in member, their org and teams, and the session's CSRF token",
+    method: "get", path: "/me", tag: "me", summary: "The signed-in member, their org and teams, what they may do (allowed), what the plan or configuration does not allow and why (unavailable), and the session's CSRF token",
     handler: async (req, res) => {
       const ctx = adminCtx(res);
       ensureCan(ctx.principal, "me:read");
       const db = ctx.store.db;
       if (ctx.principal.kind === "operator") {
-        const org = await db.selectFrom("orgs").select(["id", "name", "slug"]).where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
-        res.json({ member: null, operator: true, org, teams: [], allowed: allowedOrgActions(ctx.principal), authenticatedBy: ctx.via ?? "key", csrfToken: ctx.via === "session" ? csrfToken(req) : null });
+        const { plan, ...org } = await db.selectFrom("orgs").select(["id", "name", "slug", "plan"]).where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
+        res.json({ member: null, operator: true, org, teams: [], allowed: allowedOrgActions(ctx.principal), unavailable: unavailableOptions({ plan }, ctx.config), authenticatedBy: ctx.via ?? "key", csrfToken: ctx.via === "session" ? csrfToken(req) : null });
         return;
       }
       const id = memberId(ctx);
       const m = await db.selectFrom("members as m").innerJoin("users as u", "u.id", "m.user_id").innerJoin("orgs as o", "o.id", "m.org_id")
-        .select(["m.id", "m.user_id", "m.user_name", "m.display_name", "m.org_role", "m.models_seat", "m.weave_role", "m.active", "u.email", "u.email_verified", "o.id as org_id", "o.name as org_name", "o.slug as org_slug"])
+        .select(["m.id", "m.user_id", "m.user_name", "m.display_name", "m.org_role", "m.models_seat", "m.weave_role", "m.active", "u.email", "u.email_verified", "o.id as org_id", "o.name as org_name", "o.slug as org_slug", "o.plan"])
         .where("m.id", "=", id).where("m.org_id", "=", ctx.orgId).executeTakeFirstOrThrow();
       const teams = await db.selectFrom("team_members as tm").innerJoin("teams as t", "t.id", "tm.team_id").leftJoin("custom_roles as c", "c.id", "tm.custom_role_id")
         .select(["t.id", "t.display_name", "tm.role", "c.name as custom_role"]).where("tm.member_id", "=", id).orderBy("t.name_key").execute();
@@ -48,6 +49,8 @@ export function register(r: RouteRegistry): void {
         org: { id: m.org_id, name: m.org_name, slug: m.org_slug },
         teams: teams.map((t) => ({ id: t.id, name: t.display_name, role: t.custom_role ?? t.role })),
         allowed: allowedOrgActions(ctx.principal),
+        // What the plan or the server's configuration does not allow, with the reason (shown before submit).
+        unavailable: unavailableOptions(m, ctx.config),
         authenticatedBy: ctx.via ?? "key",
         csrfToken: ctx.via === "session" ? csrfToken(req) : null,
       });

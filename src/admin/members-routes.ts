@@ -10,6 +10,7 @@ import type { Member } from "../../db/types.ts";
 import { deleteMember, getMember, updateMemberAccess } from "../org/members/members.ts";
 import { ORG_ROLES, SEAT_TYPES, setBillingAdmin } from "../org/members/member-roles.ts";
 import { ensureCan } from "../org/access/can.ts";
+import { memberPage } from "../org/members/member-page.ts";
 import { adminCtx, type AdminContext } from "./context.ts";
 import { bool, choice, id, queryInt, text } from "./input.ts";
 import { BOUNDS } from "../org/bounds.ts";
@@ -31,6 +32,7 @@ export function memberView(m: Member & { email?: string | null }, teams?: TeamRe
     modelsSeat: m.models_seat,
     weaveRole: m.weave_role,
     billingAdmin: m.billing_admin === 1,
+    lastSignInAt: m.last_sign_in_at ?? null,
     ...(teams ? { teams } : {}),
     createdAt: m.created_at,
     updatedAt: m.updated_at,
@@ -61,49 +63,75 @@ const AccessChange = z.strictObject({
   orgRole: choice(ORG_ROLES).optional(), modelsSeat: choice(SEAT_TYPES).optional(), weaveRole: choice(SEAT_TYPES).optional(), active: bool().optional(),
 });
 
-/** GET /members: filters and paging. */
-const MemberQuery = z.strictObject({
+export const MEMBER_SORTS = ["userName", "displayName", "email", "orgRole", "createdAt"] as const;
+
+/** GET /members: filters, sort and paging. */
+export const MemberQuery = z.strictObject({
   role: choice(ORG_ROLES).optional(), modelsSeat: choice(SEAT_TYPES).optional(), weaveRole: choice(SEAT_TYPES).optional(),
   active: choice(["true", "false"]).optional(),
+  billingAdmin: choice(["true", "false"]).optional(),
   team: id().optional().describe("a team id"),
   q: text(BOUNDS.identifierChars).optional().describe("part of userName, display name or e-mail (case-insensitive)"),
+  sort: z.enum(MEMBER_SORTS).default("userName"),
+  order: choice(["asc", "desc"]).default("asc"),
   limit: queryInt(1, 500).default(50),
   offset: queryInt(0, Number.MAX_SAFE_INTEGER).default(0),
 });
+export type MemberListQuery = z.output<typeof MemberQuery>;
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** One page of members by the query's filters and sort (the CSV export pages through the same). */
+export async function listMembers(ctx: AdminContext, query: MemberListQuery) {
+  const { role, modelsSeat, weaveRole, active, team, limit, offset } = query;
+  const q = query.q?.toLowerCase();
+  let base = ctx.store.db.selectFrom("members as m").where("m.org_id", "=", ctx.orgId);
+  if (role) base = base.where("m.org_role", "=", role);
+  if (modelsSeat) base = base.where("m.models_seat", "=", modelsSeat);
+  if (weaveRole) base = base.where("m.weave_role", "=", weaveRole);
+  if (active) base = base.where("m.active", "=", active === "true" ? 1 : 0);
+  if (query.billingAdmin) base = base.where("m.billing_admin", "=", query.billingAdmin === "true" ? 1 : 0);
+  if (team) base = base.where((eb) => eb.exists(eb.selectFrom("team_members as tm").select("tm.member_id").whereRef("tm.member_id", "=", "m.id").where("tm.team_id", "=", team)));
+  if (q) {
+    const pattern = `%${likeEscape(q)}%`;
+    base = base.where((eb) => eb.or([
+      sql<boolean>`${eb.ref("m.user_name_key")} like ${pattern} escape '\\'`,
+      sql<boolean>`coalesce(${eb.ref("m.display_name_key")}, '') like ${pattern} escape '\\'`,
+      // One scan of the org's e-mail index, not one lookup per member.
+      eb("m.id", "in", eb.selectFrom("member_emails as e").select("e.member_id").where("e.org_id", "=", ctx.orgId)
+        .where(sql<boolean>`${sql.ref("e.value_key")} like ${pattern} escape '\\'`)),
+    ]));
+  }
+  const total = Number((await base.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+  const rows = await base.selectAll("m")
+    .select((eb) => eb.selectFrom("member_emails as e").select("e.value").whereRef("e.member_id", "=", "m.id")
+      .orderBy("e.is_primary", "desc").orderBy("e.position").limit(1).as("email"))
+    // Nulls first ascending on both databases (SQLite's own order, so its indexes serve the sort).
+    .orderBy(sortColumn(query.sort), (ob) => (query.order === "asc" ? ob.asc().nullsFirst() : ob.desc().nullsLast()))
+    .orderBy("m.id", query.order).limit(limit).offset(offset).execute();
+  return { items: rows.map((m) => memberView(m)), total, offset, limit };
+}
+
+/** The column each sort names; e-mail sorts by the primary address, as the list shows it. */
+function sortColumn(sort: MemberListQuery["sort"]) {
+  switch (sort) {
+    case "displayName": return sql.ref("m.display_name_key");
+    case "email": return sql.ref("email");
+    case "orgRole": return sql.ref("m.org_role");
+    case "createdAt": return sql.ref("m.created_at");
+    default: return sql.ref("m.user_name_key");
+  }
+}
 
 export function register(r: RouteRegistry): void {
   r.add({
     method: "get", path: "/members", tag: TAG,
-    summary: "List members (paged: offset, limit ≤ 500; filters: role, modelsSeat, weaveRole, active, team = team id, q = part of userName, display name or e-mail)",
+    summary: "List members (paged: offset, limit ≤ 500; sort = userName|displayName|email|orgRole|createdAt, order = asc|desc; filters: role, modelsSeat, weaveRole, active, billingAdmin, team = team id, q = part of userName, display name or e-mail)",
     query: MemberQuery,
     handler: async (_req, res, { query }) => {
       const ctx = adminCtx(res);
       ensureCan(ctx.principal, "members:read");
-      const { role, modelsSeat, weaveRole, active, team, limit, offset } = query;
-      const q = query.q?.toLowerCase();
-      let base = ctx.store.db.selectFrom("members as m").where("m.org_id", "=", ctx.orgId);
-      if (role) base = base.where("m.org_role", "=", role);
-      if (modelsSeat) base = base.where("m.models_seat", "=", modelsSeat);
-      if (weaveRole) base = base.where("m.weave_role", "=", weaveRole);
-      if (active) base = base.where("m.active", "=", active === "true" ? 1 : 0);
-      if (team) base = base.where((eb) => eb.exists(eb.selectFrom("team_members as tm").select("tm.member_id").whereRef("tm.member_id", "=", "m.id").where("tm.team_id", "=", team)));
-      if (q) {
-        const pattern = `%${likeEscape(q)}%`;
-        base = base.where((eb) => eb.or([
-          sql<boolean>`${eb.ref("m.user_name_key")} like ${pattern} escape '\\'`,
-          sql<boolean>`coalesce(${eb.ref("m.display_name_key")}, '') like ${pattern} escape '\\'`,
-          eb.exists(eb.selectFrom("member_emails as e").select("e.member_id").whereRef("e.member_id", "=", "m.id")
-            .where(sql<boolean>`${sql.ref("e.value_key")} like ${pattern} escape '\\'`)),
-        ]));
-      }
-      const total = Number((await base.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
-      const rows = await base.selectAll("m")
-        .select((eb) => eb.selectFrom("member_emails as e").select("e.value").whereRef("e.member_id", "=", "m.id")
-          .orderBy("e.is_primary", "desc").orderBy("e.position").limit(1).as("email"))
-        .orderBy("m.user_name_key").orderBy("m.id").limit(limit).offset(offset).execute();
-      res.json({ items: rows.map((m) => memberView(m)), total, offset, limit });
+      res.json(await listMembers(ctx, query));
     },
   });
 
@@ -113,6 +141,18 @@ export function register(r: RouteRegistry): void {
       const ctx = adminCtx(res);
       ensureCan(ctx.principal, "members:read");
       res.json(await fullView(ctx, await getMember(ctx.store.db, ctx.orgId, String(req.params.id))));
+    },
+  });
+
+  r.add({
+    method: "get", path: "/members/:id/overview", tag: TAG,
+    summary: "The member page: the member, their teams and team roles, open sessions, last sign-in, their own API keys (never a secret) and the newest audit events about or by them",
+    handler: async (req, res) => {
+      const ctx = adminCtx(res);
+      ensureCan(ctx.principal, "members:read");
+      ensureCan(ctx.principal, "audit:read");
+      const page = await memberPage(ctx.store.db, ctx.orgId, String(req.params.id));
+      res.json({ ...page, member: memberView(page.member, page.teams) });
     },
   });
 

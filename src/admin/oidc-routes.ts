@@ -9,6 +9,7 @@ import { getOidcConnection, parseOidcConnectionInput, refuseEnvManaged, saveOidc
 import { requireEncryptionKey, SecretDecryptionError } from "../org/security/secrets.ts";
 import { describeProviderError, discoverProvider } from "../sso/oidc/provider.ts";
 import { signInUrls } from "../sso/org-address.ts";
+import { testOidcConnection } from "../sso/oidc/test-connection.ts";
 import { ensureCan } from "../org/access/can.ts";
 import { adminCtx, type AdminContext } from "./context.ts";
 import { badInput, ProblemError } from "./errors.ts";
@@ -39,7 +40,7 @@ export function register(r: RouteRegistry): void {
       const ctx = adminCtx(res);
       ensureCan(ctx.principal, "sso:manage");
       const row = await getOidcConnection(ctx.store.db, ctx.orgId);
-      if (!row) throw new ProblemError(404, "Not Found", "this organization has no OIDC connection; create one with PUT /api/v1/sso/oidc");
+      if (!row) throw new ProblemError(404, "Not Found", "this organization has no OpenID Connect sign-in yet; set it up on the SSO page");
       res.json(await withUrls(ctx, req, toOidcConnectionView(row)));
     },
   });
@@ -79,6 +80,27 @@ export function register(r: RouteRegistry): void {
       refuseEnvManaged(await getOidcConnection(ctx.store.db, ctx.orgId), ctx.config.oidc !== undefined);
       await deleteOidcConnection(ctx.store.db, ctx.orgId, ctx.actor);
       res.status(204).end();
+    },
+  });
+  r.add({
+    method: "post", path: "/sso/oidc/test", tag: "sso",
+    summary: "Test an OIDC set-up without saving it: discovery, then client authentication (clientSecret may be left out to use the stored one)",
+    body: OidcConnection.pick({ issuer: true, clientId: true, clientSecret: true }),
+    handler: async (req, res, { body }) => {
+      const ctx = adminCtx(res);
+      ensureCan(ctx.principal, "sso:manage");
+      const input = parseOidcConnectionInput(body);
+      let secret = input.clientSecret;
+      if (secret === undefined) {
+        const before = await getOidcConnection(ctx.store.db, ctx.orgId);
+        if (!before) throw badInput("give the client secret to test a new connection");
+        try { secret = connectionSecret(before, requireEncryptionKey(ctx.config.encryptionKey, "an OIDC client secret")); } catch (err) {
+          if (err instanceof SecretDecryptionError) throw new ProblemError(409, "Conflict", "the stored client secret cannot be read any more; give it again");
+          throw err;
+        }
+      }
+      const org = await ctx.store.db.selectFrom("orgs").select("slug").where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
+      res.json(await testOidcConnection({ issuer: input.issuer, clientId: input.clientId, clientSecret: secret, allowInsecure: input.allowInsecure }, signInUrls(org, publicBaseUrl(req, ctx.config)).oidcCallback));
     },
   });
 }

@@ -20,6 +20,7 @@ import { CSRF_HEADER, csrfMatches, currentUser } from "../http/session.ts";
 import type { AdminContext } from "./context.ts";
 import { badInput, ProblemError, problemHandler } from "./errors.ts";
 import { RouteRegistry } from "./openapi.ts";
+import { register as membersBulk } from "./members-bulk-routes.ts";
 import { register as members } from "./members-routes.ts";
 import { register as roles } from "./roles-routes.ts";
 import { register as seats } from "./seats-routes.ts";
@@ -35,9 +36,10 @@ import { register as ldap } from "./ldap-routes.ts";
 import { register as refusals } from "./refusals-routes.ts";
 import { register as authorize } from "./authorize-routes.ts";
 import { register as eventReceivers } from "./event-receivers-routes.ts";
+import { register as connectionSetup } from "./connection-setup-routes.ts";
 
 /** Each area of the admin API registers its routes (src/admin/*-routes.ts). */
-const ROUTE_MODULES: ((registry: RouteRegistry) => void)[] = [members, roles, seats, org, teams, serviceAccounts, invites, domains, audit, me, oidc, ldap, refusals, authorize, eventReceivers];
+const ROUTE_MODULES: ((registry: RouteRegistry) => void)[] = [membersBulk, members, roles, seats, org, teams, serviceAccounts, invites, domains, audit, me, oidc, ldap, refusals, authorize, eventReceivers, connectionSetup];
 
 export function buildRegistry(): RouteRegistry {
   const registry = new RouteRegistry();

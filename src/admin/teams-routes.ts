@@ -5,12 +5,14 @@
  * the org reads. The access policy (src/org/access) decides.
  */
 import { deleteTeam, createTeam } from "../org/teams/teams.ts";
-import { getTeamView, listTeamMembers, mustTeam, listTeams, removeTeamMember, setTeamMemberRole, updateTeamSettings } from "../org/teams/team-admin.ts";
+import { teamRoster } from "../org/teams/roster.ts";
+import { getTeamView, mustTeam, listTeams, removeTeamMember, setTeamMemberRole, updateTeamSettings } from "../org/teams/team-admin.ts";
 import { membershipTarget } from "../org/access/targets.ts";
 import { can, ensureCan } from "../org/access/can.ts";
 import { adminCtx } from "./context.ts";
 import { z } from "zod";
-import { bool, name, refused, text } from "./input.ts";
+import { bool, name, queryInt, refused, text } from "./input.ts";
+import { BOUNDS } from "../org/bounds.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
 const NewTeam = z.strictObject({
@@ -21,6 +23,11 @@ const NewTeam = z.strictObject({
 const TeamChange = z.strictObject({
   name: name().optional(), membersCanInvite: bool().optional(), domainMatching: bool().optional(),
   storageType: refused('"storageType" is fixed when the team is created'),
+});
+const RosterQuery = z.strictObject({
+  q: text(BOUNDS.identifierChars).optional().describe("part of userName, display name or e-mail (case-insensitive)"),
+  limit: queryInt(1, 500).default(100),
+  offset: queryInt(0, Number.MAX_SAFE_INTEGER).default(0),
 });
 const TeamRole = z.strictObject({ role: name().describe("admin, member, view-only or a custom role's name") });
 
@@ -80,11 +87,13 @@ export function register(r: RouteRegistry): void {
     },
   });
   r.add({
-    method: "get", path: "/teams/:teamId/members", tag: "teams", summary: "A team's members and their team roles",
-    handler: async (req, res) => {
+    method: "get", path: "/teams/:teamId/members", tag: "teams",
+    summary: "A team's members and their team roles, by user name (paged: offset, limit ≤ 500, default 100; q = part of userName, display name or e-mail): { members, total, offset, limit }",
+    query: RosterQuery,
+    handler: async (req, res, { query }) => {
       const ctx = adminCtx(res);
       ensureCan(ctx.principal, "team:read", { teamId: param(req.params.teamId) });
-      res.json({ members: await listTeamMembers(ctx.store.db, ctx.orgId, param(req.params.teamId)) });
+      res.json(await teamRoster(ctx.store.db, ctx.orgId, param(req.params.teamId), query));
     },
   });
   r.add({

@@ -7,6 +7,7 @@ import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../http/json-depth.ts";
 import { refuseNulInBody } from "../http/request-checks.ts";
 import { principalForKey } from "../org/access/authenticate.ts";
 import { can } from "../org/access/can.ts";
+import { recordScimRequest } from "../org/connections/scim-activity.ts";
 import { bulkRouter } from "./bulk/routes.ts";
 import { scimBaseUrl, type ScimContext } from "./context.ts";
 import { discoveryRouter } from "./discovery.ts";
@@ -50,6 +51,11 @@ export function scimRouter(store: Store, config: Config, log: (msg: string, err:
     // its targets by filter would otherwise be applied to the id alone, silently.
     if (req.method !== "GET" && req.method !== "HEAD" && Object.keys(req.query).some((k) => k.toLowerCase() === "filter"))
       throw new ScimError(400, "invalidSyntax", `a filter in the URI is only for GET; ${req.method} addresses one resource by /{id} (searches: POST …/.search with the filter in the body)`);
+    // The admin's "last requests from the IdP": written after the answer, never failing the request.
+    const path = req.path;
+    res.on("finish", () => {
+      recordScimRequest(store.db, { orgId: ctx.orgId, method: req.method, path, status: res.statusCode, keyId: principal.keyId ?? null }).catch(() => { /* a log entry only */ });
+    });
     next();
   });
   r.use("/Bulk", bulkRouter(log));

@@ -34,7 +34,7 @@ describe("the default team must have domain matching on", () => {
   });
 
   it("admin API: deleting the default team or turning its matching off is refused, naming the way out", async () => {
-    problem(await as(t, admin.key).delete(`/teams/${everyone.id}`), 409, /"everyone" is the organization's default team and cannot be deleted; choose another default team first .*or turn off domain capture \(PATCH \/api\/v1\/org with "defaultTeamId": null\)/);
+    problem(await as(t, admin.key).delete(`/teams/${everyone.id}`), 409, /"everyone" is the organization's default team and cannot be deleted; choose another default team first .*or turn off domain capture \(set the organization's default team to none\)/);
     assert.ok(await teamExists(everyone.id));
     problem(await as(t, admin.key).patch(`/teams/${everyone.id}`, { domainMatching: false }), 409, /default team, which must have domain matching on; choose another default team first/);
     assert.equal(expectOk(await as(t, admin.key).get(`/teams/${everyone.id}`)).domainMatching, true);

@@ -242,14 +242,20 @@ describe("admin API: invites", () => {
     assert.ok(!teams.some((x) => x.team_id === defaultTeam.id), "not the default team");
   });
 
-  it("without SMTP_URL the link is logged instead of sent", async () => {
+  it("without SMTP_URL the link is logged instead of sent, and handed to the admin once (to copy)", async () => {
     const t2 = await startTestApp();
     const logged: string[] = [];
     const orig = console.log;
     console.log = (m: string) => { logged.push(m); };
     try {
       const inv = expectOk(await as(t2, t2.org.key).post("/invites", { email: "ivy@example.com" }), 201);
-      assert.deepEqual(inv.delivery, { sent: false, via: "log" });
+      const { link, ...rest } = inv.delivery;
+      assert.deepEqual(rest, { sent: false, via: "log" });
+      assert.match(link, /\/invites\/accept\?token=/);
+      assert.ok(logged.join("\n").includes(link), "the same link as the log's");
+      const again = expectOk(await as(t2, t2.org.key).post(`/invites/${inv.id}/resend`));
+      assert.notEqual(again.delivery.link, link, "a resend hands over the new link");
+      assert.equal(expectOk(await as(t2, t2.org.key).get("/invites")).invites.some((i: any) => "link" in i || "link" in (i.delivery ?? {})), false, "the list never holds links");
     } finally {
       console.log = orig;
     }

@@ -22,7 +22,7 @@ describe("admin API: service accounts and keys", () => {
   after(async () => t?.close());
 
   it("refuses an org-scoped account until the org has a default team (409 naming the fix)", async () => {
-    problem(await as(t, admin.key).post("/service-accounts", { name: "ci" }), 409, /default team.*defaultTeamId/);
+    problem(await as(t, admin.key).post("/service-accounts", { name: "ci" }), 409, /default team: choose one in the organization's settings first/);
     expectOk(await as(t, admin.key).patch("/org", { defaultTeamId: team.id }));
     const sa = expectOk(await as(t, admin.key).post("/service-accounts", { name: "ci" }), 201);
     assert.equal(sa.scope, "org");

@@ -22,6 +22,11 @@ export async function startInbox(): Promise<Inbox> {
     authOptional: true,
     disabledCommands: ["STARTTLS", "AUTH"],
     logger: false,
+    // A mailbox that refuses mail, for the "not delivered" answers.
+    onRcptTo(address, _session, callback) {
+      if (address.address.endsWith("@refused.example")) { callback(Object.assign(new Error("mailbox unavailable"), { responseCode: 550 })); return; }
+      callback();
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));

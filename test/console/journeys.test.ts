@@ -74,18 +74,22 @@ describe("console journeys (Chromium, real OpenID Provider, SMTP and DNS on loop
 
   it("the Members table: search, a role change that SCIM shows, then the last-admin refusal as a message", async () => {
     await operator.goto("/admin/#/members");
-    await operator.getByRole("cell", { name: "ada", exact: true }).waitFor();
+    await operator.locator("tr[data-member='ada']").waitFor();
     await operator.getByLabel("Search").fill("ada");
     await operator.getByText("1–1 of 1").waitFor();
-    await operator.getByLabel("Org role of ada").selectOption("admin");
-    await operator.getByRole("status").filter({ hasText: "ada: org role is now admin." }).waitFor();
+    await operator.getByRole("link", { name: "Ada Lovelace" }).click();
+    await operator.getByRole("heading", { name: "Ada Lovelace", level: 1 }).waitFor();
+    await operator.getByLabel("Org role").selectOption("admin");
+    await operator.getByRole("button", { name: "Save changes" }).click();
+    await operator.getByRole("status").filter({ hasText: "Saved: Ada Lovelace is Admin" }).waitFor();
     await rig.shot(operator, "04-members-role-changed");
     // ada is now the only admin member: demoting her is refused, and said so.
-    await operator.getByLabel("Org role of ada").selectOption("member");
+    await operator.getByLabel("Org role").selectOption("member");
+    await operator.getByRole("button", { name: "Save changes" }).click();
     const alert = operator.getByRole("alert");
     await alert.waitFor();
     assert.match(await alert.innerText(), /admin/i);
-    assert.equal(await operator.getByLabel("Org role of ada").inputValue(), "admin", "the select shows the unchanged role");
+    assert.equal(await operator.getByLabel("Org role").inputValue(), "admin", "the select shows the unchanged role");
     await rig.shot(operator, "03-members-last-admin-refused");
     const ada = await member("ada");
     const user = await scim(`/Users/${ada!.id}`);

@@ -116,7 +116,7 @@ describe("OIDC sign-in (real OpenID Provider, code flow with PKCE)", function ()
 
   describe("admin API: PUT/GET/DELETE /sso/oidc", () => {
     it("creates the connection after discovery; the secret is never returned and is encrypted at rest", async () => {
-      problem(await as(t, admin.key).get("/sso/oidc"), 404, /no OIDC connection/);
+      problem(await as(t, admin.key).get("/sso/oidc"), 404, /no OpenID Connect sign-in yet/);
       const v = expectOk(await as(t, admin.key).put("/sso/oidc", connectionBody()));
       assert.equal(v.issuer, op.issuer);
       assert.equal(v.clientId, op.clientId);

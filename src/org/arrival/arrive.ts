@@ -41,6 +41,7 @@ import { findInviteByToken, joinByInvite, pendingInvitesFor } from "../invites/i
 import type { MemberEmail, MemberInput } from "../members/members.ts";
 import { syncGroupsToTeams } from "./group-sync.ts";
 import { join } from "./join.ts";
+import { recordSignIn } from "./last-sign-in.ts";
 import { resolveUser, type ArrivalEmail, type Resolved } from "./link.ts";
 import { Refusal, refusals } from "./refusal.ts";
 import { arriveFromDirectory } from "./scim.ts";
@@ -194,6 +195,7 @@ async function finish(
   decision: ArrivalDecision, memberId: string, reason: string, extra: Record<string, unknown>,
 ): Promise<Ok> {
   const sync = a.groups && org.sync_groups_to_teams === 1 && a.door !== "scim" ? await syncGroupsToTeams(trx, org, memberId, a.groups, actor) : null;
+  if (a.door !== "scim") await recordSignIn(trx, memberId, a.door);
   await recordAudit(trx, {
     orgId: org.id, actor, action: `provision.${decision}`, targetType: "member", targetId: memberId,
     detail: { ...about, decision, reason, userId: who.userId, newUser: who.newUser, linked: who.linked, user: who.how, ...extra, ...(sync ? { teamSync: sync } : {}) },

@@ -102,7 +102,7 @@ export async function startEmailLink(db: Db, org: Org, req: StartRequest, rules:
     to = await inviteAddress(db, org, req.inviteToken);
   } else {
     if (org.email_link_sign_in !== 1)
-      throw forbidden(`${org.name} does not offer sign-in by e-mail link; an admin of ${org.name} can turn it on (emailLinkSignIn), or send you an invite`);
+      throw forbidden(`${org.name} does not offer sign-in by e-mail link; an admin of ${org.name} can turn it on, or send you an invite`);
     const email = req.email?.trim() ?? "";
     if (!email) throw invalid('"email" is required');
     if (email.length > BOUNDS.emailChars || !EMAIL.test(email)) throw invalid(`"email" must be an e-mail address of at most ${BOUNDS.emailChars} characters`);
@@ -166,7 +166,7 @@ export async function linkMayArrive(db: Db, link: EmailLink): Promise<string | n
     if (invite && inviteStatus(invite) === "pending") return null;
     return `the invite this link was sent for is no longer pending, and ${org.name} does not offer sign-in by e-mail link; ask an admin of ${org.name} for a new invite`;
   }
-  return `${org.name} does not offer sign-in by e-mail link (any more); an admin of ${org.name} can turn it on (emailLinkSignIn), or send you an invite`;
+  return `${org.name} does not offer sign-in by e-mail link (any more); an admin of ${org.name} can turn it on, or send you an invite`;
 }
 
 /**

@@ -34,9 +34,17 @@ export async function recordAudit(
       target_id: e.targetId,
       detail: e.detail === undefined ? null : JSON.stringify(e.detail),
       event_id: crypto.randomUUID(),
+      person_id: personOf(e),
     })
     .returning("id")
     .executeTakeFirstOrThrow();
   // bigserial comes back from pg as a string
   await enqueueDeliveries(db, { auditId: Number(row.id), orgId: e.orgId, at, action: e.action, targetType: e.targetType, targetId: e.targetId });
+}
+
+/** The member an event is about besides its actor: the target member, or the one a team change names. */
+function personOf(e: { targetType: string; targetId: string | null; detail?: unknown }): string | null {
+  if (e.targetType === "member") return e.targetId;
+  const m = e.detail && typeof e.detail === "object" ? (e.detail as Record<string, unknown>).memberId : undefined;
+  return typeof m === "string" ? m : null;
 }

@@ -137,7 +137,7 @@ export async function createInvite(db: Db, orgId: string, input: InviteInput, op
     let pending = trx.selectFrom("invites").select("id").where("org_id", "=", orgId).where("accepted_at", "is", null).where("revoked_at", "is", null).where("expires_at", ">", t);
     pending = user ? pending.where("user_id", "=", user.id) : pending.where("email_key", "=", emailKey);
     const open = await pending.executeTakeFirst();
-    if (open) throw conflict(`${email ?? userName} already has a pending invite (${open.id}); resend or revoke it instead`);
+    if (open) throw conflict(`${email ?? userName} already has a pending invite; resend or revoke it instead`);
     await assertInviteSeat(trx, orgId, grants.modelsSeat, "invite");
     const token = newToken();
     const row: Invite = {

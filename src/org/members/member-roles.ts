@@ -63,10 +63,15 @@ export async function getOrg(db: Db, orgId: string): Promise<Org> {
   return org;
 }
 
+/** Why the org's plan does not allow an enterprise feature, or null when it does (the console shows it before submit). */
+export function enterpriseRefusal(org: Pick<Org, "plan">, feature: string): string | null {
+  return org.plan === "enterprise" ? null : `the enterprise plan is required for ${feature}; this organization is on the ${org.plan} plan`;
+}
+
 /** Refuses an enterprise feature on the standard plan (403, naming the plan). */
 export function requireEnterprise(org: Pick<Org, "plan">, feature: string): void {
-  if (org.plan !== "enterprise")
-    throw forbidden(`the enterprise plan is required for ${feature}; this organization is on the ${org.plan} plan`);
+  const refusal = enterpriseRefusal(org, feature);
+  if (refusal) throw forbidden(refusal);
 }
 
 /**

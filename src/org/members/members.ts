@@ -180,7 +180,7 @@ export async function insertMember(
   const t = now();
   const inserted: Member = {
     id: crypto.randomUUID(), org_id: orgId, user_id: userId, org_role: "member", models_seat: "full", weave_role: "full",
-    billing_admin: 0, revision: 1, created_at: t, updated_at: t, ...columns(input),
+    billing_admin: 0, revision: 1, created_at: t, updated_at: t, last_sign_in_at: null, last_sign_in_door: null, ...columns(input),
   };
   await trx.insertInto("members").values(inserted).execute();
   await writeEmails(trx, orgId, inserted.id, input.emails, emailsVerifiedBy);
@@ -232,19 +232,24 @@ export async function updateMember(
 export async function updateMemberAccess(
   db: Db, orgId: string, id: string, change: MemberAccessChange, actor: Actor, expectedRevision?: ExpectedRevision,
 ): Promise<Member> {
+  return db.transaction().execute((trx) => changeMemberAccessIn(trx, orgId, id, change, actor, expectedRevision));
+}
+
+/** updateMemberAccess inside the caller's transaction (a bulk change runs many in one). */
+export async function changeMemberAccessIn(
+  trx: Transaction<Database>, orgId: string, id: string, change: MemberAccessChange, actor: Actor, expectedRevision?: ExpectedRevision,
+): Promise<Member> {
   const set = accessColumns(change);
-  return db.transaction().execute(async (trx) => {
-    const current = await lockForUpdate(trx, "members", orgId, id, now(), expectedRevision);
-    await racePoint("member.update.locked");
-    if (Object.keys(set).length) await trx.updateTable("members").set(set).where("id", "=", id).execute();
-    const written = await trx.selectFrom("members").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
-    const member = (await enforceMemberRules(trx, orgId, current, written, change))!;
-    if (current.active && !member.active) await revokeMemberKeys(trx, id);
-    const action = current.active && !member.active ? "member.deactivate" : !current.active && member.active ? "member.activate" : "member.update";
-    await recordAudit(trx, { orgId, actor, action, targetType: "member", targetId: id, detail: { userName: member.user_name, ...accessDiff(current, member) } });
-    if (!member.active) await endMemberSessions(trx, id);
-    return member;
-  });
+  const current = await lockForUpdate(trx, "members", orgId, id, now(), expectedRevision);
+  await racePoint("member.update.locked");
+  if (Object.keys(set).length) await trx.updateTable("members").set(set).where("id", "=", id).execute();
+  const written = await trx.selectFrom("members").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+  const member = (await enforceMemberRules(trx, orgId, current, written, change))!;
+  if (current.active && !member.active) await revokeMemberKeys(trx, id);
+  const action = current.active && !member.active ? "member.deactivate" : !current.active && member.active ? "member.activate" : "member.update";
+  await recordAudit(trx, { orgId, actor, action, targetType: "member", targetId: id, detail: { userName: member.user_name, ...accessDiff(current, member) } });
+  if (!member.active) await endMemberSessions(trx, id);
+  return member;
 }
 
 export function replaceMember(db: Db, orgId: string, id: string, input: MemberInput, actor: Actor, expectedRevision?: ExpectedRevision): Promise<Member> {
@@ -253,15 +258,19 @@ export function replaceMember(db: Db, orgId: string, id: string, input: MemberIn
 
 /** Removes the membership (and its team memberships); the global user stays. */
 export async function deleteMember(db: Db, orgId: string, id: string, actor: Actor, expectedRevision?: ExpectedRevision): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const current = await lockForUpdate(trx, "members", orgId, id, now(), expectedRevision);
-    await racePoint("member.delete.locked");
-    await trx.deleteFrom("team_members").where("member_id", "=", id).execute();
-    await trx.deleteFrom("member_emails").where("member_id", "=", id).execute();
-    await trx.deleteFrom("api_keys").where("member_id", "=", id).execute(); // the member's own keys end with the membership
-    await trx.deleteFrom("members").where("id", "=", id).execute();
-    await enforceMemberRules(trx, orgId, current, null);
-    await recordAudit(trx, { orgId, actor, action: "member.remove", targetType: "member", targetId: id, detail: { userName: current.user_name } });
-    await endMemberSessions(trx, id);
-  }).catch((err: unknown) => { throw lostRace(err, "the User"); });
+  await db.transaction().execute((trx) => removeMemberIn(trx, orgId, id, actor, expectedRevision))
+    .catch((err: unknown) => { throw lostRace(err, "the User"); });
+}
+
+/** deleteMember inside the caller's transaction (a bulk removal runs many in one). */
+export async function removeMemberIn(trx: Transaction<Database>, orgId: string, id: string, actor: Actor, expectedRevision?: ExpectedRevision): Promise<void> {
+  const current = await lockForUpdate(trx, "members", orgId, id, now(), expectedRevision);
+  await racePoint("member.delete.locked");
+  await trx.deleteFrom("team_members").where("member_id", "=", id).execute();
+  await trx.deleteFrom("member_emails").where("member_id", "=", id).execute();
+  await trx.deleteFrom("api_keys").where("member_id", "=", id).execute(); // the member's own keys end with the membership
+  await trx.deleteFrom("members").where("id", "=", id).execute();
+  await enforceMemberRules(trx, orgId, current, null);
+  await recordAudit(trx, { orgId, actor, action: "member.remove", targetType: "member", targetId: id, detail: { userName: current.user_name } });
+  await endMemberSessions(trx, id);
 }

@@ -126,7 +126,7 @@ export async function updateOrgSettings(db: Db, orgId: string, change: OrgSettin
         const limit = change[field];
         if (limit === undefined || limit === null) continue;
         const inUse = await seatsInUse(trx, orgId, kind);
-        if (limit < inUse) throw refused(`"${field}" cannot be ${limit}: ${inUse} active members hold a ${kind} Models seat; free seats first`);
+        if (limit < inUse) throw refused(`the ${kind} Models seat limit cannot be ${limit}: ${inUse} active members hold a ${kind} Models seat; free seats first`);
       }
       const after: OrgSettings = { ...before, ...stripUndefined(change), ...(name !== undefined ? { name } : {}), slug: before.slug };
       const changed = (Object.keys(after) as (keyof OrgSettings)[]).filter((k) => after[k] !== before[k]);

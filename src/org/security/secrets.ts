@@ -30,6 +30,11 @@ export function parseEncryptionKey(raw: string): Buffer {
   return key;
 }
 
+/** Why secrets cannot be stored (no key configured), in words for an admin, or null. */
+export function encryptionKeyMissing(key: Buffer | undefined, what: string): string | null {
+  return key ? null : `the server cannot store ${what} yet: the operator must set an encryption key for secrets on the server first`;
+}
+
 /** The key, or a clear error when a secret must be stored or read and none is configured. */
 export function requireEncryptionKey(key: Buffer | undefined, what: string): Buffer {
   if (!key) throw invalid(`${ENCRYPTION_KEY_VAR} is not set: it is required to store ${what} (32 random bytes, hex or base64, e.g. \`openssl rand -base64 32\`)`);

@@ -57,7 +57,7 @@ export async function createServiceAccount(
     } else {
       const org = await trx.selectFrom("orgs").select("default_team_id").where("id", "=", orgId).executeTakeFirstOrThrow();
       if (!org.default_team_id)
-        throw refused("an org-scoped service account needs the organization's default team: set one first (PATCH /api/v1/org with defaultTeamId), or give a teamId for a team-scoped account");
+        throw refused("an org-scoped service account needs the organization's default team: choose one in the organization's settings first, or make the service account belong to a team");
     }
     const row = { id: crypto.randomUUID(), org_id: orgId, team_id: input.teamId, name, created_at: now() };
     await trx.insertInto("service_accounts").values(row).execute();

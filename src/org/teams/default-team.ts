@@ -15,7 +15,7 @@ import { invalid, refused } from "../errors.ts";
 
 type Db = Kysely<Database>;
 
-const TURN_OFF_CAPTURE = `choose another default team first (one with domain matching on), or turn off domain capture (PATCH /api/v1/org with "defaultTeamId": null)`;
+const TURN_OFF_CAPTURE = `choose another default team first (one with domain matching on), or turn off domain capture (set the organization's default team to none)`;
 
 async function lockTeam(db: Db, orgId: string, teamId: string): Promise<{ display_name: string; domain_matching: number } | undefined> {
   await db.updateTable("teams").set((eb) => ({ domain_matching: eb.ref("domain_matching") })).where("org_id", "=", orgId).where("id", "=", teamId).execute();

@@ -56,7 +56,7 @@ export async function joinTeamAtSignup(db: Db, orgId: string, memberId: string, 
     if (why) throw forbidden(why);
     const team = await trx.selectFrom("teams").select(["id", "display_name", "domain_matching"]).where("org_id", "=", orgId).where("id", "=", teamId).executeTakeFirst();
     if (!team) throw notFound(`no team with id ${teamId} in this organization`);
-    if (team.domain_matching !== 1) throw forbidden(`team ${team.display_name} is not offered at sign-up (domainMatching is off); ask a team admin to add you`);
+    if (team.domain_matching !== 1) throw forbidden(`team ${team.display_name} is not offered at sign-up (it is not offered to new people from your domains); ask a team admin to add you`);
     const t = now();
     const res = await trx.insertInto("team_members").values({ team_id: team.id, member_id: memberId, org_id: orgId, role: "member", custom_role_id: null, created_at: t })
       .onConflict((oc) => oc.columns(["team_id", "member_id"]).doNothing()).returning("member_id").execute();

@@ -75,7 +75,7 @@ function columns(input: TeamInput) {
 async function assertNameFree(trx: Transaction<Database>, orgId: string, name: string, exceptId?: string): Promise<void> {
   let q = trx.selectFrom("teams").select("id").where("org_id", "=", orgId).where("name_key", "=", name.toLowerCase());
   if (exceptId) q = q.where("id", "<>", exceptId);
-  if (await q.executeTakeFirst()) throw conflict(`a Group with displayName "${name}" already exists`);
+  if (await q.executeTakeFirst()) throw conflict(`a team named "${name}" already exists`);
 }
 
 /**
@@ -173,7 +173,7 @@ async function applyOps(trx: Transaction<Database>, orgId: string, teamId: strin
 
 function guardUnique<T>(name: string) {
   return (err: unknown): T => {
-    if (isUniqueViolation(err)) throw conflict(`a Group with displayName ${name === "that name" ? "like that" : `"${name}"`} already exists`);
+    if (isUniqueViolation(err)) throw conflict(`a team named ${name === "that name" ? "like that" : `"${name}"`} already exists`);
     throw lostRace(err, "the Group");
   };
 }

@@ -21,6 +21,8 @@ export async function api(method, path, body) {
   const text = await res.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+  // A session that ended (signed out elsewhere, a replaced sign-in connection) is said in words.
+  if (res.status === 401) throw new ApiError(401, "You are signed out (your session ended). Reload the page to sign in again.");
   if (!res.ok) throw new ApiError(res.status, (data && (data.detail || data.title)) || `the server answered ${res.status}`);
   return data;
 }

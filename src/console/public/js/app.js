@@ -1,6 +1,6 @@
 // The console shell: who is signed in (GET /api/v1/me), navigation by hash, one page at a time.
 import { ApiError, get, setCsrf } from "./api.js";
-import { h, loading } from "./ui.js";
+import { h, loading, takeFlash } from "./ui.js";
 
 // Each page with the action (decided by the server's access policy, GET /me → allowed) it needs.
 const ALL_PAGES = [
@@ -50,7 +50,8 @@ let showing = 0;
 
 async function show() {
   const turn = ++showing;
-  const wanted = location.hash.replace(/^#\/?/, "").split("?")[0];
+  // #/page or #/page/sub/path (a member page: #/members/<id>); the page gets the rest as `path`.
+  const [wanted, ...path] = location.hash.replace(/^#\/?/, "").split("?")[0].split("/");
   const id = pages.some(([p]) => p === wanted) ? wanted : pages[0][0];
   if (id !== wanted) { history.replaceState(null, "", `#/${id}`); }
   for (const a of nav.querySelectorAll("a")) {
@@ -61,9 +62,11 @@ async function show() {
   main.replaceChildren(loading());
   try {
     const mod = await import(`./pages/${id}.js`);
-    const el = await mod.render({ me, reload: show });
+    const el = await mod.render({ me, reload: show, path: id === wanted ? path.map(decodeURIComponent) : [] });
     if (turn !== showing) return;
-    main.replaceChildren(h("h1", {}, label), el);
+    const said = takeFlash();
+    main.replaceChildren(h("h1", {}, el.dataset.title ?? label), said ? h("p.message.ok", { role: "status" }, said) : null, el);
+    if (el.dataset.title) document.title = `${el.dataset.title} · Rollcall console`;
   } catch (err) {
     if (turn !== showing) return;
     main.replaceChildren(h("h1", {}, label), h("p.message.error", { role: "alert" }, err.message));

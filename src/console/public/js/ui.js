@@ -98,3 +98,8 @@ export async function copy(text, msg) {
 export function section(title, ...children) {
   return h("section.panel", { "aria-label": title }, h("h2", {}, title), ...children);
 }
+
+// A success said across a page reload (the page's own message area is rebuilt by it).
+let flashed = null;
+export function flash(text) { flashed = text; }
+export function takeFlash() { const t = flashed; flashed = null; return t; }

@@ -1,25 +1,40 @@
-// Audit log: filter by actor, action, target, time; newest first; paged with the API's cursor.
+// Audit log for people: names (resolved by the server), what changed in words, search by person,
+// filter by action, door and time; newest first, paged with the API's cursor.
 import { get, qs } from "../api.js";
-import { busy, field, fmtTime, h, messageArea, table } from "../ui.js";
+import { busy, field, fmtTime, h, messageArea, select, table } from "../ui.js";
+
+const DOORS = [["", "Any door"], ["admin", "Console or admin API"], ["scim", "Identity provider (SCIM)"], ["sso", "Sign-in"], ["cli", "Server command line"]];
+const doorWords = Object.fromEntries(DOORS);
+
+function changeList(changes) {
+  if (!changes?.length) return "";
+  return h("ul.changes", {}, changes.map((c) => h("li", {}, `${c.what}: `,
+    c.before === null ? null : h("span.before", {}, c.before), c.before === null || c.after === null ? null : " → ",
+    c.after === null ? h("span.muted", {}, c.before === null ? "" : "removed") : h("span.after", {}, c.after))));
+}
 
 export async function render() {
+  const { actions } = await get("/audit/actions");
   const msg = messageArea();
-  const actor = h("input", { type: "text", name: "actor" }); const action = h("input", { type: "text", name: "action", placeholder: "e.g. member.update" });
-  const target = h("input", { type: "text", name: "target" });
+  const person = h("input", { type: "search", name: "person", autocomplete: "off", placeholder: "name, e-mail or user name" });
+  const action = select([["", "Any action"], ...actions.map((a) => [a.action, a.words])], "", { name: "action" });
+  const door = select(DOORS, "", { name: "door" });
   const since = h("input", { type: "datetime-local", name: "since" }); const until = h("input", { type: "datetime-local", name: "until" });
-  const out = h("div.results"); const more = h("button", { type: "button", hidden: true }, "Older events");
+  const out = h("div.results", { "aria-live": "polite" }); const more = h("button", { type: "button", hidden: true }, "Older events");
   let cursor = null;
   const iso = (i) => (i.value ? new Date(i.value).toISOString() : "");
   async function load(append) {
-    const page = await get(`/audit${qs({ actor: actor.value.trim(), action: action.value.trim(), target: target.value.trim(), since: iso(since), until: iso(until), limit: 50, cursor: append ? cursor : "" })}`);
+    const page = await get(`/audit${qs({ person: person.value.trim(), action: action.value, door: door.value, since: iso(since), until: iso(until), limit: 50, cursor: append ? cursor : "" })}`);
     cursor = page.nextCursor; more.hidden = !cursor;
-    const rows = page.events.map((e) => h("tr", {}, h("td", {}, fmtTime(e.at)), h("td", {}, `${e.door}: ${e.actor}`), h("td", {}, e.action), h("td", {}, `${e.targetType ?? ""} ${e.targetId ?? ""}`), h("td", {}, h("code", {}, e.detail ? JSON.stringify(e.detail).slice(0, 160) : ""))));
+    const rows = page.events.map((e) => h("tr", {}, h("td.when", {}, fmtTime(e.at)), h("td", {}, e.summary), h("td", {}, changeList(e.changes)), h("td", {}, doorWords[e.door] ?? e.door)));
     if (append && out.querySelector("tbody")) out.querySelector("tbody").append(...rows);
-    else out.replaceChildren(rows.length ? table(["When", "Who", "Action", "Target", "Detail"], rows, "Audit events") : h("p.empty", {}, "No events match."));
+    else out.replaceChildren(rows.length ? table(["When", "What happened", "What changed", "Door"], rows, "Audit events") : h("p.empty", {}, "No events match."));
   }
-  const go = h("button.primary", { type: "submit" }, "Filter");
+  const go = h("button.primary", { type: "submit" }, "Search");
   more.addEventListener("click", () => busy(more, msg, () => load(true)));
+  // Choosing a filter searches at once; typing a name waits for Search (or Enter).
+  for (const c of [action, door, since, until]) c.addEventListener("change", () => busy(null, msg, () => load(false)));
   await load(false);
-  return h("div", {}, h("form.filters", { on: { submit: (e) => { e.preventDefault(); busy(go, msg, () => load(false)); } } },
-    field("Actor", actor), field("Action", action), field("Target", target), field("Since", since), field("Until", until), h("div.field", {}, go)), msg.el, out, h("div.pager", {}, more));
+  return h("div", {}, h("form.filters", { role: "search", on: { submit: (e) => { e.preventDefault(); busy(go, msg, () => load(false)); } } },
+    field("Person", person), field("Action", action), field("Door", door), field("Since", since), field("Until", until), h("div.field", {}, go)), msg.el, out, h("div.pager", {}, more));
 }

@@ -1,5 +1,6 @@
 // Domains: claim, the TXT record to publish, verify (DNS lookup by the server), status, release.
 import { del, get, post } from "../api.js";
+import { confirmAction } from "../changes.js";
 import { busy, copy, field, fmtTime, h, messageArea, section, table } from "../ui.js";
 
 export async function render({ reload }) {
@@ -11,7 +12,7 @@ export async function render({ reload }) {
     const verify = h("button.small", { type: "button" }, "Verify");
     verify.addEventListener("click", () => busy(verify, msg, async () => { await post(`/domains/${d.id}/verify`); await reload(); }));
     const release = h("button.small.danger", { type: "button" }, "Release");
-    release.addEventListener("click", () => { if (confirm(`Release ${d.domain}? People from it are no longer routed to this organization.`)) busy(release, msg, async () => { await del(`/domains/${d.id}`); await reload(); }); });
+    release.addEventListener("click", async () => { if (await confirmAction({ title: `Release ${d.domain}?`, body: "People from it are no longer routed to this organization, and another organization may claim it.", confirm: "Release domain" })) busy(release, msg, async () => { await del(`/domains/${d.id}`); await reload(); }); });
     const cp = h("button.small", { type: "button", "aria-label": `Copy the TXT value for ${d.domain}` }, "Copy");
     cp.addEventListener("click", () => copy(d.txtRecord.value, msg));
     return h("tr", { dataset: { domain: d.domain } },

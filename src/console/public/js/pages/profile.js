@@ -1,5 +1,6 @@
 // A member's own view: profile, teams, teams offered at sign-up, own API keys (GET /me, /me/joinable-teams, /me/keys).
 import { del, get, post } from "../api.js";
+import { confirmAction } from "../changes.js";
 import { busy, field, fmtTime, h, messageArea, section, table } from "../ui.js";
 import { keyBox } from "./service-accounts.js";
 
@@ -9,7 +10,7 @@ function keysSection(keys, msg, reload) {
   const create = h("button.primary", { type: "submit" }, "Create API key");
   const rows = keys.map((k) => {
     const rv = h("button.small.danger", { type: "button" }, "Revoke");
-    rv.addEventListener("click", () => { if (confirm(`Revoke the key ${k.prefix}…? Programs using it stop working.`)) busy(rv, msg, async () => { await del(`/me/keys/${k.id}`); msg.ok("Key revoked."); await reload(); }); });
+    rv.addEventListener("click", async () => { if (await confirmAction({ title: `Revoke the key ${k.prefix}…?`, body: "Programs using it stop working at once. This cannot be undone.", confirm: "Revoke key" })) busy(rv, msg, async () => { await del(`/me/keys/${k.id}`); msg.ok("Key revoked."); await reload(); }); });
     return h("tr", {}, h("td", {}, h("code", {}, `${k.prefix}…`)), h("td", {}, k.label ?? "—"), h("td", {}, fmtTime(k.createdAt)), h("td", {}, k.lastUsedAt ? fmtTime(k.lastUsedAt) : "never"), h("td", {}, k.revokedAt ? `revoked ${fmtTime(k.revokedAt)}` : rv));
   });
   const form = h("form", { on: { submit: (e) => { e.preventDefault(); busy(create, msg, async () => {

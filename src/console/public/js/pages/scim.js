@@ -1,27 +1,54 @@
-// SCIM: the base URL, keys for identity providers (org-scoped service accounts), setup notes for Okta and Entra ID.
-import { post } from "../api.js";
-import { busy, copy, field, h, messageArea, section } from "../ui.js";
+// SCIM: the base URL, keys for identity providers (org-scoped service accounts), the last requests
+// the provider made (its "Test connection" shows up here), and Okta and Entra steps with the
+// attribute mapping for org role and seats.
+import { get, post } from "../api.js";
+import { busy, copy, field, fmtTime, h, messageArea, section, table } from "../ui.js";
 import { keyBox } from "./service-accounts.js";
 
+const EXT = "urn:ietf:params:scim:schemas:extension:rollcall:2.0:User";
+const STATUS_WORDS = { 200: "OK", 201: "created", 204: "done", 400: "refused: bad request", 401: "refused: no valid key", 403: "refused: not allowed", 404: "not found", 409: "refused: conflict", 412: "refused: changed meanwhile" };
+
+function mappingTable() {
+  return table(["Rollcall attribute", "What it holds", "Values"], [
+    ["organizationRole", "the org role", "admin, member, viewer"], ["modelsSeat", "the Models seat", "full, viewer, none"], ["weaveRole", "Weave access", "full, viewer, none"],
+  ].map(([a, what, values]) => h("tr", {}, h("td", {}, h("code", {}, `${EXT}:${a}`)), h("td", {}, what), h("td", {}, values))), "Attribute mapping for org role and seats");
+}
+
 export async function render() {
-  const base = `${location.origin}/scim/v2`;
+  const [setup, activity] = await Promise.all([get("/sso/setup"), get("/sso/scim-activity")]);
+  const base = setup.scimUrl;
   const msg = messageArea(); const shown = h("div");
   const name = h("input", { type: "text", value: "identity-provider", required: true });
   const create = h("button.primary", { type: "submit" }, "Create a SCIM key");
-  const cp = h("button.small", { type: "button" }, "Copy"); cp.addEventListener("click", () => copy(base, msg));
+  const cp = h("button.small", { type: "button", "aria-label": "Copy the SCIM base URL" }, "Copy"); cp.addEventListener("click", () => copy(base, msg));
+  const list = h("div");
+  function draw(requests) {
+    list.replaceChildren(requests.length
+      ? table(["When", "Request", "Answer", "Key"], requests.map((r) => h("tr", {}, h("td.when", {}, fmtTime(r.at)), h("td", {}, `${r.method} ${r.path}`),
+        h("td", {}, h(r.ok ? "span" : "strong", {}, `${r.status} ${STATUS_WORDS[r.status] ?? (r.ok ? "OK" : "refused")}`)), h("td", {}, r.by))), "Last SCIM requests")
+      : h("p.empty", {}, "No requests yet. Run “Test connection” at your identity provider, then refresh."));
+  }
+  draw(activity.requests);
+  const refresh = h("button", { type: "button" }, "Refresh");
+  refresh.addEventListener("click", () => busy(refresh, msg, async () => draw((await get("/sso/scim-activity")).requests)));
   return h("div", {}, msg.el, shown,
     section("Base URL", h("p", {}, h("code", {}, base), " ", cp)),
     section("Keys for identity providers",
       h("form", { on: { submit: (e) => { e.preventDefault(); busy(create, msg, async () => { const sa = await post("/service-accounts", { name: name.value.trim() }); shown.replaceChildren(keyBox(sa.key.key, msg)); }); } } },
         h("div.row", {}, field("Service account name", name)), create),
       h("p.hint", {}, "Each key belongs to an org-scoped service account; revoke it on the Service accounts page.")),
+    section("Last requests from your identity provider", h("p.hint", {}, "What the provider asked and what Rollcall answered (no names or contents are kept)."), list, h("div.actions", {}, refresh)),
     section("Okta", h("ol", {},
-      h("li", {}, "App → Provisioning → Integration: SCIM connector base URL ", h("code", {}, base)),
+      h("li", {}, "Your app → General → App Settings → Edit: Provisioning: SCIM. Then Provisioning → Integration: SCIM connector base URL ", h("code", {}, base)),
       h("li", {}, "Unique identifier field for users: ", h("code", {}, "userName")),
-      h("li", {}, "Supported actions: push new users, push profile updates, push groups"),
-      h("li", {}, "Authentication mode: HTTP Header — the key as the Bearer token"))),
+      h("li", {}, "Supported provisioning actions: Push New Users, Push Profile Updates, Push Groups"),
+      h("li", {}, "Authentication Mode: HTTP Header — the key as the Bearer token; “Test Connector Configuration” shows up under Last requests"),
+      h("li", {}, "Org role and seats: Directory → Profile Editor → your app → Add Attribute for each row below (external namespace as shown), then map them under Provisioning → To App")),
+    mappingTable()),
     section("Microsoft Entra ID", h("ol", {},
       h("li", {}, "Enterprise application → Provisioning → Automatic"),
-      h("li", {}, "Tenant URL: ", h("code", {}, `${base}?aadOptscim062020`), " — the flag makes Entra send standard PATCH requests"),
-      h("li", {}, "Secret Token: the key; “Test Connection” should succeed"))));
+      h("li", {}, "Tenant URL: ", h("code", {}, `${base}?aadOptscim062020`), " — the flag makes Entra send standard changes"),
+      h("li", {}, "Secret Token: the key; “Test Connection” should succeed and show up under Last requests"),
+      h("li", {}, "Org role and seats: Provisioning → Mappings → Provision Microsoft Entra ID Users → Show advanced options → Edit attribute list: add each attribute below (type String), then Add New Mapping from a directory attribute or an expression (e.g. a constant “member”)")),
+    mappingTable()));
 }

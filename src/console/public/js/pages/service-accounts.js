@@ -1,5 +1,6 @@
 // Service accounts: create (org or team), the key shown once with a copy button, revoke keys, delete.
 import { del, get, post } from "../api.js";
+import { confirmAction } from "../changes.js";
 import { busy, copy, field, h, messageArea, section, select, table } from "../ui.js";
 
 export function keyBox(key, msg) {
@@ -22,12 +23,15 @@ export async function render({ reload }) {
       const { keys: list } = await get(`/service-accounts/${sa.id}/keys`);
       shown.replaceChildren(section(`Keys of ${sa.name}`, table(["Prefix", "Created", "Last used", ""], list.map((k) => {
         const rv = h("button.small.danger", { type: "button" }, "Revoke");
-        rv.addEventListener("click", () => busy(rv, msg, async () => { await del(`/keys/${k.id}`); msg.ok("Key revoked."); keys.click(); }));
+        rv.addEventListener("click", async () => {
+          if (!await confirmAction({ title: `Revoke the key ${k.prefix}… of ${sa.name}?`, body: "Programs (or an identity provider) using it stop working at once. This cannot be undone.", confirm: "Revoke key" })) return;
+          busy(rv, msg, async () => { await del(`/keys/${k.id}`); msg.ok("Key revoked."); keys.click(); });
+        });
         return h("tr", {}, h("td", {}, h("code", {}, `${k.prefix}…`)), h("td", {}, k.createdAt), h("td", {}, k.lastUsedAt ?? "never"), h("td", {}, k.revokedAt ? "revoked" : rv));
       }), "Keys")));
     }));
     const rm = h("button.small.danger", { type: "button" }, "Delete");
-    rm.addEventListener("click", () => { if (confirm(`Delete ${sa.name} and its keys?`)) busy(rm, msg, async () => { await del(`/service-accounts/${sa.id}`); await reload(); }); });
+    rm.addEventListener("click", async () => { if (await confirmAction({ title: `Delete ${sa.name}?`, body: "Its keys stop working at once (an identity provider using one stops provisioning). This cannot be undone.", confirm: "Delete service account" })) busy(rm, msg, async () => { await del(`/service-accounts/${sa.id}`); await reload(); }); });
     return h("tr", {}, h("td", {}, sa.name), h("td", {}, sa.teamId ? (teams.find((t) => t.id === sa.teamId)?.name ?? sa.teamId) : "organization"), h("td.actions", {}, keys, newKey, rm));
   });
   return h("div", {}, msg.el, shown,
