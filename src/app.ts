@@ -5,6 +5,8 @@ import { migrationsCurrent } from "../db/migrate.ts";
 import type { Config } from "./config.ts";
 import { adminRouter } from "./admin/router.ts";
 import { scimRouter } from "./scim/router.ts";
+import { oauthRouter } from "./oauth/router.ts";
+import { DEFAULT_REMOTE_KEY_OPTIONS, RemoteKeys } from "./org/security/oauth/remote-keys.ts";
 import { sessionMiddleware } from "./http/session.ts";
 import { ssoRouter } from "./sso/router.ts";
 import { consoleRouter } from "./console/router.ts";
@@ -50,7 +52,10 @@ export function createApp(store: Store, config: Config, opts: AppOptions = {}): 
   });
   // Probes and metrics answer whatever Host an orchestrator uses; everything else only to allowed hosts.
   app.use(checkHost(config));
-  app.use("/scim/v2", scimRouter(store, config, log));
+  // Other parties' public keys (federated issuers, OAuth clients' JWKS URLs), cached per app.
+  const remoteKeys = new RemoteKeys({ ...DEFAULT_REMOTE_KEY_OPTIONS, cooldownMs: config.oauthJwksCooldownMs ?? DEFAULT_REMOTE_KEY_OPTIONS.cooldownMs });
+  app.use(oauthRouter(store, config, remoteKeys, log)); // OAuth for SCIM clients (src/oauth/)
+  app.use("/scim/v2", scimRouter(store, config, log, remoteKeys));
   // Sessions only where people sign in; SCIM stays stateless.
   const sessions = sessionMiddleware(store, config);
   app.use("/auth", sessions, ssoRouter(store, config, log));

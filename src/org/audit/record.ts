@@ -4,7 +4,7 @@ import type { Kysely } from "kysely";
 import type { Database } from "../../../db/types.ts";
 import { now } from "../clock.ts";
 
-export type Door = "scim" | "admin" | "cli" | "sso";
+export type Door = "scim" | "admin" | "cli" | "sso" | "oauth";
 
 /** Who is acting: the door and an identifier (API key id, member id, "operator"). */
 export interface Actor {
