@@ -34,9 +34,10 @@ import { register as oidc } from "./oidc-routes.ts";
 import { register as ldap } from "./ldap-routes.ts";
 import { register as refusals } from "./refusals-routes.ts";
 import { register as authorize } from "./authorize-routes.ts";
+import { register as scimAuth } from "./scim-auth-routes.ts";
 
 /** Each area of the admin API registers its routes (src/admin/*-routes.ts). */
-const ROUTE_MODULES: ((registry: RouteRegistry) => void)[] = [members, roles, seats, org, teams, serviceAccounts, invites, domains, audit, me, oidc, ldap, refusals, authorize];
+const ROUTE_MODULES: ((registry: RouteRegistry) => void)[] = [members, roles, seats, org, teams, serviceAccounts, invites, domains, audit, me, oidc, ldap, refusals, authorize, scimAuth];
 
 export function buildRegistry(): RouteRegistry {
   const registry = new RouteRegistry();

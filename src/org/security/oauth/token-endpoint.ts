@@ -17,7 +17,7 @@ import { oauthRefusal } from "./errors.ts";
 import { verifyFederatedToken } from "./federations.ts";
 import { DEFAULT_TOKEN_LIFETIME_SECONDS } from "./lifetimes.ts";
 import type { RemoteKeys } from "./remote-keys.ts";
-import { issueAccessToken, SCIM_SCOPE, type Audience, type IssuedToken } from "./tokens.ts";
+import { issueAccessToken, type Audience, type IssuedToken } from "./tokens.ts";
 
 type Db = Kysely<Database>;
 
@@ -66,7 +66,7 @@ export async function exchangeToken(db: Db, deps: TokenDeps, req: TokenRequest):
   const named = req.basic?.clientId ?? params.client_id;
   if (named) limited(await hit(db, `oauth-token:client:${named.slice(0, 200)}`, perWindow, windowSeconds));
 
-  if (params.scope !== undefined && params.scope.split(" ").some((s) => s && s !== SCIM_SCOPE)) throw oauthRefusal("invalid_scope", `the only scope is "${SCIM_SCOPE}"`);
+  // Any requested scope (Entra sends `<app>/.default`, Okta what its admin typed) gets the one scope there is: RFC 6749 §3.3 lets us narrow it, and the response says so.
   const grant = params.grant_type;
   if (!grant) throw oauthRefusal("invalid_request", "grant_type is required");
   if (!GRANT_TYPES.includes(grant)) throw oauthRefusal("unsupported_grant_type", `grant_type must be one of ${GRANT_TYPES.join(", ")}`);
