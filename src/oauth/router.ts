@@ -54,7 +54,7 @@ function sendOAuthError(res: Response, err: unknown, log: (msg: string, err: unk
   const e = oauthErrorOf(err);
   if (e.status >= 500) log("unhandled error at the token endpoint", err);
   if (e.status === 401) res.set("WWW-Authenticate", basicUsed ? 'Basic realm="rollcall"' : 'Bearer realm="rollcall"');
-  res.status(e.status).set("Pragma", "no-cache").json({ error: e.error, error_description: e.status >= 500 ? "internal error" : e.error_description });
+  res.status(e.status).set({ "Cache-Control": "no-store", Pragma: "no-cache" }).json({ error: e.error, error_description: e.status >= 500 ? "internal error" : e.error_description });
 }
 
 export function oauthRouter(store: Store, config: Config, keys: RemoteKeys, log: (msg: string, err: unknown) => void): Router {
@@ -84,7 +84,7 @@ export function oauthRouter(store: Store, config: Config, keys: RemoteKeys, log:
         encryptionKey: config.encryptionKey, keys, where: place, tokenEndpoint: place.tokenEndpoint,
         limits: config.oauthTokenLimits ?? DEFAULT_TOKEN_LIMITS,
       }, { params: readParams(req), basic: readBasic(req), address: req.ip ?? "unknown" });
-      res.set("Pragma", "no-cache").json(token);
+      res.set({ "Cache-Control": "no-store", Pragma: "no-cache" }).json(token);
     } catch (err) {
       sendOAuthError(res, err, log, basicUsed);
     }
