@@ -46,7 +46,7 @@ describe("OAuth for SCIM clients: client credentials (Okta, Entra)", () => {
     assert.equal(res.headers["cache-control"], "no-store");
     const created = await t.http.post("/scim/v2/Users").set(auth(res.body.access_token)).type(SCIM).send(user("okta-pushed"));
     assert.equal(created.status, 201, created.text);
-    const ev = await t.store.db.selectFrom("audit_events").select(["actor", "door"]).where("org_id", "=", t.org.id).where("action", "like", "user.%").orderBy("id", "desc").executeTakeFirstOrThrow();
+    const ev = await t.store.db.selectFrom("audit_events").select(["actor", "door"]).where("org_id", "=", t.org.id).where("door", "=", "scim").orderBy("id", "desc").executeTakeFirstOrThrow();
     assert.match(ev.actor, /^key:oauth-client:/);
     const post = await tokenRequest(t, { grant_type: "client_credentials", client_id: c.clientId, client_secret: c.secret!.secret, scope: "scim" });
     assert.equal(post.status, 200, post.text);
