@@ -19,7 +19,7 @@ export const isJwtShaped = (token: string): boolean => /^[A-Za-z0-9_-]+\.[A-Za-z
 export async function verifyScimBearer(db: Kysely<Database>, keys: RemoteKeys, token: string, where: Audience): Promise<BearerResult> {
   if (token.length > 16_384) return { ok: false, reason: "the token is too long" };
   const own = await verifyAccessToken(db, token, where);
-  if (own) return own.ok ? { ok: true, orgId: own.orgId, serviceAccountId: own.serviceAccountId, credential: `oauth-client:${own.clientRef}` } : own;
+  if (own) return own.ok ? { ok: true, orgId: own.orgId, serviceAccountId: own.serviceAccountId, credential: own.credential } : own;
   const fed = await verifyFederatedToken(db, keys, token);
   if (!fed) return { ok: false, reason: "the token's issuer is not trusted by any service account" };
   return fed.ok ? { ok: true, orgId: fed.orgId, serviceAccountId: fed.serviceAccountId, credential: `federation:${fed.federationId}` } : fed;

@@ -17,7 +17,7 @@ import { oauthRefusal } from "./errors.ts";
 import { verifyFederatedToken } from "./federations.ts";
 import { DEFAULT_TOKEN_LIFETIME_SECONDS } from "./lifetimes.ts";
 import type { RemoteKeys } from "./remote-keys.ts";
-import { issueAccessToken, type Audience, type IssuedToken } from "./tokens.ts";
+import { FEDERATION_PREFIX, issueAccessToken, type Audience, type IssuedToken } from "./tokens.ts";
 
 type Db = Kysely<Database>;
 
@@ -76,7 +76,7 @@ export async function exchangeToken(db: Db, deps: TokenDeps, req: TokenRequest):
     const fed = await verifyFederatedToken(db, deps.keys, params.assertion);
     if (!fed) throw oauthRefusal("invalid_grant", "no service account trusts this assertion's issuer");
     if (!fed.ok) throw oauthRefusal("invalid_grant", fed.reason);
-    const token = await issueAccessToken(db, deps.encryptionKey, deps.where, { orgId: fed.orgId, serviceAccountId: fed.serviceAccountId, clientId: `federation:${fed.federationId}`, lifetimeSeconds: DEFAULT_TOKEN_LIFETIME_SECONDS });
+    const token = await issueAccessToken(db, deps.encryptionKey, deps.where, { orgId: fed.orgId, serviceAccountId: fed.serviceAccountId, clientId: `${FEDERATION_PREFIX}${fed.federationId}`, lifetimeSeconds: DEFAULT_TOKEN_LIFETIME_SECONDS });
     await recordAudit(db, { orgId: fed.orgId, actor: { door: "oauth", id: `federation:${fed.federationId}` }, action: "oauth_token.issue", targetType: "service_account", targetId: fed.serviceAccountId, detail: { grant, federationId: fed.federationId, expiresIn: token.expires_in } });
     return token;
   }

@@ -7,14 +7,17 @@
  */
 import crypto from "node:crypto";
 import { jwtVerify, SignJWT, type JWTHeaderParameters } from "jose";
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { Database } from "../../../../db/types.ts";
+import { hasLapsed } from "../expiry.ts";
 import { tokenProblem } from "./federations.ts";
 import { currentSigningKey, SIGNING_ALG, verificationKey } from "./signing-keys.ts";
 
 type Db = Kysely<Database>;
 
 export const SCIM_SCOPE = "scim";
+/** the client_id of a token exchanged under a federation trust: `federation:<trust id>` */
+export const FEDERATION_PREFIX = "federation:";
 const TOKEN_TYPE = "at+jwt";
 
 export interface Audience {
@@ -46,7 +49,7 @@ export async function issueAccessToken(
 }
 
 export type OwnTokenResult =
-  | { ok: true; orgId: string; serviceAccountId: string; clientRef: string }
+  | { ok: true; orgId: string; serviceAccountId: string; /** `oauth-client:<id>` or `federation:<id>` */ credential: string }
   | { ok: false; reason: string };
 
 /** Checks one of our tokens; null when the token is not ours (another issuer: maybe federated). */
@@ -64,11 +67,17 @@ export async function verifyAccessToken(db: Db, token: string, where: Audience, 
     return { ok: false, reason: tokenProblem(err) };
   }
   if (typeof payload.client_id !== "string" || typeof payload.org_id !== "string" || typeof payload.sub !== "string") return { ok: false, reason: "the token lacks its client, org or subject" };
-  const client = await db.selectFrom("oauth_clients as c").innerJoin("service_accounts as s", "s.id", "c.service_account_id")
-    .select(["c.id", "c.org_id", "c.service_account_id", "s.team_id"])
-    .where("c.client_id", "=", payload.client_id).where("c.org_id", "=", payload.org_id).where("c.service_account_id", "=", payload.sub).executeTakeFirst();
-  if (!client || client.team_id) return { ok: false, reason: "the token's OAuth client or service account no longer exists" };
-  return { ok: true, orgId: client.org_id, serviceAccountId: client.service_account_id, clientRef: client.id };
+  // A token from the JWT bearer grant names the federation trust it was exchanged under instead of a client.
+  const fed = payload.client_id.startsWith(FEDERATION_PREFIX);
+  const client = fed
+    ? await db.selectFrom("scim_federations as c").innerJoin("service_accounts as s", "s.id", "c.service_account_id")
+      .select(["c.id", "c.org_id", "c.service_account_id", "s.team_id", "c.expires_at"])
+      .where("c.id", "=", payload.client_id.slice(FEDERATION_PREFIX.length)).where("c.org_id", "=", payload.org_id).where("c.service_account_id", "=", payload.sub).executeTakeFirst()
+    : await db.selectFrom("oauth_clients as c").innerJoin("service_accounts as s", "s.id", "c.service_account_id")
+      .select(["c.id", "c.org_id", "c.service_account_id", "s.team_id", sql<string | null>`null`.as("expires_at")])
+      .where("c.client_id", "=", payload.client_id).where("c.org_id", "=", payload.org_id).where("c.service_account_id", "=", payload.sub).executeTakeFirst();
+  if (!client || client.team_id || hasLapsed(client.expires_at)) return { ok: false, reason: "the token's OAuth client, federation or service account no longer exists" };
+  return { ok: true, orgId: client.org_id, serviceAccountId: client.service_account_id, credential: `${fed ? "federation" : "oauth-client"}:${client.id}` };
 }
 
 function looksOurs(token: string, issuer: string): boolean {
