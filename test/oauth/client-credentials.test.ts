@@ -34,6 +34,11 @@ describe("OAuth for SCIM clients: client credentials (Okta, Entra)", () => {
     const jwks = await t.http.get("/oauth/jwks");
     assert.equal(jwks.status, 200);
     assert.ok(Array.isArray(jwks.body.keys));
+    // SCIM discovery says how to connect (a client reads it before it authenticates)
+    const spc = await t.http.get("/scim/v2/ServiceProviderConfig");
+    const bearer = spc.body.authenticationSchemes.find((s: { type: string }) => s.type === "oauthbearertoken");
+    assert.ok(bearer.description.includes(TOKEN_ENDPOINT), bearer.description);
+    assert.match(bearer.description, /federat/);
   });
 
   it("issues a short-lived token for a secret (Basic and in the body) that acts as the service account on SCIM", async () => {
