@@ -174,6 +174,8 @@ export interface ApiKeysTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** null: never expires (migration 0014) */
+  expires_at: string | null;
 }
 
 export interface AuditEventsTable {
@@ -348,6 +350,60 @@ export interface EventSigningKeysTable {
   created_at: string;
 }
 
+/** OAuth 2.0 for SCIM clients (migration 0014; src/org/security/oauth/) */
+export interface OAuthClientsTable {
+  id: string;
+  org_id: string;
+  service_account_id: string;
+  client_id: string;
+  name: string;
+  jwks: string | null;
+  jwks_uri: string | null;
+  token_lifetime_seconds: number;
+  created_at: string;
+}
+
+export interface OAuthClientSecretsTable {
+  id: string;
+  client_ref: string;
+  org_id: string;
+  prefix: string;
+  hash: string;
+  label: string | null;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface OAuthAssertionJtisTable {
+  client_ref: string;
+  jti: string;
+  expires_at: string;
+}
+
+export interface OAuthSigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  private_jwk: string;
+  created_at: string;
+  sign_until: string;
+  verify_until: string;
+}
+
+export interface ScimFederationsTable {
+  id: string;
+  org_id: string;
+  service_account_id: string;
+  issuer: string;
+  audience: string;
+  subject: string;
+  jwks_uri: string | null;
+  expires_at: string | null;
+  created_at: string;
+}
+
 export interface Database {
   orgs: OrgsTable;
   users: UsersTable;
@@ -373,6 +429,11 @@ export interface Database {
   event_receivers: EventReceiversTable;
   event_deliveries: EventDeliveriesTable;
   event_signing_keys: EventSigningKeysTable;
+  oauth_clients: OAuthClientsTable;
+  oauth_client_secrets: OAuthClientSecretsTable;
+  oauth_assertion_jtis: OAuthAssertionJtisTable;
+  oauth_signing_keys: OAuthSigningKeysTable;
+  scim_federations: ScimFederationsTable;
 }
 
 export type Org = Selectable<OrgsTable>;

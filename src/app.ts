@@ -5,6 +5,8 @@ import { migrationsCurrent } from "../db/migrate.ts";
 import type { Config } from "./config.ts";
 import { adminRouter } from "./admin/router.ts";
 import { scimRouter } from "./scim/router.ts";
+import { oauthRouter } from "./oauth/router.ts";
+import { DEFAULT_REMOTE_KEY_OPTIONS, RemoteKeys } from "./org/security/oauth/remote-keys.ts";
 import { sessionMiddleware } from "./http/session.ts";
 import { ssoRouter } from "./sso/router.ts";
 import { consoleRouter } from "./console/router.ts";
@@ -51,9 +53,12 @@ export function createApp(store: Store, config: Config, opts: AppOptions = {}): 
   });
   // Probes and metrics answer whatever Host an orchestrator uses; everything else only to allowed hosts.
   app.use(checkHost(config));
+  // Other parties' public keys (federated issuers, OAuth clients' JWKS URLs), cached per app.
+  const remoteKeys = new RemoteKeys({ ...DEFAULT_REMOTE_KEY_OPTIONS, cooldownMs: config.oauthJwksCooldownMs ?? DEFAULT_REMOTE_KEY_OPTIONS.cooldownMs });
+  app.use(oauthRouter(store, config, remoteKeys, log)); // OAuth for SCIM clients (src/oauth/)
   // W&B documents its base URL without the version (`/scim/Users`): both prefixes serve one router,
   // and every other path under /scim reaches its SCIM 404 (never the HTML page).
-  app.use(["/scim/v2", "/scim"], scimRouter(store, config, log));
+  app.use(["/scim/v2", "/scim"], scimRouter(store, config, log, remoteKeys));
   app.use(eventsRouter(store, config, log)); // SET keys and RFC 8936 polling (src/events/)
   // Sessions only where people sign in; SCIM stays stateless.
   const sessions = sessionMiddleware(store, config);

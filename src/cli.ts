@@ -1,6 +1,6 @@
 /**
  * The operator's CLI: `rollcall org create <name>`, `key create --org <name> [--member <userName>]`,
- * `key list --org <name>`, `key revoke <key-id>`, `admin-link --org <name>`, `domain verify|release <domain>`, `member list --org <name>`,
+ * `key list --org <name>`, `key revoke <key-id>`, `oauth-client create --org <name>`, `admin-link --org <name>`, `domain verify|release <domain>`, `member list --org <name>`,
  * `member set-role|deactivate|remove --org <name> <userName> …`, `org set-plan <org> <plan>`, `migrate`. Uses DATABASE_URL.
  * The CLI is the operator (src/org/access: a reserved principal, never a user name); each org command
  * asks the access policy as the operator, like every other door. The plan is the operator's alone.
@@ -23,6 +23,7 @@ import { PLANS, updateOrgSettings, type Plan } from "./org/orgs/settings.ts";
 import { deleteMember, updateMemberAccess } from "./org/members/members.ts";
 import { createMemberKey, listKeys, revokeKey } from "./org/security/keys.ts";
 import { createOrg, createOrgKey, getOrgByName } from "./org/orgs/orgs.ts";
+import { createOAuthClient } from "./org/security/oauth/clients.ts";
 
 const USAGE = `usage: rollcall <command>
   org create <name> [--plan standard|enterprise]   create an organization; prints its first API key last
@@ -31,6 +32,8 @@ const USAGE = `usage: rollcall <command>
   key create --org <name> --member <userName> [--label <text>]   create a member's own API key (acts as that member)
   key list --org <name>                             list the org's keys (never the secrets)
   key revoke <key-id>                               revoke a key
+  oauth-client create --org <name> [--name <text>] [--lifetime-minutes <5..360>] [--secret-expires <ISO time>]
+                                                    an OAuth client (client credentials) for the org's provisioning account; prints its client_id and secret
   admin-link --org <name> [--base-url <url>]        print a one-time console sign-in link (works once, for 1 hour)
   domain verify <domain> [--org <name>]             mark a claimed domain verified (no public DNS needed)
   domain release <domain> [--org <name>]            release a claim: the org's, else the verified one, else every pending one
@@ -149,6 +152,27 @@ function command(args: string[]): Action {
       if (!keys.length) console.log("no keys");
       for (const k of keys)
         console.log(`${k.id}  ${k.prefix}…  ${k.owner}${k.label ? ` (${k.label})` : ""}  created ${k.createdAt}  last used ${k.lastUsedAt ?? "never"}${k.revokedAt ? `  REVOKED ${k.revokedAt}` : ""}`);
+    };
+  }
+  if (cmd === "oauth-client" && sub === "create") {
+    const p = parse(rest, ["org", "name", "lifetime-minutes", "secret-expires"]);
+    exactly(p, 0, "");
+    const orgName = need(p, "org");
+    const lifetime = p.flags.get("lifetime-minutes");
+    if (lifetime !== undefined && !/^\d+$/.test(lifetime)) throw new UsageError("--lifetime-minutes must be a whole number of minutes (5 to 360)");
+    return async (store) => {
+      const org = await getOrgByName(store.db, orgName);
+      ensureCan(operator(org.id), "scim-auth:manage");
+      const sa = await store.db.selectFrom("service_accounts").select("id").where("org_id", "=", org.id).where("team_id", "is", null).orderBy("created_at").executeTakeFirst();
+      if (!sa) throw notFound(`"${org.name}" has no org-scoped service account; create a key first (rollcall key create --org ${org.name})`);
+      const { client, secret } = await createOAuthClient(store.db, org.id, {
+        serviceAccountId: sa.id, name: p.flags.get("name") ?? "identity provider",
+        tokenLifetimeMinutes: lifetime === undefined ? undefined : Number(lifetime), secretExpiresAt: p.flags.get("secret-expires"),
+      }, OPERATOR);
+      console.log(`OAuth client ${client.id} for the provisioning account; token endpoint <base URL>/oauth/token, tokens live ${client.tokenLifetimeMinutes} minutes`);
+      console.log(`client_id: ${client.clientId}`);
+      console.log(`client_secret (shown once${secret?.expiresAt ? `, expires ${secret.expiresAt}` : ""}):`);
+      console.log(secret?.secret ?? "");
     };
   }
   if (cmd === "key" && sub === "revoke") {

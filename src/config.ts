@@ -75,6 +75,10 @@ export interface Config {
   oidc: OidcEnvConfig | undefined;
   /** LDAP_URL, LDAP_BIND_DN, LDAP_BIND_PASSWORD, LDAP_BASE_DN, … (see .env.example) */
   ldap: LdapEnvConfig | undefined;
+  /** OAUTH_TOKEN_LIMIT (default 60) token requests per client address and per client_id per OAUTH_TOKEN_LIMIT_WINDOW_SECONDS (default 60) */
+  oauthTokenLimits?: { perWindow: number; windowSeconds: number };
+  /** OAUTH_JWKS_COOLDOWN_SECONDS: least time between two refetches of another party's JWKS on an unknown key id (default 30) */
+  oauthJwksCooldownMs?: number;
   /** EVENTS_* : provisioning event delivery (src/events) */
   events?: EventsConfig;
 }
@@ -128,6 +132,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: positiveIntVar(env, "EVENTS_TIMEOUT_MS", 10_000),
       keyRotationDays: positiveIntVar(env, "EVENTS_KEY_ROTATION_DAYS", 30),
     },
+    oauthTokenLimits: { perWindow: positiveIntVar(env, "OAUTH_TOKEN_LIMIT", 60), windowSeconds: positiveIntVar(env, "OAUTH_TOKEN_LIMIT_WINDOW_SECONDS", 60) },
+    oauthJwksCooldownMs: positiveIntVar(env, "OAUTH_JWKS_COOLDOWN_SECONDS", 30) * 1000,
   };
 }
 

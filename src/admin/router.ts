@@ -37,9 +37,10 @@ import { register as refusals } from "./refusals-routes.ts";
 import { register as authorize } from "./authorize-routes.ts";
 import { register as eventReceivers } from "./event-receivers-routes.ts";
 import { register as connectionSetup } from "./connection-setup-routes.ts";
+import { register as scimAuth } from "./scim-auth-routes.ts";
 
 /** Each area of the admin API registers its routes (src/admin/*-routes.ts). */
-const ROUTE_MODULES: ((registry: RouteRegistry) => void)[] = [membersBulk, members, roles, seats, org, teams, serviceAccounts, invites, domains, audit, me, oidc, ldap, refusals, authorize, eventReceivers, connectionSetup];
+const ROUTE_MODULES: ((registry: RouteRegistry) => void)[] = [membersBulk, members, roles, seats, org, teams, serviceAccounts, invites, domains, audit, me, oidc, ldap, refusals, authorize, eventReceivers, connectionSetup, scimAuth];
 
 export function buildRegistry(): RouteRegistry {
   const registry = new RouteRegistry();

@@ -57,13 +57,13 @@ export function register(r: RouteRegistry): void {
   });
   r.add({
     method: "post", path: "/service-accounts/:serviceAccountId/keys", tag: "service accounts", status: 201, summary: "Create a key (the key is shown once)",
-    body: z.strictObject({ label: text(BOUNDS.identifierChars).optional() }),
+    body: z.strictObject({ label: text(BOUNDS.identifierChars).optional(), expiresAt: z.iso.datetime({ offset: true }).nullable().optional().describe("when the key stops working (ISO 8601); absent or null: never") }),
     handler: async (req, res, { body }) => {
       const ctx = adminCtx(res);
       const sa = await getServiceAccount(ctx.store.db, ctx.orgId, id(req, "serviceAccountId"));
       requireManager(ctx, sa);
-      const key = await createServiceAccountKey(ctx.store.db, ctx.orgId, sa.id, body.label, ctx.actor);
-      res.status(201).json({ id: key.id, prefix: key.prefix, key: key.key });
+      const key = await createServiceAccountKey(ctx.store.db, ctx.orgId, sa.id, body.label, ctx.actor, body.expiresAt);
+      res.status(201).json({ id: key.id, prefix: key.prefix, key: key.key, expiresAt: body.expiresAt ? new Date(body.expiresAt).toISOString() : null });
     },
   });
   r.add({

@@ -12,6 +12,7 @@
  */
 import type { Response } from "express";
 import { DomainError, type DomainErrorKind } from "../org/errors.ts";
+import { OAuthRefusal, type OAuthErrorCode } from "../org/security/oauth/errors.ts";
 
 /** One status per kind of domain refusal, at every door. */
 export const KIND_STATUS: Readonly<Record<DomainErrorKind, number>> = {
@@ -27,6 +28,19 @@ export const KIND_STATUS: Readonly<Record<DomainErrorKind, number>> = {
 };
 
 export const statusOfKind = (kind: DomainErrorKind): number => KIND_STATUS[kind];
+
+/** The token endpoint's refusals (RFC 6749 §5.2): a client that failed to authenticate is 401, the rest 400. */
+export const OAUTH_ERROR_STATUS: Readonly<Record<OAuthErrorCode, number>> = {
+  invalid_request: 400, invalid_client: 401, invalid_grant: 400, unauthorized_client: 400, unsupported_grant_type: 400, invalid_scope: 400,
+};
+
+/** A refusal at the token endpoint in RFC 6749 §5.2's form; a domain error's status as everywhere else. */
+export function oauthErrorOf(err: unknown): { status: number; error: string; error_description: string } {
+  if (err instanceof OAuthRefusal) return { status: OAUTH_ERROR_STATUS[err.code], error: err.code, error_description: err.message };
+  const p = problemOf(err);
+  const error = p.status === 401 ? "invalid_client" : p.status < 500 ? "invalid_request" : "server_error";
+  return { status: p.status, error, error_description: p.detail };
+}
 
 export const HTTP_TITLES: Readonly<Record<number, string>> = {
   400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",

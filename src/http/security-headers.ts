@@ -23,7 +23,7 @@ export const securityHeaders: RequestHandler = helmet({
 });
 
 /** Path prefixes whose answers are never stored by a browser or proxy. */
-export const NO_STORE_PREFIXES = ["/scim", "/api", "/auth", "/admin/api", "/admin/link", "/invites"];
+export const NO_STORE_PREFIXES = ["/scim", "/api", "/auth", "/admin/api", "/admin/link", "/invites", "/oauth/token"];
 
 export function noStore(req: Request, res: Response, next: NextFunction): void {
   const path = req.path;

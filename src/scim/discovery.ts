@@ -37,7 +37,10 @@ export function serviceProviderConfig(config: Config, base: string) {
     // RFC 9967 §4: the provisioning events Rollcall emits (receivers: /api/v1/event-receivers); no asynchronous requests
     securityEvents: { asyncRequest: "none", eventUris: SCIM_EVENT_URIS },
     authenticationSchemes: [
-      { type: "oauthbearertoken", name: "Bearer token", description: "An API key of the organization: Authorization: Bearer <key>", primary: true },
+      {
+        type: "oauthbearertoken", name: "OAuth Bearer Token", primary: true, specUri: "https://www.rfc-editor.org/rfc/rfc6750",
+        description: `Authorization: Bearer <credential>: an API key of the organization; an access token from ${base.replace(/\/scim(\/v2)?$/, "")}/oauth/token (OAuth 2.0 client credentials, RFC 6749 §4.4: client secret or private_key_jwt; metadata at /.well-known/oauth-authorization-server); or a federated JWT from a trusted issuer (Entra workload identity federation)`,
+      },
       { type: "httpbasic", name: "HTTP Basic", description: "An empty user name and the API key as the password" },
     ],
     // Only RFC 7643 §5 (and RFC 9865) fields at the top: strict clients refuse unknown ones.

@@ -42,7 +42,7 @@ export function scimErrorBody(res: Response, err: ScimError): Record<string, unk
 
 export function sendScimError(res: Response, err: ScimError): void {
   if (res.headersSent) return;
-  if (err.status === 401) res.set("WWW-Authenticate", 'Bearer realm="rollcall", Basic realm="rollcall"');
+  if (err.status === 401 && !res.get("WWW-Authenticate")) res.set("WWW-Authenticate", 'Bearer realm="rollcall", Basic realm="rollcall"');
   res.status(err.status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(scimErrorBody(res, err)));
 }
 

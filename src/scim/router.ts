@@ -5,7 +5,11 @@ import type { Config } from "../config.ts";
 import { readApiKey } from "../http/credentials.ts";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../http/json-depth.ts";
 import { refuseNulInBody } from "../http/request-checks.ts";
-import { principalForKey } from "../org/access/authenticate.ts";
+import { principalForKey, principalForScimToken } from "../org/access/authenticate.ts";
+import type { Principal } from "../org/access/principals.ts";
+import { isJwtShaped } from "../org/security/oauth/bearer.ts";
+import { RemoteKeys } from "../org/security/oauth/remote-keys.ts";
+import { oauthPlace } from "../oauth/where.ts";
 import { can } from "../org/access/can.ts";
 import { recordScimRequest } from "../org/connections/scim-activity.ts";
 import { bulkRouter } from "./bulk/routes.ts";
@@ -28,16 +32,28 @@ function requireJsonBody(req: Request, _res: Response, next: NextFunction): void
   next();
 }
 
-export function scimRouter(store: Store, config: Config, log: (msg: string, err: unknown) => void): Router {
+/** An API key, or a bearer JWT (Rollcall's OAuth access token or a federated one, RFC 6750). */
+async function scimPrincipal(store: Store, config: Config, keys: RemoteKeys, req: Request, res: Response): Promise<Principal> {
+  const key = readApiKey(req);
+  if (key && isJwtShaped(key)) {
+    const found = await principalForScimToken(store.db, keys, key, oauthPlace(req, config));
+    if ("principal" in found) return found.principal;
+    res.set("WWW-Authenticate", `Bearer realm="rollcall", error="invalid_token", error_description="${found.reason.replace(/["\\]/g, "")}"`);
+    throw new ScimError(401, undefined, `the bearer token is not valid: ${found.reason}`);
+  }
+  const principal = key ? await principalForKey(store.db, key) : null;
+  if (!principal) throw new ScimError(401, undefined, key ? "the API key is not valid (unknown, revoked or expired)" : "an API key or OAuth access token is required: Authorization: Bearer <key or token>");
+  return principal;
+}
+
+export function scimRouter(store: Store, config: Config, log: (msg: string, err: unknown) => void, remoteKeys: RemoteKeys = new RemoteKeys()): Router {
   const r = Router();
   r.use(express.json({ type: JSON_TYPES, limit: config.maxBodyBytes, strict: false }));
   r.use(requireJsonBody);
   r.use(refuseNulInBody);
   r.use(discoveryRouter(config));
   r.use(async (req, res, next) => {
-    const key = readApiKey(req);
-    const principal = key ? await principalForKey(store.db, key) : null;
-    if (!principal) throw new ScimError(401, undefined, key ? "the API key is not valid (unknown or revoked)" : "an API key is required: Authorization: Bearer <key>");
+    const principal = await scimPrincipal(store, config, remoteKeys, req, res);
     const reads = req.method === "GET" || req.method === "HEAD" || req.path.endsWith("/.search");
     const decision = can(principal, reads ? "scim:read" : "scim:write");
     if (!decision.allowed) throw new ScimError(403, undefined, decision.reason);

@@ -93,6 +93,7 @@ const ROWS: Row[] = [
     send: async (c, k) => c.call("delete", `/keys/${(await createKey(t.store.db, { orgId: t.org.id, memberId: k.members.member.id, label: unique("own") })).id}`),
   },
   { action: "sso:manage", allowed: ORG_WIDE, ok: 404, send: (c) => c.call("get", "/sso/oidc") },
+  { action: "scim-auth:manage", allowed: ORG_WIDE, ok: 200, send: (c) => c.call("get", "/oauth-clients") },
   { action: "me:read", allowed: [...MEMBERS, "operator"], ok: 200, send: (c) => c.call("get", "/me") },
   {
     action: "member:read-permissions (about m-member in alpha)", allowed: [...ORG_WIDE, "member", "teamSA"], ok: 200,

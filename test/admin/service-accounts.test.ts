@@ -85,8 +85,9 @@ describe("admin API: service accounts and keys", () => {
     const { keys } = expectOk(await as(t, lead.key).get(`/service-accounts/${sa.id}/keys`));
     assert.equal(keys.length, 2);
     const listed = keys.find((x: any) => x.id === k.id);
-    assert.deepEqual(Object.keys(listed).sort(), ["createdAt", "id", "label", "lastUsedAt", "prefix", "revokedAt"]);
+    assert.deepEqual(Object.keys(listed).sort(), ["createdAt", "expiresAt", "id", "label", "lastUsedAt", "prefix", "revokedAt"]);
     assert.ok(listed.lastUsedAt);
+    assert.equal(listed.expiresAt, null, "a key without an expiry never lapses");
     assert.equal(listed.revokedAt, null);
     assert.ok(!JSON.stringify(keys).includes(k.key));
     problem(await as(t, dev.key).get(`/service-accounts/${sa.id}/keys`), 403);

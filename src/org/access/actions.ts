@@ -49,6 +49,7 @@ export interface ActionTargets {
   "member-keys:create": { memberId: string };
   "member-keys:manage": { memberId: string };
   "sso:manage": undefined;
+  "scim-auth:manage": undefined;
   "scim:read": undefined;
   "scim:write": undefined;
   "me:read": undefined;
@@ -88,6 +89,7 @@ export const ACTIONS: Record<Action, string> = {
   "service-accounts:manage": "read and manage these service accounts and their keys",
   "member-keys:create": "create an API key that acts as this member",
   "member-keys:manage": "list and revoke this member's API keys",
+  "scim-auth:manage": "manage OAuth clients, their secrets and federated trusts for SCIM",
   "sso:manage": "configure single sign-on (OIDC, LDAP)",
   "scim:read": "read through SCIM",
   "scim:write": "provision through SCIM",
@@ -100,5 +102,5 @@ export const ACTION_NAMES = Object.keys(ACTIONS) as Action[];
 export const ORG_ACTIONS = [
   "org:read-settings", "org:change-settings", "org:change-plan", "seats:read", "members:read", "member:change-access", "member:remove",
   "member:set-billing-admin", "team:create", "team:delete", "invites:list", "domains:read", "domains:manage", "roles:read", "roles:manage",
-  "audit:read", "events:read", "events:manage", "service-accounts:list", "sso:manage", "scim:read", "scim:write", "me:read",
+  "audit:read", "events:read", "events:manage", "service-accounts:list", "sso:manage", "scim-auth:manage", "scim:read", "scim:write", "me:read",
 ] as const satisfies readonly { [A in Action]: ActionTargets[A] extends undefined ? A : never }[Action][];

@@ -10,6 +10,9 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../../../db/types.ts";
 import { authenticateKey } from "../security/keys.ts";
+import { verifyScimBearer } from "../security/oauth/bearer.ts";
+import type { RemoteKeys } from "../security/oauth/remote-keys.ts";
+import type { Audience } from "../security/oauth/tokens.ts";
 import { loadMemberFacts } from "./member-facts.ts";
 import { memberPrincipal, operator, serviceAccountPrincipal, type Principal } from "./principals.ts";
 
@@ -32,4 +35,17 @@ export async function principalForSession(db: Db, user: { orgId: string; memberI
   if (!user.memberId) return null;
   const facts = await loadMemberFacts(db, user.orgId, user.memberId);
   return facts?.active ? memberPrincipal(facts) : null;
+}
+
+/**
+ * The principal a SCIM bearer JWT stands for (Rollcall's own access token or a
+ * federated one): the org-scoped service account it names. Refusals carry the
+ * reason, for `WWW-Authenticate: Bearer error="invalid_token"`.
+ */
+export async function principalForScimToken(db: Db, keys: RemoteKeys, token: string, where: Audience): Promise<{ principal: Principal } | { reason: string }> {
+  const r = await verifyScimBearer(db, keys, token, where);
+  if (!r.ok) return { reason: r.reason };
+  const sa = await db.selectFrom("service_accounts").select(["id", "team_id"]).where("org_id", "=", r.orgId).where("id", "=", r.serviceAccountId).executeTakeFirst();
+  if (!sa) return { reason: "the token's service account no longer exists" };
+  return { principal: serviceAccountPrincipal(r.orgId, r.credential, sa.id, sa.team_id) };
 }

@@ -193,6 +193,7 @@ const RULES: { [A in Action]: Rule<A> } = {
     return why ? allow(why) : refuse(`only the key's own member and ${ORG_WIDE} may ${ACTIONS["member-keys:manage"]}`);
   },
   "sso:manage": orgAdmins("sso:manage"),
+  "scim-auth:manage": orgAdmins("scim-auth:manage"),
   "scim:read": scim("scim:read"),
   "scim:write": scim("scim:write"),
   "me:read": (p) => {

@@ -7,7 +7,7 @@ import type { Database } from "../../../db/types.ts";
 import { now } from "../clock.ts";
 import { enqueueDeliveries } from "../events/outbox.ts";
 
-export type Door = "scim" | "admin" | "cli" | "sso";
+export type Door = "scim" | "admin" | "cli" | "sso" | "oauth";
 
 /** Who is acting: the door and an identifier (API key id, member id, "operator"). */
 export interface Actor {

@@ -10,6 +10,7 @@ import { recordAudit, type Actor } from "../audit/record.ts";
 import { now } from "../clock.ts";
 import { invalid, notFound, refused } from "../errors.ts";
 import { racePoint } from "../race-points.ts";
+import { checkedExpiry, hasLapsed } from "./expiry.ts";
 
 export interface Principal {
   orgId: string;
@@ -40,7 +41,7 @@ export function generateKey(): string {
 /** Creates a key for a service account or member. `presetKey` lets an operator inject the bootstrap key. */
 export async function createKey(
   db: Kysely<Database>,
-  owner: { orgId: string; serviceAccountId?: string; memberId?: string; label?: string },
+  owner: { orgId: string; serviceAccountId?: string; memberId?: string; label?: string; expiresAt?: string | null },
   presetKey?: string,
 ): Promise<CreatedKey> {
   const key = presetKey ?? generateKey();
@@ -62,6 +63,7 @@ export async function createKey(
       created_at: now(),
       last_used_at: null,
       revoked_at: null,
+      expires_at: checkedExpiry(owner.expiresAt),
     })
     .execute();
   return { id, key, prefix };
@@ -78,12 +80,12 @@ export async function authenticateKey(db: Kysely<Database>, key: string): Promis
     .leftJoin("service_accounts as s", "s.id", "k.service_account_id")
     .leftJoin("members as m", "m.id", "k.member_id")
     .select([
-      "k.id", "k.org_id", "k.hash", "k.service_account_id", "k.member_id", "k.last_used_at", "k.revoked_at",
+      "k.id", "k.org_id", "k.hash", "k.service_account_id", "k.member_id", "k.last_used_at", "k.revoked_at", "k.expires_at",
       "s.team_id", "m.org_role", "m.active",
     ])
     .where("k.hash", "=", hash)
     .executeTakeFirst();
-  if (!row || row.revoked_at) return null;
+  if (!row || row.revoked_at || hasLapsed(row.expires_at)) return null;
   // A member's own key works only while the member is active (deactivation also revokes it).
   if (row.member_id !== null && row.active !== 1) return null;
   if (!crypto.timingSafeEqual(Buffer.from(row.hash, "hex"), Buffer.from(hash, "hex"))) return null;
@@ -155,6 +157,8 @@ export interface KeyView {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** null: never expires */
+  expiresAt?: string | null;
 }
 export type OwnKeyView = KeyView;
 

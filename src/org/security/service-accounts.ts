@@ -78,11 +78,11 @@ export async function deleteServiceAccount(db: Db, orgId: string, id: string, ac
   });
 }
 
-export async function createServiceAccountKey(db: Db, orgId: string, id: string, label: string | undefined, actor: Actor): Promise<CreatedKey> {
+export async function createServiceAccountKey(db: Db, orgId: string, id: string, label: string | undefined, actor: Actor, expiresAt?: string | null): Promise<CreatedKey> {
   return db.transaction().execute(async (trx) => {
     await getServiceAccount(trx, orgId, id);
-    const key = await createKey(trx, { orgId, serviceAccountId: id, label });
-    await recordAudit(trx, { orgId, actor, action: "key.create", targetType: "api_key", targetId: key.id, detail: { before: null, after: { serviceAccountId: id, prefix: key.prefix, label: label ?? null } } });
+    const key = await createKey(trx, { orgId, serviceAccountId: id, label, expiresAt });
+    await recordAudit(trx, { orgId, actor, action: "key.create", targetType: "api_key", targetId: key.id, detail: { before: null, after: { serviceAccountId: id, prefix: key.prefix, label: label ?? null, expiresAt: expiresAt ?? null } } });
     return key;
   });
 }
@@ -90,9 +90,9 @@ export async function createServiceAccountKey(db: Db, orgId: string, id: string,
 /** The account's keys, newest last; never the secrets. */
 export async function listServiceAccountKeys(db: Db, orgId: string, id: string): Promise<ServiceAccountKeyView[]> {
   await getServiceAccount(db, orgId, id);
-  const rows = await db.selectFrom("api_keys").select(["id", "prefix", "label", "created_at", "last_used_at", "revoked_at"])
+  const rows = await db.selectFrom("api_keys").select(["id", "prefix", "label", "created_at", "last_used_at", "revoked_at", "expires_at"])
     .where("org_id", "=", orgId).where("service_account_id", "=", id).orderBy("created_at").orderBy("id").execute();
-  return rows.map((r) => ({ id: r.id, prefix: r.prefix, label: r.label, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at }));
+  return rows.map((r) => ({ id: r.id, prefix: r.prefix, label: r.label, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at, expiresAt: r.expires_at }));
 }
 
 /** Who holds a key of this org: its service account (and that one's team) or member; null when unknown. */

@@ -14,9 +14,20 @@ function mappingTable() {
   ].map(([a, what, values]) => h("tr", {}, h("td", {}, h("code", {}, `${EXT}:${a}`)), h("td", {}, what), h("td", {}, values))), "Attribute mapping for org role and seats");
 }
 
+// Credentials that lapse within 14 days (GET /api/v1/credentials/lapsing); nothing when none or not allowed.
+async function lapsingWarning() {
+  let lapsing = [];
+  try { ({ lapsing } = await get("/credentials/lapsing")); } catch { return h("div"); }
+  if (!lapsing.length) return h("div");
+  return h("div.message.warning", { role: "alert" },
+    h("strong", {}, "Credentials about to lapse: "), "SCIM provisioning with them stops when they do. Rotate them now.",
+    h("ul", {}, ...lapsing.map((l) => h("li", {}, `${l.name} — lapses ${fmtTime(l.expiresAt)}`))));
+}
+
 export async function render() {
   const [setup, activity] = await Promise.all([get("/sso/setup"), get("/sso/scim-activity")]);
   const base = setup.scimUrl;
+  const tokenUrl = `${location.origin}/oauth/token`;
   const msg = messageArea(); const shown = h("div");
   const name = h("input", { type: "text", value: "identity-provider", required: true });
   const create = h("button.primary", { type: "submit" }, "Create a SCIM key");
@@ -31,24 +42,35 @@ export async function render() {
   draw(activity.requests);
   const refresh = h("button", { type: "button" }, "Refresh");
   refresh.addEventListener("click", () => busy(refresh, msg, async () => draw((await get("/sso/scim-activity")).requests)));
-  return h("div", {}, msg.el, shown,
+  return h("div", {}, await lapsingWarning(), msg.el, shown,
     section("Base URL", h("p", {}, h("code", {}, base), " ", cp)),
     section("Keys for identity providers",
       h("form", { on: { submit: (e) => { e.preventDefault(); busy(create, msg, async () => { const sa = await post("/service-accounts", { name: name.value.trim() }); shown.replaceChildren(keyBox(sa.key.key, msg)); }); } } },
         h("div.row", {}, field("Service account name", name)), create),
       h("p.hint", {}, "Each key belongs to an org-scoped service account; revoke it on the Service accounts page.")),
     section("Last requests from your identity provider", h("p.hint", {}, "What the provider asked and what Rollcall answered (no names or contents are kept)."), list, h("div.actions", {}, refresh)),
+    section("OAuth 2.0 instead of a static key", h("ul", {},
+      h("li", {}, "Client credentials: register a client for a service account (", h("code", {}, "POST /api/v1/oauth-clients"), " or ", h("code", {}, "rollcall oauth-client create"),
+        "); the client gets short-lived tokens (60 minutes unless set, 5 minutes to 6 hours) at ", h("code", {}, tokenUrl), " with its secret (Basic or in the body) or a JWT signed by its registered key."),
+      h("li", {}, "Several secrets may be alive at once: add a new one, move the identity provider to it, then revoke the old one. Every secret and key may carry an expiry."),
+      h("li", {}, "Federation: trust another issuer's tokens for a service account (", h("code", {}, "POST /api/v1/scim-federations"),
+        " with issuer, audience and subject); those tokens are accepted at the base URL as they are."),
+      h("li", {}, "Metadata: ", h("code", {}, `${location.origin}/.well-known/oauth-authorization-server`)))),
     section("Okta", h("ol", {},
       h("li", {}, "Your app → General → App Settings → Edit: Provisioning: SCIM. Then Provisioning → Integration: SCIM connector base URL ", h("code", {}, base)),
       h("li", {}, "Unique identifier field for users: ", h("code", {}, "userName")),
       h("li", {}, "Supported provisioning actions: Push New Users, Push Profile Updates, Push Groups"),
       h("li", {}, "Authentication Mode: HTTP Header — the key as the Bearer token; “Test Connector Configuration” shows up under Last requests"),
-      h("li", {}, "Org role and seats: Directory → Profile Editor → your app → Add Attribute for each row below (external namespace as shown), then map them under Provisioning → To App")),
+      h("li", {}, "Org role and seats: Directory → Profile Editor → your app → Add Attribute for each row below (external namespace as shown), then map them under Provisioning → To App"),
+      h("li", {}, "Or Authentication Mode: OAuth 2.0 client credentials — token endpoint ", h("code", {}, tokenUrl), ", the client ID and secret of an OAuth client (or HTTP Header with a key as the Bearer token)")),
     mappingTable()),
     section("Microsoft Entra ID", h("ol", {},
       h("li", {}, "Enterprise application → Provisioning → Automatic"),
       h("li", {}, "Tenant URL: ", h("code", {}, `${base}?aadOptscim062020`), " — the flag makes Entra send standard changes"),
       h("li", {}, "Secret Token: the key; “Test Connection” should succeed and show up under Last requests"),
-      h("li", {}, "Org role and seats: Provisioning → Mappings → Provision Microsoft Entra ID Users → Show advanced options → Edit attribute list: add each attribute below (type String), then Add New Mapping from a directory attribute or an expression (e.g. a constant “member”)")),
+      h("li", {}, "Org role and seats: Provisioning → Mappings → Provision Microsoft Entra ID Users → Show advanced options → Edit attribute list: add each attribute below (type String), then Add New Mapping from a directory attribute or an expression (e.g. a constant “member”)"),
+      h("li", {}, "Workload identity federation: trust issuer ", h("code", {}, "https://login.microsoftonline.com/<tenant id>/v2.0"),
+        ", the audience of the app Entra provisions with and its subject (the app's object id) for a service account; Entra's tokens then work as they are"),
+      h("li", {}, "Or OAuth 2.0 client credentials with ", h("code", {}, tokenUrl), " and an OAuth client's ID and secret (several secrets can be alive while you rotate), or a key as the Secret Token")),
     mappingTable()));
 }

@@ -1,0 +1,60 @@
+/**
+ * Client authentication by signed JWT (RFC 7523 §2.2, `private_key_jwt`): the
+ * client signs an assertion with a key it registered (inline JWKS or JWKS URL);
+ * iss = sub = its client_id, aud = our token endpoint (or our issuer), exp
+ * within ASSERTION_MAX_SECONDS, and a `jti` that is accepted once only (kept
+ * until the assertion expires; a second use is a replay).
+ */
+import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from "jose";
+import type { Kysely } from "kysely";
+import type { Database } from "../../../../db/types.ts";
+import { clientByClientId } from "./clients.ts";
+import { oauthRefusal } from "./errors.ts";
+import { FEDERATED_ALGS, tokenProblem } from "./federations.ts";
+import type { RemoteKeys } from "./remote-keys.ts";
+
+type Db = Kysely<Database>;
+
+export const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/** an assertion may not live longer than this (a long-lived one is a reusable password) */
+const ASSERTION_MAX_SECONDS = 10 * 60;
+const PRUNE_EVERY_MS = 10 * 60_000;
+let lastPrune = 0;
+
+export async function authenticateClientAssertion(
+  db: Db, keys: RemoteKeys, assertion: string, audiences: string[], claimedClientId: string | undefined, at: number = Date.now(),
+): Promise<Database["oauth_clients"]> {
+  let iss: unknown;
+  try {
+    iss = decodeJwt(assertion).iss;
+  } catch {
+    throw oauthRefusal("invalid_client", "client_assertion is not a JWT");
+  }
+  if (typeof iss !== "string" || (claimedClientId !== undefined && claimedClientId !== iss))
+    throw oauthRefusal("invalid_client", "the client assertion's iss must be the client_id");
+  const client = await clientByClientId(db, iss);
+  if (!client || (!client.jwks && !client.jwks_uri)) throw oauthRefusal("invalid_client", "unknown client, or a client without registered keys");
+  const keySet = client.jwks ? createLocalJWKSet(JSON.parse(client.jwks) as JSONWebKeySet) : keys.keySet(client.jwks_uri!);
+  let payload: Awaited<ReturnType<typeof jwtVerify>>["payload"];
+  try {
+    ({ payload } = await jwtVerify(assertion, keySet, {
+      issuer: client.client_id, subject: client.client_id, audience: audiences, algorithms: FEDERATED_ALGS,
+      requiredClaims: ["exp", "jti"], currentDate: new Date(at), clockTolerance: 30,
+    }));
+  } catch (err) {
+    throw oauthRefusal("invalid_client", `client assertion refused: ${tokenProblem(err)}`);
+  }
+  const exp = Number(payload.exp);
+  if (exp * 1000 - at > ASSERTION_MAX_SECONDS * 1000) throw oauthRefusal("invalid_client", `a client assertion may live at most ${ASSERTION_MAX_SECONDS / 60} minutes (exp is too far ahead)`);
+  const jti = String(payload.jti);
+  if (!jti || jti.length > 200) throw oauthRefusal("invalid_client", "the client assertion's jti must be 1 to 200 characters");
+  // The primary key (client, jti) makes the second use lose, even when two arrive at once.
+  const res = await db.insertInto("oauth_assertion_jtis").values({ client_ref: client.id, jti, expires_at: new Date(exp * 1000).toISOString() })
+    .onConflict((oc) => oc.columns(["client_ref", "jti"]).doNothing()).returning("jti").executeTakeFirst();
+  if (!res) throw oauthRefusal("invalid_client", "this client assertion was already used (replayed jti)");
+  if (at - lastPrune > PRUNE_EVERY_MS) {
+    lastPrune = at;
+    await db.deleteFrom("oauth_assertion_jtis").where("expires_at", "<", new Date(at - 60_000).toISOString()).execute();
+  }
+  return client;
+}
