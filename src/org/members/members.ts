@@ -20,6 +20,7 @@ import { racePoint } from "../race-points.ts";
 import { lockForUpdate, type ExpectedRevision } from "../revision.ts";
 import { endMemberSessions } from "../arrival/sessions.ts";
 import { DIRECTORY } from "../arrival/verification.ts";
+import { leaveAllTeams } from "../teams/membership.ts";
 
 export interface MemberEmail {
   value: string;
@@ -253,7 +254,7 @@ export async function deleteMember(db: Db, orgId: string, id: string, actor: Act
   await db.transaction().execute(async (trx) => {
     const current = await lockForUpdate(trx, "members", orgId, id, now(), expectedRevision);
     await racePoint("member.delete.locked");
-    await trx.deleteFrom("team_members").where("member_id", "=", id).execute();
+    await leaveAllTeams(trx, id);
     await trx.deleteFrom("member_emails").where("member_id", "=", id).execute();
     await trx.deleteFrom("api_keys").where("member_id", "=", id).execute(); // the member's own keys end with the membership
     await trx.deleteFrom("members").where("id", "=", id).execute();
