@@ -258,6 +258,28 @@ export interface OidcConnectionsTable {
   updated_at: string;
 }
 
+/** An org's LDAP connection (at most one per org). */
+export interface LdapConnectionsTable {
+  org_id: string;
+  url: string;
+  start_tls: Bool;
+  bind_dn: string;
+  /** encrypted with ROLLCALL_ENCRYPTION_KEY (src/org/security/secrets.ts); never the plain password */
+  bind_password: string;
+  base_dn: string;
+  user_filter: string;
+  /** JSON object: our attribute → the directory's */
+  attributes: string;
+  group_base_dn: string | null;
+  group_filter: string | null;
+  /** JSON array of group names or DNs */
+  allowed_groups: string;
+  trust_email: Bool;
+  timeout_ms: number;
+  created_at: string;
+  updated_at: string;
+}
+
 /** express-session data, stored so that every instance serves the same sessions. */
 export interface SessionsTable {
   sid: string;
@@ -304,6 +326,7 @@ export interface Database {
   rate_limits: RateLimitsTable;
   app_secrets: AppSecretsTable;
   oidc_connections: OidcConnectionsTable;
+  ldap_connections: LdapConnectionsTable;
   email_verifications: EmailVerificationsTable;
   email_links: EmailLinksTable;
   org_former_names: OrgFormerNamesTable;

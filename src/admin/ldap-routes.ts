@@ -9,7 +9,7 @@ import { publicBaseUrl } from "../http/public-address.ts";
 import type { Org } from "../../db/types.ts";
 import { SecretDecryptionError } from "../org/security/secrets.ts";
 import { allowed, lookup } from "../sso/ldap/directory.ts";
-import { deleteLdapConnection, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, parseLdapInput, resolveLdapSettings, saveLdapConnection, viewLdapConnection, type LdapConnectionView, type LdapSettings } from "../sso/ldap/settings.ts";
+import { deleteLdapConnection, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, parseLdapInput, resolveLdapSettings, saveLdapConnection, viewLdapConnection, type LdapConnectionView, type LdapSettings } from "../org/connections/ldap-connections.ts";
 import { signInUrls } from "../sso/org-address.ts";
 import { ensureCan } from "../org/access/can.ts";
 import { getOrg } from "../org/members/member-roles.ts";

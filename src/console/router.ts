@@ -29,7 +29,7 @@ import { getOrg } from "../org/members/member-roles.ts";
 import { getOidcConnection } from "../org/connections/oidc-connections.ts";
 import { findOrgByAddress } from "../org/orgs/addresses.ts";
 import { soleOrg } from "../org/orgs/orgs.ts";
-import { resolveLdapSettings } from "../sso/ldap/settings.ts";
+import { resolveLdapSettings } from "../org/connections/ldap-connections.ts";
 import { signInUrls } from "../sso/org-address.ts";
 
 const PUBLIC = path.join(path.dirname(fileURLToPath(import.meta.url)), "public");

@@ -36,7 +36,7 @@ import { sendFailure, type SignInFailure } from "../oidc/respond.ts";
 import { safeReturnTo } from "../oidc/routes.ts";
 import { findSignInOrg } from "../org-address.ts";
 import { allowed, authenticate } from "./directory.ts";
-import { resolveLdapSettings, type LdapSettings } from "./settings.ts";
+import { resolveLdapSettings, type LdapSettings } from "../../org/connections/ldap-connections.ts";
 
 export const INVALID_CREDENTIALS = "invalid username or password";
 export const DIRECTORY_UNAVAILABLE = "directory unavailable: the organization's LDAP directory did not answer; try again later";
