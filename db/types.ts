@@ -68,6 +68,8 @@ export interface MembersTable {
   models_seat: Generated<string>; // 'full' | 'viewer' | 'none'
   weave_role: Generated<string>; // 'full' | 'viewer' | 'none'
   billing_admin: Generated<Bool>;
+  /** the primary address, lower-cased (members.ts writeEmails keeps it; migration 0020): the directory's e-mail sort */
+  primary_email_key: string | null;
   /** JSON of the SCIM attributes that have no column of their own */
   resource: string;
   revision: Generated<number>;

@@ -4,7 +4,7 @@
  * SQL, so a page costs the same at 100 and at 100,000 members.
  *
  * Sorting: by userName, displayName, email (the primary address), orgRole or
- * createdAt, ascending or descending; ties by userName, then id, in the same
+ * createdAt (indexes of migration 0020 for e-mail and org role), ascending or descending; ties by userName, then id, in the same
  * direction, so pages never overlap. Members without a display name or e-mail
  * come last in either direction, on both databases.
  *
@@ -74,20 +74,27 @@ export async function listMembers(db: Db, orgId: string, query: MemberQuery): Pr
   const dir = query.order ?? "asc";
   const base = filtered(db, orgId, query);
   const total = Number((await base.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
-  let rows = base.selectAll("m")
-    .select((eb) => eb.selectFrom("member_emails as e").select("e.value").whereRef("e.member_id", "=", "m.id")
-      .orderBy("e.is_primary", "desc").orderBy("e.position").limit(1).as("email"))
-    // The primary address's key, for the e-mail sort (the same choice as `email` above).
-    .select((eb) => eb.selectFrom("member_emails as e").select("e.value_key").whereRef("e.member_id", "=", "m.id")
-      .orderBy("e.is_primary", "desc").orderBy("e.position").limit(1).as("email_key"));
+  let rows = base.selectAll("m");
   const sort = query.sort ?? "userName";
   // Explicit NULLS LAST: SQLite and PostgreSQL disagree on where NULL sorts otherwise.
   if (sort === "displayName") rows = rows.orderBy("m.display_name_key", (ob) => (dir === "asc" ? ob.asc() : ob.desc()).nullsLast());
-  else if (sort === "email") rows = rows.orderBy("email_key", (ob) => (dir === "asc" ? ob.asc() : ob.desc()).nullsLast());
+  else if (sort === "email") rows = rows.orderBy("m.primary_email_key", (ob) => (dir === "asc" ? ob.asc() : ob.desc()).nullsLast());
   else if (sort === "orgRole") rows = rows.orderBy("m.org_role", dir);
   else if (sort === "createdAt") rows = rows.orderBy("m.created_at", dir);
   const page = await rows.orderBy("m.user_name_key", dir).orderBy("m.id", dir).limit(limit).offset(offset).execute();
-  return { items: page.map((m) => toMemberView(m, m.email)), total, offset, limit };
+  // The page's addresses in one more query: a subquery per row in the sorted query would run for every member.
+  const emails = await primaryEmails(db, page.map((m) => m.id));
+  return { items: page.map((m) => toMemberView(m, emails.get(m.id) ?? null)), total, offset, limit };
+}
+
+/** Each member's primary address as given (the first marked primary, else the first). */
+async function primaryEmails(db: Db, memberIds: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (!memberIds.length) return out;
+  const rows = await db.selectFrom("member_emails").select(["member_id", "value"]).where("member_id", "in", memberIds)
+    .orderBy("member_id").orderBy("is_primary", "desc").orderBy("position").execute();
+  for (const r of rows) if (!out.has(r.member_id)) out.set(r.member_id, r.value);
+  return out;
 }
 
 /** Every member of the org, by userName (the CLI's listing), a page at a time. */

@@ -102,6 +102,9 @@ function accessDiff(before: Member | null, after: Member | null): Record<string,
   return out;
 }
 
+/** The directory sorts by the primary address (the first marked primary, else the first), kept on the member row with its addresses. */
+const primaryEmailKey = (emails: MemberEmail[]): string | null => (emails.find((e) => e.primary) ?? emails[0])?.value.toLowerCase() ?? null;
+
 function columns(input: MemberInput) {
   return {
     user_name: input.userName,
@@ -113,6 +116,7 @@ function columns(input: MemberInput) {
     family_name: input.familyName,
     active: (input.active ? 1 : 0) as 0 | 1,
     resource: JSON.stringify(input.resource),
+    primary_email_key: primaryEmailKey(input.emails),
     ...accessColumns({ orgRole: input.orgRole, modelsSeat: input.modelsSeat, weaveRole: input.weaveRole, active: input.active }),
   };
 }
