@@ -93,7 +93,7 @@ export async function seed(store: Store, n: number, spares: number, batch: numbe
       users.push({ id: userId, email: p.email, email_key: p.email.toLowerCase(), email_verified: 0, display_name: displayName, created_at: t, updated_at: t });
       mems.push({
         id: memberId, org_id: orgId, user_id: userId,
-        user_name: p.userName, user_name_key: p.userName.toLowerCase(),
+        user_name: p.userName, user_name_key: p.userName.toLowerCase(), primary_email_key: p.email.toLowerCase(),
         external_id: `ext-${pad(i)}`,
         display_name: displayName, display_name_key: displayName.toLowerCase(),
         given_name: p.givenName, family_name: p.familyName,

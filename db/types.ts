@@ -68,6 +68,8 @@ export interface MembersTable {
   models_seat: Generated<string>; // 'full' | 'viewer' | 'none'
   weave_role: Generated<string>; // 'full' | 'viewer' | 'none'
   billing_admin: Generated<Bool>;
+  /** the primary address, lower-cased (members.ts writeEmails keeps it; migration 0020): the directory's e-mail sort */
+  primary_email_key: string | null;
   /** JSON of the SCIM attributes that have no column of their own */
   resource: string;
   revision: Generated<number>;
@@ -281,6 +283,28 @@ export interface OidcConnectionsTable {
   updated_at: string;
 }
 
+/** An org's LDAP connection (at most one per org). */
+export interface LdapConnectionsTable {
+  org_id: string;
+  url: string;
+  start_tls: Bool;
+  bind_dn: string;
+  /** encrypted with ROLLCALL_ENCRYPTION_KEY (src/org/security/secrets.ts); never the plain password */
+  bind_password: string;
+  base_dn: string;
+  user_filter: string;
+  /** JSON object: our attribute → the directory's */
+  attributes: string;
+  group_base_dn: string | null;
+  group_filter: string | null;
+  /** JSON array of group names or DNs */
+  allowed_groups: string;
+  trust_email: Bool;
+  timeout_ms: number;
+  created_at: string;
+  updated_at: string;
+}
+
 /** express-session data, stored so that every instance serves the same sessions. */
 export interface SessionsTable {
   sid: string;
@@ -423,6 +447,7 @@ export interface Database {
   rate_limits: RateLimitsTable;
   app_secrets: AppSecretsTable;
   oidc_connections: OidcConnectionsTable;
+  ldap_connections: LdapConnectionsTable;
   email_verifications: EmailVerificationsTable;
   email_links: EmailLinksTable;
   org_former_names: OrgFormerNamesTable;

@@ -22,8 +22,10 @@ import { ORG_ROLES, type OrgRole } from "./org/members/member-roles.ts";
 import { PLANS, updateOrgSettings, type Plan } from "./org/orgs/settings.ts";
 import { deleteMember, updateMemberAccess } from "./org/members/members.ts";
 import { createMemberKey, listKeys, revokeKey } from "./org/security/keys.ts";
-import { createOrg, createOrgKey, getOrgByName } from "./org/orgs/orgs.ts";
 import { createOAuthClient } from "./org/security/oauth/clients.ts";
+import { createOrg, createOrgKey, findOrgById, getOrgByName } from "./org/orgs/orgs.ts";
+import { allMembers } from "./org/members/directory.ts";
+import { accessOf, findMemberByUserName } from "./org/members/member-view.ts";
 
 const USAGE = `usage: rollcall <command>
   org create <name> [--plan standard|enterprise]   create an organization; prints its first API key last
@@ -88,12 +90,11 @@ const OPERATOR: Actor = { door: "cli", id: "operator" };
 /** The member of `orgName` called `userName` (case-insensitive), or a not-found error naming both. */
 async function memberByName(store: Store, orgName: string, userName: string, action: "member:change-access" | "member:remove" | "member-keys:manage"): Promise<{ orgId: string; id: string; userName: string }> {
   const org = await getOrgByName(store.db, orgName);
-  const m = await store.db.selectFrom("members").select(["id", "user_name"]).where("org_id", "=", org.id)
-    .where("user_name_key", "=", userName.toLowerCase()).executeTakeFirst();
+  const m = await findMemberByUserName(store.db, org.id, userName);
   if (!m) throw notFound(`no member named "${userName}" in organization "${org.name}"`);
   if (action === "member-keys:manage") ensureCan(operator(org.id), action, { memberId: m.id });
   else ensureCan(operator(org.id), action);
-  return { orgId: org.id, id: m.id, userName: m.user_name };
+  return { orgId: org.id, id: m.id, userName: m.userName };
 }
 
 /** The command line as an action on the database; throws UsageError without touching any database. */
@@ -212,7 +213,7 @@ function command(args: string[]): Action {
       const orgId = orgName ? (await getOrgByName(store.db, orgName)).id : undefined;
       const released = await releaseDomainClaims(store.db, domain!, OPERATOR, orgId);
       for (const r of released) {
-        const org = await store.db.selectFrom("orgs").select("name").where("id", "=", r.orgId).executeTakeFirst();
+        const org = await findOrgById(store.db, r.orgId);
         console.log(`released the ${r.status} claim of ${domain!.trim().toLowerCase().replace(/\.$/, "")} by "${org?.name ?? r.orgId}"`);
       }
     };
@@ -224,11 +225,12 @@ function command(args: string[]): Action {
     return async (store) => {
       const org = await getOrgByName(store.db, orgName);
       ensureCan(operator(org.id), "members:read");
-      const rows = await store.db.selectFrom("members").select(["user_name", "org_role", "models_seat", "weave_role", "active"])
-        .where("org_id", "=", org.id).orderBy("user_name_key").orderBy("id").execute();
-      if (!rows.length) console.log("no members");
-      for (const m of rows)
-        console.log(`${m.user_name}  ${m.org_role}  models ${m.models_seat}  weave ${m.weave_role}  ${m.active ? "active" : "inactive"}`);
+      let none = true;
+      for await (const m of allMembers(store.db, org.id)) {
+        none = false;
+        console.log(`${m.userName}  ${m.orgRole}  models ${m.modelsSeat}  weave ${m.weaveRole}  ${m.active ? "active" : "inactive"}`);
+      }
+      if (none) console.log("no members");
     };
   }
   if (cmd === "member" && sub === "set-role") {
@@ -240,7 +242,7 @@ function command(args: string[]): Action {
     return async (store) => {
       const m = await memberByName(store, orgName, userName!, "member:change-access");
       const after = await updateMemberAccess(store.db, m.orgId, m.id, { orgRole: role }, OPERATOR);
-      console.log(`${after.user_name} is now ${after.org_role}`);
+      console.log(`${after.user_name} is now ${accessOf(after).orgRole}`);
     };
   }
   if (cmd === "member" && sub === "deactivate") {

@@ -10,7 +10,7 @@ export interface OidcEnvConfig {
   scopes: string;
 }
 
-/** A single-org install's LDAP connection, from LDAP_* (used for the org named ROLLCALL_ORG_NAME; validated in src/sso/ldap/settings.ts). */
+/** A single-org install's LDAP connection, from LDAP_* (used for the org named ROLLCALL_ORG_NAME; validated in src/org/connections/ldap-connections.ts). */
 export interface LdapEnvConfig {
   url: string;
   startTls: boolean;

@@ -24,9 +24,9 @@ export const limit = () => z.int().min(0).max(BOUNDS.maxCount).nullable();
 export const list = <T extends z.ZodType>(item: T, max: number = BOUNDS.multiValuedItems) => z.array(item).max(max);
 /** An object of string values (mappings such as claimsMapping). */
 export const stringMap = () => z.record(z.string().max(BOUNDS.identifierChars), z.string().max(BOUNDS.identifierChars));
-/** One of fixed words, matched case-insensitively (the handler gets the lower-case word). */
+/** One of fixed words, matched case-insensitively (the handler gets the word as listed: "email", "createdAt"). */
 export const choice = <const T extends readonly [string, ...string[]]>(values: T) =>
-  z.preprocess((v) => (typeof v === "string" ? v.toLowerCase() : v), z.enum(values));
+  z.preprocess((v) => (typeof v === "string" ? (values.find((x) => x.toLowerCase() === v.toLowerCase()) ?? v) : v), z.enum(values));
 /** A query parameter that is an integer in [min, max]. */
 export const queryInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 /** A field that may not be sent to this route; `why` is the whole 400 detail. */

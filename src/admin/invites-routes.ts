@@ -15,7 +15,7 @@ import { can, ensureCan } from "../org/access/can.ts";
 import { ensureCanInvite } from "../org/access/invites.ts";
 import { adminCtx, type AdminContext } from "./context.ts";
 import { z } from "zod";
-import { ORG_ROLES, SEAT_TYPES } from "../org/members/member-roles.ts";
+import { getOrg, ORG_ROLES, SEAT_TYPES } from "../org/members/member-roles.ts";
 import { BOUNDS } from "../org/bounds.ts";
 import { choice, email, id, list, name } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
@@ -44,7 +44,7 @@ async function deliver(req: Request, ctx: AdminContext, issued: IssuedInvite): P
 }
 
 async function mail(req: Request, ctx: AdminContext, issued: IssuedInvite): Promise<Delivery> {
-  const org = await ctx.store.db.selectFrom("orgs").select("name").where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
+  const org = await getOrg(ctx.store.db, ctx.orgId);
   const link = inviteLink(baseUrl(req, ctx), issued.token);
   const mailer = mailerFor(ctx.config);
   if (!issued.to) {

@@ -9,9 +9,10 @@ import { publicBaseUrl } from "../http/public-address.ts";
 import type { Org } from "../../db/types.ts";
 import { SecretDecryptionError } from "../org/security/secrets.ts";
 import { allowed, lookup } from "../sso/ldap/directory.ts";
-import { deleteLdapConnection, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, parseLdapInput, resolveLdapSettings, saveLdapConnection, viewLdapConnection, type LdapConnectionView, type LdapSettings } from "../sso/ldap/settings.ts";
+import { deleteLdapConnection, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, parseLdapInput, resolveLdapSettings, saveLdapConnection, viewLdapConnection, type LdapConnectionView, type LdapSettings } from "../org/connections/ldap-connections.ts";
 import { signInUrls } from "../sso/org-address.ts";
 import { ensureCan } from "../org/access/can.ts";
+import { getOrg } from "../org/members/member-roles.ts";
 import { adminCtx, type AdminContext } from "./context.ts";
 import { ProblemError } from "./errors.ts";
 import { z } from "zod";
@@ -31,7 +32,7 @@ const LdapConnection = z.strictObject({
   timeoutMs: z.int().min(MIN_TIMEOUT_MS).max(MAX_TIMEOUT_MS).optional(),
 });
 
-const orgOf = (ctx: AdminContext): Promise<Org> => ctx.store.db.selectFrom("orgs").selectAll().where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
+const orgOf = (ctx: AdminContext): Promise<Org> => getOrg(ctx.store.db, ctx.orgId);
 
 function withLoginUrl(ctx: AdminContext, req: Request, org: Org, view: LdapConnectionView) {
   return { ...view, loginUrl: signInUrls(org, publicBaseUrl(req, ctx.config)).ldapLogin };

@@ -7,6 +7,8 @@
 import { findInviteByToken } from "../org/invites/invites.ts";
 import { joinableTeams, joinTeamAtSignup } from "../org/teams/joinable-teams.ts";
 import { arrive } from "../org/arrival/arrive.ts";
+import { signedInMember, teamRoleName } from "../org/members/member-view.ts";
+import { getOrg } from "../org/members/member-roles.ts";
 import { csrfToken } from "../http/session.ts";
 import { allowedOrgActions, ensureCan } from "../org/access/can.ts";
 import { forbidden, refused } from "../org/errors.ts";
@@ -31,26 +33,21 @@ export function register(r: RouteRegistry): void {
       ensureCan(ctx.principal, "me:read");
       const db = ctx.store.db;
       if (ctx.principal.kind === "operator") {
-        const { plan, ...org } = await db.selectFrom("orgs").select(["id", "name", "slug", "plan"]).where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
-        res.json({ member: null, operator: true, org, teams: [], allowed: allowedOrgActions(ctx.principal), unavailable: unavailableOptions({ plan }, ctx.config), authenticatedBy: ctx.via ?? "key", csrfToken: ctx.via === "session" ? csrfToken(req) : null });
+        const { id, name, slug, plan } = await getOrg(db, ctx.orgId);
+        res.json({ member: null, operator: true, org: { id, name, slug }, teams: [], allowed: allowedOrgActions(ctx.principal), unavailable: unavailableOptions({ plan }, ctx.config), authenticatedBy: ctx.via ?? "key", csrfToken: ctx.via === "session" ? csrfToken(req) : null });
         return;
       }
-      const id = memberId(ctx);
-      const m = await db.selectFrom("members as m").innerJoin("users as u", "u.id", "m.user_id").innerJoin("orgs as o", "o.id", "m.org_id")
-        .select(["m.id", "m.user_id", "m.user_name", "m.display_name", "m.org_role", "m.models_seat", "m.weave_role", "m.active", "u.email", "u.email_verified", "o.id as org_id", "o.name as org_name", "o.slug as org_slug", "o.plan"])
-        .where("m.id", "=", id).where("m.org_id", "=", ctx.orgId).executeTakeFirstOrThrow();
-      const teams = await db.selectFrom("team_members as tm").innerJoin("teams as t", "t.id", "tm.team_id").leftJoin("custom_roles as c", "c.id", "tm.custom_role_id")
-        .select(["t.id", "t.display_name", "tm.role", "c.name as custom_role"]).where("tm.member_id", "=", id).orderBy("t.name_key").execute();
+      const m = await signedInMember(db, ctx.orgId, memberId(ctx));
       res.json({
         member: {
-          id: m.id, userId: m.user_id, userName: m.user_name, displayName: m.display_name, email: m.email, emailVerified: m.email_verified === 1,
-          orgRole: m.org_role, modelsSeat: m.models_seat, weaveRole: m.weave_role, active: m.active === 1,
+          id: m.id, userId: m.userId, userName: m.userName, displayName: m.displayName, email: m.email, emailVerified: m.emailVerified,
+          orgRole: m.orgRole, modelsSeat: m.modelsSeat, weaveRole: m.weaveRole, active: m.active,
         },
-        org: { id: m.org_id, name: m.org_name, slug: m.org_slug },
-        teams: teams.map((t) => ({ id: t.id, name: t.display_name, role: t.custom_role ?? t.role })),
+        org: m.org,
+        teams: m.teams.map((t) => ({ id: t.id, name: t.name, role: teamRoleName(t) })),
         allowed: allowedOrgActions(ctx.principal),
         // What the plan or the server's configuration does not allow, with the reason (shown before submit).
-        unavailable: unavailableOptions(m, ctx.config),
+        unavailable: unavailableOptions(await getOrg(db, ctx.orgId), ctx.config),
         authenticatedBy: ctx.via ?? "key",
         csrfToken: ctx.via === "session" ? csrfToken(req) : null,
       });
@@ -81,10 +78,9 @@ export function register(r: RouteRegistry): void {
       const token = body.token;
       const db = ctx.store.db;
       const invite = await findInviteByToken(db, token);
-      const me = await db.selectFrom("members as m").innerJoin("users as u", "u.id", "m.user_id").select(["u.id", "u.email", "u.email_verified"])
-        .where("m.id", "=", id).executeTakeFirstOrThrow();
+      const me = await signedInMember(db, ctx.orgId, id);
       const out = await arrive(db, {
-        door: "invite", orgId: invite.org_id, userId: me.id, inviteToken: token, email: me.email, emailVerified: me.email_verified === 1,
+        door: "invite", orgId: invite.org_id, userId: me.userId, inviteToken: token, email: me.email, emailVerified: me.emailVerified,
       }, ctx.actor);
       // The arrival refused: a rule of the org, translated like at every other door (src/http/problems.ts).
       if (!out.ok) throw refused(out.reason);

@@ -13,7 +13,8 @@ import { ORG_ROLES, SEAT_TYPES } from "../org/members/member-roles.ts";
 import { adminCtx } from "./context.ts";
 import { badInput } from "./errors.ts";
 import { choice, id, list } from "./input.ts";
-import { listMembers, MemberQuery } from "./members-routes.ts";
+import { listMembers } from "../org/members/directory.ts";
+import { directoryQuery, MemberQuery } from "./members-routes.ts";
 import type { RouteRegistry } from "./openapi.ts";
 
 export const MAX_BULK = 500;
@@ -61,7 +62,7 @@ export function register(r: RouteRegistry): void {
       res.status(200).set({ "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": 'attachment; filename="members.csv"' });
       res.write(`${COLUMNS.join(",")}\r\n`);
       for (let offset = 0; ; offset += CHUNK) {
-        const page = await listMembers(ctx, { ...query, limit: CHUNK, offset });
+        const page = await listMembers(ctx.store.db, ctx.orgId, { ...directoryQuery(query), limit: CHUNK, offset });
         if (page.items.length) res.write(page.items.map((m) => `${COLUMNS.map((c) => cell(m[c])).join(",")}\r\n`).join(""));
         if (offset + CHUNK >= page.total || !page.items.length) break;
       }

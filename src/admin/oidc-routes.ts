@@ -11,6 +11,7 @@ import { describeProviderError, discoverProvider } from "../sso/oidc/provider.ts
 import { signInUrls } from "../sso/org-address.ts";
 import { testOidcConnection } from "../sso/oidc/test-connection.ts";
 import { ensureCan } from "../org/access/can.ts";
+import { getOrg } from "../org/members/member-roles.ts";
 import { adminCtx, type AdminContext } from "./context.ts";
 import { badInput, ProblemError } from "./errors.ts";
 import { z } from "zod";
@@ -28,7 +29,7 @@ const OidcConnection = z.strictObject({
 /** Where people start signing in, and the redirect URI to register at the provider. */
 async function withUrls(ctx: AdminContext, req: Request, view: OidcConnectionView) {
   // The slug's URLs: a rename of the org changes neither.
-  const org = await ctx.store.db.selectFrom("orgs").select("slug").where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
+  const org = await getOrg(ctx.store.db, ctx.orgId);
   const urls = signInUrls(org, publicBaseUrl(req, ctx.config));
   return { ...view, loginUrl: urls.oidcLogin, redirectUri: urls.oidcCallback, consoleLoginUrl: urls.consoleLogin };
 }

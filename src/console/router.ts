@@ -24,10 +24,12 @@ import { sendPage } from "../http/html-page.ts";
 import { sendProblem, titleOf } from "../http/problems.ts";
 import { signIn } from "../http/session.ts";
 import { redeemAdminLink } from "../org/arrival/admin-links.ts";
-import { findInviteByToken, inviteStatus } from "../org/invites/invites.ts";
+import { findInviteByToken, toInviteView } from "../org/invites/invites.ts";
+import { getOrg } from "../org/members/member-roles.ts";
 import { getOidcConnection } from "../org/connections/oidc-connections.ts";
 import { findOrgByAddress } from "../org/orgs/addresses.ts";
-import { resolveLdapSettings } from "../sso/ldap/settings.ts";
+import { soleOrg } from "../org/orgs/orgs.ts";
+import { resolveLdapSettings } from "../org/connections/ldap-connections.ts";
 import { signInUrls } from "../sso/org-address.ts";
 
 const PUBLIC = path.join(path.dirname(fileURLToPath(import.meta.url)), "public");
@@ -41,8 +43,7 @@ export function consoleRouter(store: Store, config: Config, sessions: RequestHan
   async function orgByRef(ref: unknown): Promise<Org | undefined> {
     if (typeof ref === "string" && ref) return (await findOrgByAddress(db, ref))?.org;
     // No name given: a single-org install needs none.
-    const two = await db.selectFrom("orgs").selectAll().limit(2).execute();
-    return two.length === 1 ? two[0] : undefined;
+    return soleOrg(db);
   }
 
   /** `asked`: the name the caller gave, echoed back, so a found org's answer has the shape of an unknown one's. */
@@ -89,10 +90,11 @@ export function consoleRouter(store: Store, config: Config, sessions: RequestHan
       try { invite = await findInviteByToken(db, req.query.token as string); } catch {
         return sendProblem(res, { status: 404, title: titleOf(404), detail: "this invite link is not valid (it was replaced by a newer one, or never existed); ask for a new invite" });
       }
-      const org = await db.selectFrom("orgs").selectAll().where("id", "=", invite.org_id).executeTakeFirstOrThrow();
+      const org = await getOrg(db, invite.org_id);
+      const view = toInviteView(invite);
       // Every invite can be accepted by an e-mail link to its address, whatever doors the org has.
       const inviteLink = { startUrl: `/auth/${encodeURIComponent(org.id)}/email/start`, forInvite: true, address: invite.email };
-      res.set("Cache-Control", "no-store").json({ status: inviteStatus(invite), orgRole: invite.org_role, expiresAt: invite.expires_at, ...(await methods(org)), email: inviteLink });
+      res.set("Cache-Control", "no-store").json({ status: view.status, orgRole: view.orgRole, expiresAt: view.expiresAt, ...(await methods(org)), email: inviteLink });
     } catch (err) { next(err); }
   });
 

@@ -146,7 +146,7 @@ describe("admin API: OpenAPI document", () => {
 
   it("query parameters: unknown, wrong type, out of bounds and repeated are each a 400 naming the parameter", async () => {
     const get = (p: string) => t.http.get(`/api/v1${p}`).set("Authorization", `Bearer ${t.org.key}`);
-    problem(await get("/members?rol=admin"), 400, /^unknown query parameter "rol"; allowed: role, modelsSeat, weaveRole, active, team, q, limit, offset$/);
+    problem(await get("/members?rol=admin"), 400, /^unknown query parameter "rol"; allowed: role, modelsSeat, weaveRole, active, team, q, sort, order, limit, offset$/);
     problem(await get("/members?limit=abc"), 400, /^query parameter "limit" must be an integer from 1 to 500$/);
     problem(await get("/members?limit=501"), 400, /^query parameter "limit" must be an integer from 1 to 500$/);
     problem(await get("/members?q=a&q=b"), 400, /^query parameter "q" must be given once$/);

@@ -7,7 +7,6 @@ import crypto from "node:crypto";
 import net from "node:net";
 import { loadConfig } from "../../src/config.ts";
 import { DIRECTORY_UNAVAILABLE, INVALID_CREDENTIALS } from "../../src/sso/ldap/routes.ts";
-import { ldapDb } from "../../src/sso/ldap/table.ts";
 import { addMember, as, expectOk, lastAudit, problem, type TestMember } from "../admin/principals.ts";
 import { startTestApp, type TestApp, type TestOrg } from "../support/app.ts";
 import { BASE_DN, dnOf, freePort, GROUPS_DN, PEOPLE_DN, person, SERVICE_DN, SERVICE_PASSWORD, startSlapd, type Slapd } from "./slapd.ts";
@@ -82,7 +81,7 @@ describe("LDAP sign-in (against slapd)", function () {
       assert.equal(view.timeoutMs, 5000);
       assert.match(view.loginUrl, /\/auth\/.+\/ldap\/login$/);
       assert.ok(!JSON.stringify(view).includes(SERVICE_PASSWORD));
-      const row = await ldapDb(t.store.db).selectFrom("ldap_connections").selectAll().where("org_id", "=", t.org.id).executeTakeFirstOrThrow();
+      const row = await t.store.db.selectFrom("ldap_connections").selectAll().where("org_id", "=", t.org.id).executeTakeFirstOrThrow();
       assert.match(row.bind_password, /^v1:/);
       assert.ok(!row.bind_password.includes(SERVICE_PASSWORD));
       const audit = await lastAudit(t, "ldap.create");

@@ -33,12 +33,12 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database, Member, Org } from "../../../db/types.ts";
 import { recordAudit, type Actor } from "../audit/record.ts";
-import { now } from "../clock.ts";
 import { isUniqueViolation } from "../db-errors.ts";
 import { verifiedDomainOwner } from "../orgs/domains.ts";
 import { conflict, DomainError } from "../errors.ts";
 import { findInviteByToken, joinByInvite, pendingInvitesFor } from "../invites/invites.ts";
 import type { MemberEmail, MemberInput } from "../members/members.ts";
+import { addToTeam } from "../teams/membership.ts";
 import { syncGroupsToTeams } from "./group-sync.ts";
 import { join } from "./join.ts";
 import { recordSignIn } from "./last-sign-in.ts";
@@ -175,9 +175,8 @@ async function decide(trx: Trx, a: Arrival, actor: Actor, e: ArrivalEmail, about
     const domain = e.verifiedKey?.split("@")[1] ?? null;
     const captured = who.newUser && domain !== null && org.default_team_id !== null && (await verifiedDomainOwner(trx, domain)) === org.id;
     if (captured) {
-      const t = now();
-      await trx.insertInto("team_members").values({ team_id: org.default_team_id!, member_id: m.id, org_id: org.id, role: "member", custom_role_id: null, created_at: t }).execute();
-      await trx.updateTable("teams").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "=", org.default_team_id!).execute();
+      // The member row was created just now, at revision 1: only the team's revision moves.
+      await addToTeam(trx, org.id, org.default_team_id!, m.id, { revisionsHeld: { member: true } });
       return done("joined_with_default_team", m.id, `auto-provisioning; ${domain} is claimed and verified by this organization`, { defaultTeamId: org.default_team_id });
     }
     return done("joined", m.id, input.modelsSeat === "none" ? "auto-provisioning; the full Models seats are used up, so no Models seat (seatOverflow no-seat)" : "auto-provisioning", { modelsSeat: input.modelsSeat });

@@ -6,7 +6,7 @@
 import type { Transaction } from "kysely";
 import type { Database, Org } from "../../../db/types.ts";
 import { recordAudit, type Actor } from "../audit/record.ts";
-import { now } from "../clock.ts";
+import { changeMemberTeams } from "../teams/membership.ts";
 
 type Trx = Transaction<Database>;
 
@@ -31,16 +31,7 @@ export async function syncGroupsToTeams(trx: Trx, org: Org, memberId: string, gr
   const add = wanted.filter((w) => !have.has(w.id));
   const remove = current.filter((c) => !keySet.has(c.name_key) && c.id !== org.default_team_id);
   if (!add.length && !remove.length) return { added: [], removed: [] };
-  const t = now();
-  if (add.length) {
-    await trx.insertInto("team_members")
-      .values(add.map((w) => ({ team_id: w.id, member_id: memberId, org_id: org.id, role: "member", custom_role_id: null, created_at: t })))
-      .onConflict((oc) => oc.columns(["team_id", "member_id"]).doNothing()).execute();
-  }
-  if (remove.length) await trx.deleteFrom("team_members").where("member_id", "=", memberId).where("team_id", "in", remove.map((r) => r.id)).execute();
-  const touched = [...add.map((x) => x.id), ...remove.map((x) => x.id)].sort();
-  await trx.updateTable("teams").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "in", touched).execute();
-  await trx.updateTable("members").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "=", memberId).execute();
+  await changeMemberTeams(trx, org.id, memberId, { add: add.map((x) => x.id), remove: remove.map((x) => x.id) });
   const out = { added: add.map((x) => x.display_name), removed: remove.map((x) => x.display_name) };
   await recordAudit(trx, { orgId: org.id, actor, action: "member.team_sync", targetType: "member", targetId: memberId, detail: out });
   return out;

@@ -10,10 +10,11 @@
  * @example
  * const grants = await resolveGrants(trx, org, { orgRole: "member", teamRoles: [{ teamId, role: "admin" }], modelsSeat: "none" });
  */
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Database, Invite, Org } from "../../../db/types.ts";
 import { invalid } from "../errors.ts";
 import { parseSeat, requireEnterprise, resolveTeamRole, type SeatType } from "../members/member-roles.ts";
+import { addToTeam } from "../teams/membership.ts";
 
 type Db = Kysely<Database>;
 
@@ -95,7 +96,7 @@ export const teamRoleList = (g: InviteGrants): TeamRoleGrant[] => g.teamIds.map(
  * since are skipped; a custom role deleted since becomes member). Returns what
  * was applied.
  */
-export async function applyTeamGrants(trx: Db, org: Pick<Org, "id" | "plan">, memberId: string, g: InviteGrants, at: string): Promise<TeamRoleGrant[]> {
+export async function applyTeamGrants(trx: Transaction<Database>, org: Pick<Org, "id" | "plan">, memberId: string, g: InviteGrants, at: string): Promise<TeamRoleGrant[]> {
   if (!g.teamIds.length) return [];
   const teams = new Set((await trx.selectFrom("teams").select("id").where("org_id", "=", org.id).where("id", "in", g.teamIds).execute()).map((r) => r.id));
   const applied: TeamRoleGrant[] = [];
@@ -108,8 +109,8 @@ export async function applyTeamGrants(trx: Db, org: Pick<Org, "id" | "plan">, me
       if (!custom) { role = "member"; customRoleId = null; name = "member"; }
     }
     if (role === "view-only" || role === "custom") requireEnterprise(org, role === "custom" ? "custom roles" : "the View-Only team role");
-    await trx.insertInto("team_members").values({ team_id: teamId, member_id: memberId, org_id: org.id, role, custom_role_id: customRoleId, created_at: at }).execute();
-    await trx.updateTable("teams").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: at })).where("id", "=", teamId).execute();
+    // The member row was created just now, at revision 1: only the team's revision moves.
+    await addToTeam(trx, org.id, teamId, memberId, { at, role: { role, customRoleId }, revisionsHeld: { member: true } });
     applied.push({ teamId, role: name });
   }
   return applied;

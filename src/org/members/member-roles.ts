@@ -23,11 +23,13 @@
  *   const checked = await enforceMemberRules(trx, orgId, before, after); // throws "… the last active admin …" and rolls back
  * });
  */
-import type { Kysely } from "kysely";
+import { getOrg } from "../orgs/settings.ts";
+import type { Kysely, Transaction } from "kysely";
 import type { Database, Member, Org } from "../../../db/types.ts";
 import { recordAudit, type Actor } from "../audit/record.ts";
 import { now } from "../clock.ts";
 import { forbidden, invalid, notFound, refused } from "../errors.ts";
+import { setTeamRole } from "../teams/membership.ts";
 
 type Db = Kysely<Database>;
 
@@ -57,11 +59,8 @@ function oneOf<T extends string>(v: unknown, allowed: readonly T[], field: strin
 export const parseOrgRole = (v: unknown, field = "organizationRole"): OrgRole => oneOf(v, ORG_ROLES, field);
 export const parseSeat = (v: unknown, field: string): SeatType => oneOf(v, SEAT_TYPES, field);
 
-export async function getOrg(db: Db, orgId: string): Promise<Org> {
-  const org = await db.selectFrom("orgs").selectAll().where("id", "=", orgId).executeTakeFirst();
-  if (!org) throw notFound(`no organization with id ${orgId}`);
-  return org;
-}
+/** One reader of the org row: it lives with the org settings (src/org/orgs/settings.ts). */
+export { getOrg };
 
 /** Why the org's plan does not allow an enterprise feature, or null when it does (the console shows it before submit). */
 export function enterpriseRefusal(org: Pick<Org, "plan">, feature: string): string | null {
@@ -247,7 +246,7 @@ export async function resolveTeamRole(db: Db, org: Pick<Org, "id" | "plan">, rol
  * is not in yet is joined with that role). Teams not named are left alone: team
  * membership as such is managed through Groups. Returns what changed.
  */
-export async function setTeamRoles(trx: Db, orgId: string, memberId: string, entries: TeamRoleInput[], actor: Actor): Promise<number> {
+export async function setTeamRoles(trx: Transaction<Database>, orgId: string, memberId: string, entries: TeamRoleInput[], actor: Actor): Promise<number> {
   if (!entries.length) return 0;
   const org = await getOrg(trx, orgId);
   const wanted = new Map<string, { teamName: string; roleName: string; index: number }>();
@@ -268,12 +267,8 @@ export async function setTeamRoles(trx: Db, orgId: string, memberId: string, ent
     if (cur && typeof w.roleName === "string" && (cur.custom_name !== null ? cur.custom_name === w.roleName : cur.role === w.roleName.trim().toLowerCase())) continue;
     const r = await resolveTeamRole(trx, org, w.roleName, `teamRoles[${w.index}].roleName`);
     if (cur && cur.role === r.role && cur.custom_role_id === r.customRoleId) continue;
-    if (cur) {
-      await trx.updateTable("team_members").set({ role: r.role, custom_role_id: r.customRoleId }).where("team_id", "=", team.id).where("member_id", "=", memberId).execute();
-    } else {
-      await trx.insertInto("team_members").values({ team_id: team.id, member_id: memberId, org_id: orgId, role: r.role, custom_role_id: r.customRoleId, created_at: t }).execute();
-      await trx.updateTable("teams").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "=", team.id).execute();
-    }
+    // The caller's member write moves the member's revision; the team's moves here.
+    await setTeamRole(trx, orgId, team.id, memberId, r, { at: t, revisionsHeld: { member: true } });
     changes.push({ team: team.display_name, role: r.customRoleId ? w.roleName : r.role });
   }
   if (changes.length) await recordAudit(trx, { orgId, actor, action: "member.team_roles", targetType: "member", targetId: memberId, detail: { after: changes } });

@@ -20,6 +20,7 @@ import { racePoint } from "../race-points.ts";
 import { lockForUpdate, type ExpectedRevision } from "../revision.ts";
 import { endMemberSessions } from "../arrival/sessions.ts";
 import { DIRECTORY } from "../arrival/verification.ts";
+import { leaveAllTeams } from "../teams/membership.ts";
 
 export interface MemberEmail {
   value: string;
@@ -103,6 +104,9 @@ function accessDiff(before: Member | null, after: Member | null): Record<string,
   return out;
 }
 
+/** The directory sorts by the primary address (the first marked primary, else the first), kept on the member row with its addresses. */
+const primaryEmailKey = (emails: MemberEmail[]): string | null => (emails.find((e) => e.primary) ?? emails[0])?.value.toLowerCase() ?? null;
+
 function columns(input: MemberInput) {
   return {
     user_name: input.userName,
@@ -114,6 +118,7 @@ function columns(input: MemberInput) {
     family_name: input.familyName,
     active: (input.active ? 1 : 0) as 0 | 1,
     resource: JSON.stringify(input.resource),
+    primary_email_key: primaryEmailKey(input.emails),
     ...accessColumns({ orgRole: input.orgRole, modelsSeat: input.modelsSeat, weaveRole: input.weaveRole, active: input.active }),
   };
 }
@@ -266,7 +271,7 @@ export async function deleteMember(db: Db, orgId: string, id: string, actor: Act
 export async function removeMemberIn(trx: Transaction<Database>, orgId: string, id: string, actor: Actor, expectedRevision?: ExpectedRevision): Promise<void> {
   const current = await lockForUpdate(trx, "members", orgId, id, now(), expectedRevision);
   await racePoint("member.delete.locked");
-  await trx.deleteFrom("team_members").where("member_id", "=", id).execute();
+  await leaveAllTeams(trx, id);
   await trx.deleteFrom("member_emails").where("member_id", "=", id).execute();
   await trx.deleteFrom("api_keys").where("member_id", "=", id).execute(); // the member's own keys end with the membership
   await trx.deleteFrom("members").where("id", "=", id).execute();

@@ -13,6 +13,16 @@ export async function findOrgByName(db: Kysely<Database>, name: string): Promise
   return db.selectFrom("orgs").selectAll().where("name_key", "=", name.trim().toLowerCase()).executeTakeFirst();
 }
 
+export async function findOrgById(db: Kysely<Database>, id: string): Promise<Org | undefined> {
+  return db.selectFrom("orgs").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+/** The only org of a single-org install (an address is then not needed), or undefined when there are several or none. */
+export async function soleOrg(db: Kysely<Database>): Promise<Org | undefined> {
+  const two = await db.selectFrom("orgs").selectAll().limit(2).execute();
+  return two.length === 1 ? two[0] : undefined;
+}
+
 /**
  * The org that `name` names for an operator (CLI, ROLLCALL_ORG_NAME): its current name,
  * its slug, a name it had before a rename, or its id — so a rename breaks no script.

@@ -20,6 +20,7 @@ import { isUniqueViolation, lostRace } from "../db-errors.ts";
 import { conflict, invalid, notFound } from "../errors.ts";
 import { getOrg, ORG_ROLES, requireEnterprise, TEAM_ROLES } from "../members/member-roles.ts";
 import { racePoint } from "../race-points.ts";
+import { replaceCustomRole } from "../teams/membership.ts";
 import { lockExisting, lockForUpdate, type ExpectedRevision } from "../revision.ts";
 
 type Db = Kysely<Database>;
@@ -176,13 +177,7 @@ export async function deleteRole(db: Db, orgId: string, id: string, actor: Actor
     // The holders' member rows are locked before their memberships change, the order every writer uses.
     const holders = await trx.selectFrom("team_members").select("member_id").where("org_id", "=", orgId).where("custom_role_id", "=", id).execute();
     await lockExisting(trx, "members", orgId, holders.map((h) => h.member_id));
-    const held = await trx.updateTable("team_members").set({ role: fallback, custom_role_id: null })
-      .where("org_id", "=", orgId).where("custom_role_id", "=", id).returning("member_id").execute();
-    const memberIds = [...new Set(held.map((h) => h.member_id))].sort();
-    const t = now();
-    for (let i = 0; i < memberIds.length; i += 500) {
-      await trx.updateTable("members").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "in", memberIds.slice(i, i + 500)).execute();
-    }
+    const held = await replaceCustomRole(trx, orgId, id, fallback);
     await trx.deleteFrom("custom_roles").where("id", "=", id).execute();
     await recordAudit(trx, { orgId, actor, action: "role.delete", targetType: "role", targetId: id, detail: { name: current.name, holders: held.length, fallback } });
     return { holders: held.length };

@@ -15,9 +15,9 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../../../db/types.ts";
 import { recordAudit, type Actor } from "../audit/record.ts";
-import { now } from "../clock.ts";
 import { verifiedDomainOwner } from "../orgs/domains.ts";
 import { forbidden, notFound } from "../errors.ts";
+import { addToTeam } from "./membership.ts";
 
 type Db = Kysely<Database>;
 
@@ -57,12 +57,7 @@ export async function joinTeamAtSignup(db: Db, orgId: string, memberId: string, 
     const team = await trx.selectFrom("teams").select(["id", "display_name", "domain_matching"]).where("org_id", "=", orgId).where("id", "=", teamId).executeTakeFirst();
     if (!team) throw notFound(`no team with id ${teamId} in this organization`);
     if (team.domain_matching !== 1) throw forbidden(`team ${team.display_name} is not offered at sign-up (it is not offered to new people from your domains); ask a team admin to add you`);
-    const t = now();
-    const res = await trx.insertInto("team_members").values({ team_id: team.id, member_id: memberId, org_id: orgId, role: "member", custom_role_id: null, created_at: t })
-      .onConflict((oc) => oc.columns(["team_id", "member_id"]).doNothing()).returning("member_id").execute();
-    if (res.length) {
-      await trx.updateTable("teams").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "=", team.id).execute();
-      await trx.updateTable("members").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "=", memberId).execute();
+    if (await addToTeam(trx, orgId, team.id, memberId)) {
       await recordAudit(trx, { orgId, actor, action: "team.join_at_signup", targetType: "team", targetId: team.id, detail: { memberId, team: team.display_name } });
     }
     return { id: team.id, name: team.display_name };

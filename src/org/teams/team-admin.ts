@@ -8,12 +8,12 @@
  * @example
  * await setTeamMemberRole(db, orgId, teamId, memberId, "view-only", actor);
  */
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely } from "kysely";
 import type { Database, Team } from "../../../db/types.ts";
 import { recordAudit, type Actor } from "../audit/record.ts";
-import { now } from "../clock.ts";
 import { notFound } from "../errors.ts";
 import { getOrg, resolveTeamRole } from "../members/member-roles.ts";
+import { removeFromTeam, setTeamRole, type TeamRoleRef } from "./membership.ts";
 import { findTeam, updateTeam } from "./teams.ts";
 
 type Db = Kysely<Database>;
@@ -79,6 +79,13 @@ export async function teamRoleOf(db: Db, teamId: string, memberId: string): Prom
   return row?.role ?? null;
 }
 
+/** A stored team role as the admin API names it: the custom role's name for a custom role. */
+async function roleDisplay(db: Db, r: TeamRoleRef): Promise<string | null> {
+  if (!r.customRoleId) return r.role;
+  const custom = await db.selectFrom("custom_roles").select("name").where("id", "=", r.customRoleId).executeTakeFirst();
+  return custom?.name ?? null;
+}
+
 export interface TeamSettingsChange {
   name?: string;
   membersCanInvite?: boolean;
@@ -115,12 +122,6 @@ export async function listTeamMembers(db: Db, orgId: string, teamId: string): Pr
   }));
 }
 
-/** Bumps the team's and the member's revisions: the SCIM Group's members and the User's groups changed. */
-async function touch(trx: Transaction<Database>, teamId: string, memberId: string, t: string): Promise<void> {
-  await trx.updateTable("teams").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "=", teamId).execute();
-  await trx.updateTable("members").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "=", memberId).execute();
-}
-
 /** Adds the member to the team with `roleName`, or changes their role there. Returns whether they were added. */
 export async function setTeamMemberRole(
   db: Db, orgId: string, teamId: string, memberId: string, roleName: string, actor: Actor,
@@ -130,28 +131,17 @@ export async function setTeamMemberRole(
     const member = await trx.selectFrom("members").select(["id", "user_name"]).where("org_id", "=", orgId).where("id", "=", memberId).executeTakeFirst();
     if (!member) throw notFound(`no member with id ${memberId} in this organization`);
     const resolved = await resolveTeamRole(trx, await getOrg(trx, orgId), roleName, "role");
-    const next = { ...resolved, display: resolved.customRoleId ? roleName : resolved.role };
-    const current = await trx.selectFrom("team_members as tm").leftJoin("custom_roles as r", "r.id", "tm.custom_role_id")
-      .select(["tm.role", "tm.custom_role_id", "r.name as custom_name"])
-      .where("tm.team_id", "=", teamId).where("tm.member_id", "=", memberId).executeTakeFirst();
-    const t = now();
-    if (current && current.role === next.role && current.custom_role_id === next.customRoleId) return false;
-    if (current) {
-      await trx.updateTable("team_members").set({ role: next.role, custom_role_id: next.customRoleId })
-        .where("team_id", "=", teamId).where("member_id", "=", memberId).execute();
-    } else {
-      await trx.insertInto("team_members").values({ team_id: teamId, member_id: memberId, org_id: orgId, role: next.role, custom_role_id: next.customRoleId, created_at: t }).execute();
-    }
-    await touch(trx, teamId, memberId, t);
+    const { before, changed } = await setTeamRole(trx, orgId, teamId, memberId, resolved);
+    if (!changed) return false;
     await recordAudit(trx, {
-      orgId, actor, action: current ? "team.member.role" : "team.member.add", targetType: "team", targetId: teamId,
+      orgId, actor, action: before ? "team.member.role" : "team.member.add", targetType: "team", targetId: teamId,
       detail: {
         memberId, userName: member.user_name,
-        before: current ? { role: current.role === "custom" ? current.custom_name : current.role } : null,
-        after: { role: next.display },
+        before: before ? { role: await roleDisplay(trx, before) } : null,
+        after: { role: resolved.customRoleId ? roleName : resolved.role },
       },
     });
-    return !current;
+    return !before;
   });
   const view = (await listTeamMembers(db, orgId, teamId)).find((m) => m.memberId === memberId)!;
   return { added, member: view };
@@ -161,10 +151,8 @@ export async function setTeamMemberRole(
 export async function removeTeamMember(db: Db, orgId: string, teamId: string, memberId: string, actor: Actor): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const team = await mustTeam(trx, orgId, teamId);
-    const gone = await trx.deleteFrom("team_members").where("team_id", "=", teamId).where("member_id", "=", memberId)
-      .returning(["role"]).executeTakeFirst();
+    const gone = await removeFromTeam(trx, teamId, memberId);
     if (!gone) throw notFound(`member ${memberId} is not in team "${team.display_name}"`);
-    await touch(trx, teamId, memberId, now());
     await recordAudit(trx, { orgId, actor, action: "team.member.remove", targetType: "team", targetId: teamId, detail: { memberId, before: { role: gone.role }, after: null } });
   });
 }

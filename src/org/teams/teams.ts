@@ -1,6 +1,6 @@
 /**
  * Teams and their memberships. Membership changes are deltas in SQL inside one
- * transaction: adding a member costs the same at 100 and at 100,000 members,
+ * transaction, written by membership.ts: adding a member costs the same at 100 and at 100,000 members,
  * re-adding is a no-op, and concurrent adds never lose one another's rows.
  */
 import crypto from "node:crypto";
@@ -11,6 +11,7 @@ import { BOUNDS } from "../bounds.ts";
 import { now } from "../clock.ts";
 import { isUniqueViolation, lostRace } from "../db-errors.ts";
 import { assertNotDefaultTeam } from "./default-team.ts";
+import { addMembersToTeam, removeMembersFromTeam, teamMemberIds } from "./membership.ts";
 import { conflict, invalid, notFound } from "../errors.ts";
 import { racePoint } from "../race-points.ts";
 import { lockExisting, lockForUpdate, type ExpectedRevision } from "../revision.ts";
@@ -32,13 +33,6 @@ export type MemberOp =
   | { kind: "removeSelected"; selectors: string[] }
   | { kind: "removeAll" }
   | { kind: "replace"; ids: string[] };
-
-const CHUNK = 500;
-const chunks = <T>(xs: T[]): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += CHUNK) out.push(xs.slice(i, i + CHUNK));
-  return out;
-};
 
 export async function findTeam(db: Db, orgId: string, id: string): Promise<Team | undefined> {
   return db.selectFrom("teams").selectAll().where("org_id", "=", orgId).where("id", "=", id).executeTakeFirst();
@@ -92,34 +86,16 @@ async function assertMembersExist(trx: Transaction<Database>, orgId: string, ids
     throw invalid(`unknown member id${missing.length > 1 ? "s" : ""}: ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ", …" : ""} (members must be Users of this organization)`);
 }
 
-/** Changing a membership changes the User's `groups`, so its revision moves too. */
-async function touchMembers(trx: Transaction<Database>, ids: string[], t: string): Promise<void> {
-  // Sorted, so concurrent writers take row locks in one order and cannot deadlock.
-  for (const part of chunks([...new Set(ids)].sort())) {
-    await trx.updateTable("members").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "in", part).execute();
-  }
-}
-
 async function addMembers(trx: Transaction<Database>, orgId: string, teamId: string, ids: string[], t: string): Promise<void> {
   if (!ids.length) return;
   await assertMembersExist(trx, orgId, ids);
-  for (const part of chunks([...new Set(ids)])) {
-    const res = await trx.insertInto("team_members")
-      .values(part.map((member_id) => ({ team_id: teamId, member_id, org_id: orgId, role: "member", custom_role_id: null, created_at: t })))
-      .onConflict((oc) => oc.columns(["team_id", "member_id"]).doNothing())
-      .returning("member_id")
-      .execute();
-    await touchMembers(trx, res.map((r) => r.member_id), t);
-  }
+  await addMembersToTeam(trx, orgId, teamId, ids, { at: t, revisionsHeld: { team: true } });
 }
 
 /** The member rows are locked before their memberships (as a User's delete does), so the two cannot deadlock. */
 async function removeMembers(trx: Transaction<Database>, orgId: string, teamId: string, ids: string[], t: string): Promise<void> {
   await lockExisting(trx, "members", orgId, ids);
-  for (const part of chunks([...new Set(ids)])) {
-    const res = await trx.deleteFrom("team_members").where("team_id", "=", teamId).where("member_id", "in", part).returning("member_id").execute();
-    await touchMembers(trx, res.map((r) => r.member_id), t);
-  }
+  await removeMembersFromTeam(trx, teamId, ids, { at: t, revisionsHeld: { team: true } });
 }
 
 /** The team's members the selectors name (by id, else by e-mail); a selector naming none is refused (RFC 7644 §3.5.2.2 noTarget). */
@@ -139,9 +115,8 @@ async function selectedMembers(trx: Transaction<Database>, orgId: string, teamId
 }
 
 async function removeAllMembers(trx: Transaction<Database>, orgId: string, teamId: string, t: string, keep: string[] = []): Promise<void> {
-  const current = await trx.selectFrom("team_members").select("member_id").where("team_id", "=", teamId).execute();
   const keepSet = new Set(keep);
-  await removeMembers(trx, orgId, teamId, current.map((r) => r.member_id).filter((id) => !keepSet.has(id)), t);
+  await removeMembers(trx, orgId, teamId, (await teamMemberIds(trx, teamId)).filter((id) => !keepSet.has(id)), t);
 }
 
 /**
@@ -152,7 +127,7 @@ async function removeAllMembers(trx: Transaction<Database>, orgId: string, teamI
 async function lockOpMembers(trx: Transaction<Database>, orgId: string, teamId: string, ops: MemberOp[]): Promise<void> {
   const ids = ops.flatMap((op) => ("ids" in op ? op.ids : op.kind === "removeSelected" ? op.selectors : []));
   if (ops.some((op) => op.kind === "removeAll" || op.kind === "replace"))
-    for (const r of await trx.selectFrom("team_members").select("member_id").where("team_id", "=", teamId).execute()) ids.push(r.member_id);
+    ids.push(...(await teamMemberIds(trx, teamId)));
   if (ids.length) await lockExisting(trx, "members", orgId, ids);
 }
 

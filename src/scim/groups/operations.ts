@@ -4,6 +4,7 @@
  */
 import type { Kysely } from "kysely";
 import type { Database, Team } from "../../../db/types.ts";
+import { rostersOf } from "../../org/teams/rosters.ts";
 import { createTeam, deleteTeam, updateTeam, type MemberOp } from "../../org/teams/teams.ts";
 import type { ScimContext } from "../context.ts";
 import { unwrap } from "../errors.ts";
@@ -18,17 +19,10 @@ import { validateResource } from "../validate.ts";
 import { etagOf, expectedRevisionOf } from "../versioning.ts";
 import { memberIdsOf, toPatchable, toScimGroup, toTeamInput, type MemberRef } from "./resource.ts";
 
+/** Each team's members as SCIM member references (display: the display name, else the user name). */
 export async function membersOf(db: Kysely<Database>, teamIds: string[]): Promise<Map<string, MemberRef[]>> {
-  const out = new Map<string, MemberRef[]>(teamIds.map((id) => [id, []]));
-  if (!teamIds.length) return out;
-  const rows = await db.selectFrom("team_members as tm")
-    .innerJoin("members as m", "m.id", "tm.member_id")
-    .select(["tm.team_id", "m.id", "m.user_name", "m.display_name"])
-    .where("tm.team_id", "in", teamIds)
-    .orderBy("tm.team_id").orderBy("m.id")
-    .execute();
-  for (const r of rows) out.get(r.team_id)!.push({ id: r.id, display: r.display_name ?? r.user_name });
-  return out;
+  const rosters = await rostersOf(db, teamIds);
+  return new Map([...rosters].map(([id, list]) => [id, list.map((e) => ({ id: e.memberId, display: e.displayName ?? e.userName }))]));
 }
 
 /** The team as a SCIM Group, projected to `view`; members are read only when the view shows them. */

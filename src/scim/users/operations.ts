@@ -2,10 +2,10 @@
  * The writes on /Users as plain functions (see ../operation.ts): the HTTP routes
  * and /Bulk call the same code. Every query is scoped by the context's org.
  */
-import type { Kysely } from "kysely";
-import type { Database, Member } from "../../../db/types.ts";
+import type { Member } from "../../../db/types.ts";
 import { arrive, arrivedMember } from "../../org/arrival/arrive.ts";
 import { deleteMember, replaceMember, updateMember } from "../../org/members/members.ts";
+import { type MemberTeam, teamsOfMembers } from "../../org/members/member-view.ts";
 import type { ScimContext } from "../context.ts";
 import type { Json } from "../json.ts";
 import { normalizeUserBody, wandbPatchOperations, wandbTeamsExtension, wandbTopLevel } from "../dialects.ts";
@@ -17,29 +17,11 @@ import { project } from "../projection.ts";
 import { URN, USER_SHAPE } from "../schemas.ts";
 import { validateResource } from "../validate.ts";
 import { etagOf, expectedRevisionOf } from "../versioning.ts";
-import { toMemberInput, toPatchable, toScimUser, type GroupRef } from "./resource.ts";
-
-export async function groupsOf(db: Kysely<Database>, memberIds: string[]): Promise<Map<string, GroupRef[]>> {
-  const out = new Map<string, GroupRef[]>();
-  if (!memberIds.length) return out;
-  const rows = await db.selectFrom("team_members as tm")
-    .innerJoin("teams as t", "t.id", "tm.team_id")
-    .leftJoin("custom_roles as r", "r.id", "tm.custom_role_id")
-    .select(["tm.member_id", "t.id", "t.display_name", "tm.role", "r.name as custom_role"])
-    .where("tm.member_id", "in", memberIds)
-    .orderBy("t.name_key")
-    .execute();
-  for (const r of rows) {
-    const list = out.get(r.member_id) ?? [];
-    list.push({ id: r.id, displayName: r.display_name, role: r.role, customRoleName: r.custom_role });
-    out.set(r.member_id, list);
-  }
-  return out;
-}
+import { toMemberInput, toPatchable, toScimUser } from "./resource.ts";
 
 /** The member as a SCIM User, projected to `view`. */
 export async function renderUser(ctx: ScimContext, m: Member, view: View = {}): Promise<Json> {
-  const groups = await groupsOf(ctx.store.db, [m.id]);
+  const groups = await teamsOfMembers(ctx.store.db, [m.id]);
   return project(toScimUser(m, groups.get(m.id) ?? [], ctx.baseUrl), view.attributes, view.excludedAttributes, USER_SHAPE);
 }
 
@@ -70,7 +52,7 @@ export async function replaceUserOp(ctx: ScimContext, id: string, body: unknown,
 /** PATCH /Users/{id} → 200. Patches in memory (one user is small) inside the update's transaction, on the locked row. */
 export async function patchUserOp(ctx: ScimContext, id: string, body: unknown, opts: OpOptions = {}): Promise<OpResult> {
   const operations = wandbPatchOperations(readPatchOperations(body));
-  const groups = (await groupsOf(ctx.store.db, [id])).get(id) ?? [];
+  const groups = (await teamsOfMembers(ctx.store.db, [id])).get(id) ?? [];
   const m = await updateMember(ctx.store.db, ctx.orgId, id, (locked) => {
     const patched = unwrap(applyPatch(toPatchable(locked, groups), operations, USER_PATCH_SCHEMA));
     const input = toMemberInput(validateResource(normalizeUserBody(patched), USER_SHAPE));
@@ -92,9 +74,9 @@ function removesTeamRoles(operations: unknown[]): boolean {
 }
 
 /** The teams the member was in whose entry the patched teamRoles no longer has. */
-function teamsLeft(before: GroupRef[], after: { teamName: string }[] | undefined): string[] {
+function teamsLeft(before: MemberTeam[], after: { teamName: string }[] | undefined): string[] {
   const kept = new Set((after ?? []).map((r) => String(r.teamName).trim().toLowerCase()));
-  return before.filter((g) => !kept.has(g.displayName.trim().toLowerCase())).map((g) => g.displayName);
+  return before.filter((g) => !kept.has(g.name.trim().toLowerCase())).map((g) => g.name);
 }
 
 /** DELETE /Users/{id} → 204. */

@@ -1,18 +1,15 @@
 /** Translates between SCIM User bodies and member fields/rows. */
 import type { Member } from "../../../db/types.ts";
 import type { MemberInput } from "../../org/members/members.ts";
+import { accessOf, teamRoleName, type MemberTeam } from "../../org/members/member-view.ts";
 import type { Json } from "../json.ts";
 import { badRequest } from "../errors.ts";
 import { URN } from "../schemas.ts";
 import { etagOf } from "../versioning.ts";
 
 
-export interface GroupRef {
-  id: string;
-  displayName: string;
-  role: string;
-  customRoleName: string | null;
-}
+/** A User's groups are the member's teams (src/org/members/member-view.ts). */
+export type GroupRef = MemberTeam;
 
 /** Attributes kept in columns; everything else stays in the member's resource document. */
 const COLUMN_ATTRS = new Set(["userName", "externalId", "active", URN.rollcallUser]);
@@ -54,14 +51,8 @@ export function toScimUser(m: Member, groups: GroupRef[], baseUrl: string): Json
     userName: m.user_name,
     ...resource,
     active: m.active === 1,
-    groups: groups.map((g) => ({ value: g.id, display: g.displayName, $ref: `${baseUrl}/Groups/${g.id}`, type: "direct" })),
-    [URN.rollcallUser]: {
-      organizationRole: m.org_role,
-      modelsSeat: m.models_seat,
-      weaveRole: m.weave_role,
-      teamRoles: teamRolesOf(groups),
-      billingAdmin: m.billing_admin === 1,
-    },
+    groups: groups.map((g) => ({ value: g.id, display: g.name, $ref: `${baseUrl}/Groups/${g.id}`, type: "direct" })),
+    [URN.rollcallUser]: { ...extensionOf(m), teamRoles: teamRolesOf(groups), billingAdmin: accessOf(m).billingAdmin },
     meta: {
       resourceType: "User",
       created: m.created_at,
@@ -73,7 +64,13 @@ export function toScimUser(m: Member, groups: GroupRef[], baseUrl: string): Json
 }
 
 /** The team roles as the User extension shows them. */
-export const teamRolesOf = (groups: GroupRef[]) => groups.map((g) => ({ teamName: g.displayName, roleName: g.customRoleName ?? g.role }));
+export const teamRolesOf = (groups: GroupRef[]) => groups.map((g) => ({ teamName: g.name, roleName: teamRoleName(g) }));
+
+/** The extension's access attributes, from the member's access view. */
+function extensionOf(m: Member) {
+  const { orgRole, modelsSeat, weaveRole } = accessOf(m);
+  return { organizationRole: orgRole, modelsSeat, weaveRole };
+}
 
 /** The JSON a PATCH starts from: the resource as a client would PUT it (team roles included, so paths into them work). */
 export function toPatchable(m: Member, groups: GroupRef[] = []): Json {
@@ -82,6 +79,6 @@ export function toPatchable(m: Member, groups: GroupRef[] = []): Json {
     userName: m.user_name,
     ...(JSON.parse(m.resource) as Json),
     active: m.active === 1,
-    [URN.rollcallUser]: { organizationRole: m.org_role, modelsSeat: m.models_seat, weaveRole: m.weave_role, ...(groups.length ? { teamRoles: teamRolesOf(groups) } : {}) },
+    [URN.rollcallUser]: { ...extensionOf(m), ...(groups.length ? { teamRoles: teamRolesOf(groups) } : {}) },
   };
 }

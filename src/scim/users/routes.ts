@@ -7,7 +7,8 @@ import { USER_ATTRIBUTES } from "../filter/compile.ts";
 import { sendResult, viewOf } from "../operation.ts";
 import { USER_SHAPE } from "../schemas.ts";
 import { etagOf, notModified } from "../versioning.ts";
-import { createUserOp, deleteUserOp, groupsOf, patchUserOp, renderUser, replaceUserOp } from "./operations.ts";
+import { createUserOp, deleteUserOp, patchUserOp, renderUser, replaceUserOp } from "./operations.ts";
+import { teamsOfMembers } from "../../org/members/member-view.ts";
 import { toScimUser } from "./resource.ts";
 import { mountListRoutes, type ResourceList } from "../list-resources.ts";
 
@@ -16,7 +17,7 @@ export const USER_LIST: ResourceList<Member> = {
   attributes: USER_ATTRIBUTES,
   shape: USER_SHAPE,
   async render(ctx, rows) {
-    const groups = await groupsOf(ctx.store.db, rows.map((m) => m.id));
+    const groups = await teamsOfMembers(ctx.store.db, rows.map((m) => m.id));
     return rows.map((m) => toScimUser(m, groups.get(m.id) ?? [], ctx.baseUrl));
   },
 };

@@ -32,6 +32,7 @@ import { publicBaseUrl } from "../../http/public-address.ts";
 import { refuseNulInBody } from "../../http/request-checks.ts";
 import { findSignInOrg } from "../org-address.ts";
 import { arrive } from "../../org/arrival/arrive.ts";
+import { signedInMember } from "../../org/members/member-view.ts";
 import { hit, signInLimits } from "../../org/security/rate-limits.ts";
 import { sendFailure, wantsJson, type SignInFailure } from "../oidc/respond.ts";
 import { safeReturnTo } from "../oidc/routes.ts";
@@ -152,10 +153,9 @@ export function emailRouter(store: Store, config: Config, log: (msg: string, err
       await signIn(req, { orgId: org.id, memberId: outcome.memberId, userId: outcome.userId, door: "email" });
       res.set("Cache-Control", "no-store");
       if (isForm(req) && !wantsJson(req)) return res.redirect(303, link.return_to ?? "/admin/");
-      const m = await db.selectFrom("members").select(["id", "user_id", "user_name", "display_name", "org_role", "models_seat", "weave_role"])
-        .where("id", "=", outcome.memberId).executeTakeFirstOrThrow();
+      const m = await signedInMember(db, org.id, outcome.memberId);
       res.json({
-        member: { id: m.id, userId: m.user_id, userName: m.user_name, displayName: m.display_name, orgRole: m.org_role, modelsSeat: m.models_seat, weaveRole: m.weave_role, email: link.email },
+        member: { id: m.id, userId: m.userId, userName: m.userName, displayName: m.displayName, orgRole: m.orgRole, modelsSeat: m.modelsSeat, weaveRole: m.weaveRole, email: link.email },
         org: { id: org.id, name: org.name },
         decision: outcome.decision,
       });

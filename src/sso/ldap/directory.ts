@@ -13,7 +13,7 @@
  * if (r.ok) console.log(r.user.dn, r.user.groups);
  */
 import { Client, Filter, FilterParser, InvalidCredentialsError, NoSuchObjectError, ResultCodeError, SizeLimitExceededError, type Entry } from "ldapts";
-import type { LdapSettings } from "./settings.ts";
+import type { LdapSettings } from "../../org/connections/ldap-connections.ts";
 
 export interface DirectoryUser {
   /** as the directory returned it */

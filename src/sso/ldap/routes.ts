@@ -29,13 +29,14 @@ import { DomainError, refused } from "../../org/errors.ts";
 import { problemOf } from "../../http/problems.ts";
 import { refuseNulInBody } from "../../http/request-checks.ts";
 import { arrive } from "../../org/arrival/arrive.ts";
+import { signedInMember } from "../../org/members/member-view.ts";
 import { hit, signInLimits } from "../../org/security/rate-limits.ts";
 import { SecretDecryptionError } from "../../org/security/secrets.ts";
 import { sendFailure, type SignInFailure } from "../oidc/respond.ts";
 import { safeReturnTo } from "../oidc/routes.ts";
 import { findSignInOrg } from "../org-address.ts";
 import { allowed, authenticate } from "./directory.ts";
-import { resolveLdapSettings, type LdapSettings } from "./settings.ts";
+import { resolveLdapSettings, type LdapSettings } from "../../org/connections/ldap-connections.ts";
 
 export const INVALID_CREDENTIALS = "invalid username or password";
 export const DIRECTORY_UNAVAILABLE = "directory unavailable: the organization's LDAP directory did not answer; try again later";
@@ -136,9 +137,9 @@ export function ldapRouter(store: Store, config: Config, log: (msg: string, err?
       res.set("Cache-Control", "no-store");
       const returnTo = isForm(req) ? safeReturnTo((req.body as Record<string, unknown>).returnTo) : null;
       if (returnTo) return res.redirect(303, returnTo);
-      const m = await db.selectFrom("members").select(["id", "user_id", "user_name", "display_name", "org_role"]).where("id", "=", outcome.memberId).executeTakeFirstOrThrow();
+      const m = await signedInMember(db, org.id, outcome.memberId);
       res.json({
-        member: { id: m.id, userId: m.user_id, userName: m.user_name, displayName: m.display_name, orgRole: m.org_role, email: person.email },
+        member: { id: m.id, userId: m.userId, userName: m.userName, displayName: m.displayName, orgRole: m.orgRole, email: person.email },
         org: { id: org.id, name: org.name },
         decision: outcome.decision,
       });

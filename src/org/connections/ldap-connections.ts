@@ -2,8 +2,9 @@
  * An org's LDAP connection: where the directory is, the service account that
  * searches it (its password encrypted at rest, src/org/security/secrets.ts), how people
  * and their groups are found, which attributes mean what, and who may sign in.
- * Managed through the admin API; for a single-org install the LDAP_* variables
- * (src/config.ts) are the connection of the org named ROLLCALL_ORG_NAME and win
+ * Stored and read here like the OIDC connection (oidc-connections.ts); the LDAP
+ * door (src/sso/ldap) only talks to the directory. Managed through the admin
+ * API; for a single-org install the LDAP_* variables (src/config.ts) are the connection of the org named ROLLCALL_ORG_NAME and win
  * over a stored one (they are read from the environment, never stored).
  *
  * @example
@@ -14,15 +15,13 @@
  */
 import type { Kysely } from "kysely";
 import { FilterParser } from "ldapts";
-import type { Database } from "../../../db/types.ts";
-import type { Config, LdapEnvConfig } from "../../config.ts";
-import { recordAudit, type Actor } from "../../org/audit/record.ts";
-import { now } from "../../org/clock.ts";
-import { namesOrg } from "../../org/orgs/addresses.ts";
-import { invalid, notFound, refused } from "../../org/errors.ts";
-import { decryptSecret, encryptSecret, requireEncryptionKey } from "../../org/security/secrets.ts";
-import { ldapDb, type LdapConnectionsTable } from "./table.ts";
-import { endDoorSessions } from "../../org/arrival/sessions.ts";
+import type { Database, LdapConnectionsTable } from "../../../db/types.ts";
+import { recordAudit, type Actor } from "../audit/record.ts";
+import { now } from "../clock.ts";
+import { namesOrg } from "../orgs/addresses.ts";
+import { invalid, notFound, refused } from "../errors.ts";
+import { decryptSecret, encryptSecret, requireEncryptionKey } from "../security/secrets.ts";
+import { endDoorSessions } from "../arrival/sessions.ts";
 
 export const ATTRIBUTE_KEYS = ["email", "name", "givenName", "familyName", "username"] as const;
 export type AttributeKey = (typeof ATTRIBUTE_KEYS)[number];
@@ -34,6 +33,15 @@ export const DEFAULT_GROUP_FILTER = "(member={dn})";
 export const DEFAULT_TIMEOUT_MS = 5000;
 export const MIN_TIMEOUT_MS = 100;
 export const MAX_TIMEOUT_MS = 60_000;
+
+/** What the connection reads of the deployment's configuration (src/config.ts's Config holds it). */
+export interface LdapDeployment {
+  orgName: string;
+  envOrgId?: string;
+  encryptionKey: Buffer | undefined;
+  /** LDAP_* of a single-org install */
+  ldap: (LdapInputFields & { bindPassword: string }) | undefined;
+}
 
 /** A connection ready to use (password in plain text: keep it in memory only). */
 export interface LdapSettings {
@@ -177,7 +185,7 @@ export function parseLdapInput(b: LdapInputFields): LdapInput {
 }
 
 export async function getLdapConnection(db: Kysely<Database>, orgId: string): Promise<LdapConnectionsTable | undefined> {
-  return ldapDb(db).selectFrom("ldap_connections").selectAll().where("org_id", "=", orgId).executeTakeFirst();
+  return db.selectFrom("ldap_connections").selectAll().where("org_id", "=", orgId).executeTakeFirst();
 }
 
 function fromRow(row: LdapConnectionsTable): Omit<LdapSettings, "bindPassword"> {
@@ -195,15 +203,15 @@ export function toView(s: Omit<LdapSettings, "bindPassword"> & { bindPassword?: 
 }
 
 /** The single-org install's connection from LDAP_*, when `org` is the one ROLLCALL_ORG_NAME names (found at start, so a rename keeps it). */
-export function envSettings(config: Config, org: { id: string; name_key: string; slug?: string }): LdapSettings | null {
-  const env: LdapEnvConfig | undefined = config.ldap;
+export function envSettings(config: LdapDeployment, org: { id: string; name_key: string; slug?: string }): LdapSettings | null {
+  const env = config.ldap;
   if (!env || !(config.envOrgId ? config.envOrgId === org.id : namesOrg(org, config.orgName))) return null;
   const input = parseLdapInput(env);
   return { ...input, orgId: org.id, bindPassword: env.bindPassword, source: "env" };
 }
 
 /** The connection that signs people in to `org`: LDAP_* for the single-org install, else the stored one (decrypted); null if none. */
-export async function resolveLdapSettings(db: Kysely<Database>, config: Config, org: { id: string; name_key: string }): Promise<LdapSettings | null> {
+export async function resolveLdapSettings(db: Kysely<Database>, config: LdapDeployment, org: { id: string; name_key: string }): Promise<LdapSettings | null> {
   const fromEnv = envSettings(config, org);
   if (fromEnv) return fromEnv;
   const row = await getLdapConnection(db, org.id);
@@ -213,20 +221,20 @@ export async function resolveLdapSettings(db: Kysely<Database>, config: Config, 
 }
 
 /** The admin API's view of the org's connection (environment or stored), or null. */
-export async function viewLdapConnection(db: Kysely<Database>, config: Config, org: { id: string; name_key: string }): Promise<LdapConnectionView | null> {
+export async function viewLdapConnection(db: Kysely<Database>, config: LdapDeployment, org: { id: string; name_key: string }): Promise<LdapConnectionView | null> {
   const fromEnv = envSettings(config, org);
   if (fromEnv) return toView(fromEnv);
   const row = await getLdapConnection(db, org.id);
   return row ? toView(fromRow(row), row) : null;
 }
 
-function refuseEnvManaged(config: Config, org: { id: string; name_key: string }): void {
+function refuseEnvManaged(config: LdapDeployment, org: { id: string; name_key: string }): void {
   if (envSettings(config, org))
     throw refused("this organization's LDAP connection comes from the environment (LDAP_URL, LDAP_BIND_DN, LDAP_BIND_PASSWORD, …); change it there and restart");
 }
 
 /** Creates or replaces the org's connection; a missing bindPassword keeps the stored one. */
-export async function saveLdapConnection(db: Kysely<Database>, config: Config, org: { id: string; name_key: string }, input: LdapInput, actor: Actor): Promise<LdapConnectionView> {
+export async function saveLdapConnection(db: Kysely<Database>, config: LdapDeployment, org: { id: string; name_key: string }, input: LdapInput, actor: Actor): Promise<LdapConnectionView> {
   refuseEnvManaged(config, org);
   return db.transaction().execute(async (trx) => {
     const before = await getLdapConnection(trx, org.id);
@@ -240,9 +248,8 @@ export async function saveLdapConnection(db: Kysely<Database>, config: Config, o
       allowed_groups: JSON.stringify(input.allowedGroups), trust_email: input.trustEmail ? 1 : 0, timeout_ms: input.timeoutMs,
       created_at: before?.created_at ?? t, updated_at: t,
     };
-    const ldb = ldapDb(trx);
-    if (before) await ldb.updateTable("ldap_connections").set(row).where("org_id", "=", org.id).execute();
-    else await ldb.insertInto("ldap_connections").values(row).execute();
+        if (before) await trx.updateTable("ldap_connections").set(row).where("org_id", "=", org.id).execute();
+    else await trx.insertInto("ldap_connections").values(row).execute();
     // Another directory replaces the old one: what the old one signed in ends.
     if (before && before.url !== row.url) await endDoorSessions(trx, org.id, "ldap");
     const audited = (r: LdapConnectionsTable | undefined) => r && { ...toView(fromRow(r)), createdAt: undefined, updatedAt: undefined };
@@ -254,12 +261,12 @@ export async function saveLdapConnection(db: Kysely<Database>, config: Config, o
   });
 }
 
-export async function deleteLdapConnection(db: Kysely<Database>, config: Config, org: { id: string; name_key: string }, actor: Actor): Promise<void> {
+export async function deleteLdapConnection(db: Kysely<Database>, config: LdapDeployment, org: { id: string; name_key: string }, actor: Actor): Promise<void> {
   refuseEnvManaged(config, org);
   await db.transaction().execute(async (trx) => {
     const before = await getLdapConnection(trx, org.id);
     if (!before) throw notFound("this organization has no LDAP connection");
-    await ldapDb(trx).deleteFrom("ldap_connections").where("org_id", "=", org.id).execute();
+    await trx.deleteFrom("ldap_connections").where("org_id", "=", org.id).execute();
     await endDoorSessions(trx, org.id, "ldap");
     await recordAudit(trx, { orgId: org.id, actor, action: "ldap.delete", targetType: "ldap_connection", targetId: org.id, detail: { before: { url: before.url, bindDn: before.bind_dn, baseDn: before.base_dn }, after: null } });
   });
