@@ -6,7 +6,7 @@
  * response had the wrong status or body. Options: see bench/options.ts or
  * `npm run bench -- --help`.
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { fork, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -39,9 +39,13 @@ interface Server {
 /** The server's stdout (its request log, one JSON line per request at LOG_LEVEL info) goes to `logFile`. */
 function startServer(db: BenchDatabase, logFile: string): Promise<Server> {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  // The server runs as in production: compiled JavaScript (dist/, built first when stale) under plain node.
+  const build = spawnSync(process.execPath, [path.join(here, "../scripts/build-if-stale.mjs")], { stdio: "inherit" });
+  if (build.status !== 0) throw new Error("npm run build failed");
   const out = fs.openSync(logFile, "w");
-  const child = fork(path.join(here, "server.ts"), [], {
-    env: { ...process.env, BENCH_SERVER_DB: db.url, BENCH_SERVER_PG_SCHEMA: db.pgSchema ?? "" },
+  const child = fork(path.join(here, "../dist/bench/server.js"), [], {
+    execArgv: [],
+    env: { ...process.env, NODE_ENV: "production", BENCH_SERVER_DB: db.url, BENCH_SERVER_PG_SCHEMA: db.pgSchema ?? "" },
     stdio: ["ignore", out, "inherit", "ipc"],
   });
   fs.closeSync(out);

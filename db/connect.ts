@@ -9,9 +9,9 @@
  * await store.close();
  */
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import SQLite from "better-sqlite3";
-import pg from "pg";
 import { CompiledQuery, Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, SqliteDriver, type DatabaseConnection, type DialectAdapter, type Driver } from "kysely";
 import type { Database } from "./types.ts";
 
@@ -105,7 +105,11 @@ function openSqlite(file: string): Store {
   };
 }
 
+// pg is loaded only when PostgreSQL is used: a SQLite instance saves its ~10 MB of resident memory.
+const requirePg = (): typeof import("pg") => createRequire(import.meta.url)("pg");
+
 function openPostgres(url: string, opts: OpenOptions): Store {
+  const pg = requirePg();
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.pgPoolSize ?? Number(process.env.PG_POOL_SIZE ?? 10),
