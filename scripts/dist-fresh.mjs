@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const SOURCES = ["src", "db", "schemas", "tsconfig.json", "tsconfig.build.json", "package.json"];
+const SOURCES = ["src", "db", "schemas", "bench/server.ts", "tsconfig.json", "tsconfig.build.json", "package.json"];
 
 function newestMtime(p) {
   const st = fs.statSync(p, { throwIfNoEntry: false });
