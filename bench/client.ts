@@ -171,13 +171,15 @@ export interface ThroughputResult {
 /** autocannon against one route; `path()` gives each request's path. A warm-up second is run first and discarded. */
 export async function runAutocannon(
   name: string, port: number, path: () => string, headers: Record<string, string>, connections: number, seconds: number,
+  /** given: each request is a POST of this body (e.g. a new user each time) */
+  body?: () => string,
 ): Promise<ThroughputResult> {
   const once = (duration: number) => autocannon({
     url: `http://127.0.0.1:${port}`,
     connections,
     duration,
-    headers,
-    requests: [{ method: "GET", setupRequest: (req) => ({ ...req, path: path() }) }],
+    headers: body ? { ...headers, "Content-Type": "application/scim+json" } : headers,
+    requests: [{ method: body ? "POST" : "GET", setupRequest: (req) => ({ ...req, path: path(), ...(body ? { body: body() } : {}) }) }],
   });
   const warm = await once(1);
   const r = await once(seconds);

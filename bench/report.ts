@@ -9,6 +9,8 @@ export interface Ratio {
   goal?: number;
   /** the goal is a minimum (value ≥ goal); otherwise a maximum */
   atLeast?: boolean;
+  /** which way is better, for `npm run bench:compare`; filled in by goalStatus() (default: lower, or higher with atLeast) */
+  better?: "higher" | "lower";
   /** the likely reason, shown when the goal is missed */
   why?: string;
   /** filled in by goalStatus(): whether the goal is met, and if not by what factor it is missed */
@@ -40,6 +42,7 @@ const ms = (x: number) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(2) : x.toFix
 const rps = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "—");
 
 export function goalStatus(q: Ratio): Ratio {
+  q = { ...q, better: q.better ?? (q.atLeast ? "higher" : "lower") };
   if (q.goal === undefined) return q;
   const met = q.atLeast ? q.value >= q.goal : q.value <= q.goal;
   return { ...q, met, ...(met ? {} : { missedBy: q.atLeast ? q.goal / q.value : q.value / q.goal }) };

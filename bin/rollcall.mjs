@@ -1,12 +1,17 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so the installed `rollcall` bin and `npm run rollcall` are the same program.
+// The installed `rollcall` bin: the compiled CLI (dist/, `npm run build`) under plain node when it is
+// up to date with the sources, else the TypeScript CLI through tsx — never yesterday's compiled code.
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { distIsFresh } from "../scripts/dist-fresh.mjs";
+
 const require = createRequire(import.meta.url);
-const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
-const tsx = require.resolve("tsx/cli");
-const r = spawnSync(process.execPath, [tsx, cli, ...process.argv.slice(2)], { stdio: "inherit" });
+const compiled = fileURLToPath(new URL("../dist/src/cli.js", import.meta.url));
+const args = distIsFresh()
+  ? [compiled, ...process.argv.slice(2)]
+  : [require.resolve("tsx/cli"), fileURLToPath(new URL("../src/cli.ts", import.meta.url)), ...process.argv.slice(2)];
+const r = spawnSync(process.execPath, args, { stdio: "inherit" });
 if (r.error) {
   console.error(`rollcall: could not run the CLI: ${r.error.message}`);
   process.exit(1);

@@ -9,10 +9,11 @@
  * await store.close();
  */
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import SQLite from "better-sqlite3";
-import pg from "pg";
 import { CompiledQuery, Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, SqliteDriver, type DatabaseConnection, type DialectAdapter, type Driver } from "kysely";
+import { cachingStatements } from "./sqlite-statements.ts";
 import type { Database } from "./types.ts";
 
 export type DialectName = "sqlite" | "postgres";
@@ -93,7 +94,7 @@ function openSqlite(file: string): Store {
   sqlite.pragma("busy_timeout = 5000");
   // LIKE must be case-sensitive: case-insensitive attributes are matched on lower-cased key columns.
   sqlite.pragma("case_sensitive_like = ON");
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingStatements(sqlite) }) });
   return {
     db,
     dialect: "sqlite",
@@ -105,7 +106,11 @@ function openSqlite(file: string): Store {
   };
 }
 
+// pg is loaded only when PostgreSQL is used: a SQLite instance saves its ~10 MB of resident memory.
+const requirePg = (): typeof import("pg") => createRequire(import.meta.url)("pg");
+
 function openPostgres(url: string, opts: OpenOptions): Store {
+  const pg = requirePg();
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.pgPoolSize ?? Number(process.env.PG_POOL_SIZE ?? 10),

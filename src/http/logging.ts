@@ -36,7 +36,9 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     // Defensive: nothing here logs headers or bodies, but a careless `log(msg, obj)` must not leak them.
     redact: { paths: ["authorization", "*.authorization", "headers.authorization", "*.headers.authorization", "password", "*.password", "token", "*.token"], censor: "[redacted]" },
   };
-  return destination ? pino(options, destination) : pino(options);
+  // stdout is written asynchronously: lines logged while a write is in flight go out together in the next one,
+  // instead of one blocking write(2) per request. pino flushes what is left when the process exits.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
 }
 
 export const silentLogger = (): Logger => pino({ level: "silent" });

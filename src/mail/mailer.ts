@@ -6,7 +6,7 @@
  * @example
  * const result = await mailerFor(config).send({ to: "ada@example.com", subject: "…", text: "…" });
  */
-import nodemailer from "nodemailer";
+import { createRequire } from "node:module";
 import type { Transporter } from "nodemailer";
 import type { Config } from "../config.ts";
 
@@ -39,8 +39,11 @@ export function mailerFor(config: Config, info: (msg: string) => void = (m) => c
   return m;
 }
 
+// nodemailer is loaded with the first SMTP mailer: an instance that sends no mail saves its memory.
+const requireNodemailer = (): typeof import("nodemailer") => createRequire(import.meta.url)("nodemailer");
+
 function smtpMailer(url: string, from: string): Mailer {
-  const transport: Transporter = nodemailer.createTransport(url);
+  const transport: Transporter = requireNodemailer().createTransport(url);
   return {
     async send(mail) {
       try {

@@ -1,8 +1,9 @@
 /**
- * Runs the operations of a bulk request, one at a time, each in its own
- * transaction (the operation functions' own): a failed operation leaves nothing
+ * Runs the operations of a bulk request, one at a time, each atomic on its own (a
+ * savepoint in a batch transaction, batch.ts): a failed operation leaves nothing
  * half-written and does not undo the others (RFC 7644 §3.7: "continue performing
- * as many changes as possible").
+ * as many changes as possible"). Should a batch's commit fail, its operations are
+ * reported 503 (none of them was kept) and nothing else runs.
  *
  * Order: the request's, except that the POST a reference names runs before the
  * first operation that references it. A reference to no POST of the request, to a
@@ -14,6 +15,7 @@
 import type { ScimContext } from "../context.ts";
 import { ScimError, SCIM_ERROR_SCHEMA, toScimError } from "../errors.ts";
 import type { OpResult } from "../operation.ts";
+import { BulkBatches } from "./batch.ts";
 import { dispatch } from "./dispatch.ts";
 import { bulkIdOf, referencesOf, substitute } from "./references.ts";
 import type { BulkMethod, BulkOperation, BulkRequest, ResourceType } from "./request.ts";
@@ -41,6 +43,8 @@ export async function runBulk(
   const results: (BulkResult | undefined)[] = ops.map(() => undefined);
   let errors = 0;
   let stopped = false;
+  const batches = new BulkBatches(ctx.store);
+  const opCtx: ScimContext = { ...ctx, store: batches.store };
 
   const base = (op: BulkOperation): Pick<BulkResult, "method" | "bulkId"> => ({ method: op.method, ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}) });
 
@@ -96,18 +100,29 @@ export async function runBulk(
     const id = target.id === undefined ? undefined : (substitute(target.id, ids) as string);
     const location = id === undefined ? undefined : at(id);
     try {
-      const r = await dispatch(ctx, {
+      const r = await batches.within(op.index, () => dispatch(opCtx, {
         method: op.method as BulkMethod, type: target.type, id, data: substitute(op.data, ids), version: op.version,
-      });
+      }));
       succeed(op, r, location);
     } catch (err) {
       fail(op, err, location);
     }
+    if (batches.lostCount() > 0) stopped = true; // a batch could not be committed: later operations may need what it held
   }
 
-  for (const op of ops) {
-    if (stopped) break;
-    await run(op);
+  try {
+    for (const op of ops) {
+      if (stopped) break;
+      await run(op);
+    }
+  } finally {
+    for (const i of await batches.close()) {
+      const op = ops[i]!;
+      if (results[i]?.status.startsWith("2")) {
+        results[i] = undefined;
+        fail(op, new ScimError(503, undefined, "the batch holding this operation could not be committed; it was not made"));
+      }
+    }
   }
   return results.filter((r): r is BulkResult => r !== undefined);
 }

@@ -1,0 +1,12 @@
+import SQLite from "better-sqlite3";
+import { Kysely, SqliteDialect } from "kysely";
+const { createUserOp } = await import("./dist/src/scim/users/operations.js");
+const sqlite = new SQLite("/tmp/perfstart/p.db"); sqlite.pragma("journal_mode = WAL"); sqlite.pragma("foreign_keys = ON"); sqlite.pragma("case_sensitive_like = ON");
+const times = new Map();
+const db = new Kysely({ dialect: new SqliteDialect({ database: sqlite }), log: (e) => { const k = e.query.sql.slice(0, 160); const v = times.get(k) ?? [0, 0]; v[0]++; v[1] += e.queryDurationMillis; times.set(k, v); } });
+const org = await db.selectFrom("orgs").select("id").executeTakeFirstOrThrow();
+const ctx = { store: { db, dialect: "sqlite" }, config: {}, orgId: org.id, actor: { door: "scim", id: "key:x" }, baseUrl: "http://x/scim/v2" };
+const t = Date.now();
+for (let i = 0; i < 50; i++) await createUserOp(ctx, { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: `q${i}-${t}@ex.com`, emails: [{ value: `q${i}-${t}@ex.com`, primary: true }] });
+console.log("ms/op", (Date.now() - t) / 50);
+for (const [k, v] of [...times].sort((a, b) => b[1][1] - a[1][1]).slice(0, 15)) console.log(v[0], v[1].toFixed(1), k);
