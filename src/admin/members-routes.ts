@@ -105,14 +105,18 @@ export async function listMembers(ctx: AdminContext, query: MemberListQuery) {
   const rows = await base.selectAll("m")
     .select((eb) => eb.selectFrom("member_emails as e").select("e.value").whereRef("e.member_id", "=", "m.id")
       .orderBy("e.is_primary", "desc").orderBy("e.position").limit(1).as("email"))
-    // Nulls first ascending on both databases (SQLite's own order, so its indexes serve the sort).
-    .orderBy(sortColumn(query.sort), (ob) => (query.order === "asc" ? ob.asc().nullsFirst() : ob.desc().nullsLast()))
+    // The nullable sorts put nulls first ascending on both databases (SQLite's own order, so its index serves
+    // it); NOT NULL columns get no modifier, so PostgreSQL's indexes serve them too.
+    .orderBy(sortColumn(query.sort), (ob) => (!NULLABLE_SORTS.has(query.sort) ? (query.order === "asc" ? ob.asc() : ob.desc())
+      : query.order === "asc" ? ob.asc().nullsFirst() : ob.desc().nullsLast()))
     .orderBy("m.id", query.order).limit(limit).offset(offset).execute();
   // A short page past its start is the end of the list: its total needs no second scan (a narrow search).
   const total = rows.length > 0 && rows.length < limit ? offset + rows.length
     : Number((await base.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
   return { items: rows.map((m) => memberView(m)), total, offset, limit };
 }
+
+const NULLABLE_SORTS = new Set<MemberListQuery["sort"]>(["displayName", "email"]);
 
 /** The column each sort names; e-mail sorts by the primary address, as the list shows it. */
 function sortColumn(sort: MemberListQuery["sort"]) {
