@@ -107,15 +107,16 @@ export async function updateTeamSettings(db: Db, orgId: string, teamId: string, 
   return getTeamView(db, orgId, teamId);
 }
 
-export async function listTeamMembers(db: Db, orgId: string, teamId: string): Promise<TeamMemberView[]> {
+/** The team's members by user name; `onlyMemberId` narrows to one (the answer of a single change, at any team size). */
+export async function listTeamMembers(db: Db, orgId: string, teamId: string, onlyMemberId?: string): Promise<TeamMemberView[]> {
   await mustTeam(db, orgId, teamId);
-  const rows = await db.selectFrom("team_members as tm")
+  let q = db.selectFrom("team_members as tm")
     .innerJoin("members as m", "m.id", "tm.member_id")
     .leftJoin("custom_roles as r", "r.id", "tm.custom_role_id")
     .select(["tm.member_id", "m.user_name", "m.display_name", "tm.role", "r.name as custom_name", "tm.created_at"])
-    .where("tm.team_id", "=", teamId)
-    .orderBy("m.user_name_key").orderBy("m.id")
-    .execute();
+    .where("tm.team_id", "=", teamId);
+  if (onlyMemberId) q = q.where("tm.member_id", "=", onlyMemberId);
+  const rows = await q.orderBy("m.user_name_key").orderBy("m.id").execute();
   return rows.map((r) => ({
     memberId: r.member_id, userName: r.user_name, displayName: r.display_name,
     role: r.role === "custom" ? (r.custom_name ?? "custom") : r.role, joinedAt: r.created_at,
@@ -143,7 +144,7 @@ export async function setTeamMemberRole(
     });
     return !before;
   });
-  const view = (await listTeamMembers(db, orgId, teamId)).find((m) => m.memberId === memberId)!;
+  const [view] = await listTeamMembers(db, orgId, teamId, memberId);
   return { added, member: view };
 }
 
