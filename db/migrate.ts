@@ -10,6 +10,7 @@ import * as m0007 from "./migrations/0007-prefix-indexes.ts";
 import * as m0008 from "./migrations/0008-addresses.ts";
 import * as m0009 from "./migrations/0009-arrival.ts";
 import * as m0010 from "./migrations/0010-email-links.ts";
+import * as m0011 from "./migrations/0011-provenance.ts";
 
 type Step = { up(db: MigrationDb, dialect: Store["dialect"]): Promise<void> };
 const steps: Record<string, Step> = {
@@ -22,6 +23,7 @@ const steps: Record<string, Step> = {
   "0008-addresses": m0008,
   "0009-arrival": m0009,
   "0010-email-links": m0010,
+  "0011-provenance": m0011,
 };
 
 function provider(store: Store): MigrationProvider {

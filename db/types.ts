@@ -286,6 +286,28 @@ export interface AppSecretsTable {
   created_at: string;
 }
 
+/** One source of one team membership (migration 0011; kinds in src/org/provenance/sources.ts). */
+export interface MembershipSourcesTable {
+  team_id: string;
+  member_id: string;
+  org_id: string;
+  kind: string;
+  source_id: string;
+  granted_at: string;
+}
+
+/** One source of a member's current org role, Models seat or Weave access (migration 0011). */
+export interface AccessSourcesTable {
+  member_id: string;
+  org_id: string;
+  /** 'org_role' | 'models_seat' | 'weave_role' */
+  field: string;
+  value: string;
+  kind: string;
+  source_id: string;
+  granted_at: string;
+}
+
 export interface Database {
   orgs: OrgsTable;
   users: UsersTable;
@@ -307,6 +329,8 @@ export interface Database {
   email_verifications: EmailVerificationsTable;
   email_links: EmailLinksTable;
   org_former_names: OrgFormerNamesTable;
+  membership_sources: MembershipSourcesTable;
+  access_sources: AccessSourcesTable;
 }
 
 export type Org = Selectable<OrgsTable>;

@@ -7,6 +7,7 @@ import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../http/json-depth.ts";
 import { refuseNulInBody } from "../http/request-checks.ts";
 import { principalForKey } from "../org/access/authenticate.ts";
 import { can } from "../org/access/can.ts";
+import { scimSource } from "../org/provenance/sources.ts";
 import { bulkRouter } from "./bulk/routes.ts";
 import { scimBaseUrl, type ScimContext } from "./context.ts";
 import { discoveryRouter } from "./discovery.ts";
@@ -41,7 +42,7 @@ export function scimRouter(store: Store, config: Config, log: (msg: string, err:
     if (!decision.allowed) throw new ScimError(403, undefined, decision.reason);
     const ctx: ScimContext = {
       store, config, principal, orgId: principal.orgId,
-      actor: { door: "scim", id: `key:${principal.keyId ?? ""}` },
+      actor: { door: "scim", id: `key:${principal.keyId ?? ""}`, source: scimSource(principal) },
       baseUrl: scimBaseUrl(req, config),
     };
     res.locals.scim = ctx;

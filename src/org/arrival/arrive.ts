@@ -47,6 +47,7 @@ import { arriveFromDirectory } from "./scim.ts";
 import { newcomerSeat } from "./seats.ts";
 import { chooseUserName } from "./user-names.ts";
 import { sourceOf } from "./verification.ts";
+import { sourceOfActor, ssoSource } from "../provenance/sources.ts";
 
 export { syncGroupsToTeams, type TeamSync } from "./group-sync.ts";
 
@@ -175,7 +176,7 @@ async function decide(trx: Trx, a: Arrival, actor: Actor, e: ArrivalEmail, about
     const captured = who.newUser && domain !== null && org.default_team_id !== null && (await verifiedDomainOwner(trx, domain)) === org.id;
     if (captured) {
       // The member row was created just now, at revision 1: only the team's revision moves.
-      await addToTeam(trx, org.id, org.default_team_id!, m.id, { revisionsHeld: { member: true } });
+      await addToTeam(trx, org.id, org.default_team_id!, m.id, { revisionsHeld: { member: true }, source: { kind: "domain", id: domain } });
       return done("joined_with_default_team", m.id, `auto-provisioning; ${domain} is claimed and verified by this organization`, { defaultTeamId: org.default_team_id });
     }
     return done("joined", m.id, input.modelsSeat === "none" ? "auto-provisioning; the full Models seats are used up, so no Models seat (seatOverflow no-seat)" : "auto-provisioning", { modelsSeat: input.modelsSeat });
@@ -192,7 +193,7 @@ async function finish(
   trx: Trx, org: Org, a: Arrival, actor: Actor, about: Record<string, unknown>, who: Who,
   decision: ArrivalDecision, memberId: string, reason: string, extra: Record<string, unknown>,
 ): Promise<Ok> {
-  const sync = a.groups && org.sync_groups_to_teams === 1 && a.door !== "scim" ? await syncGroupsToTeams(trx, org, memberId, a.groups, actor) : null;
+  const sync = a.groups && org.sync_groups_to_teams === 1 && a.door !== "scim" ? await syncGroupsToTeams(trx, org, memberId, a.groups, actor, a.identity ? ssoSource(a.identity) : sourceOfActor(actor)) : null;
   await recordAudit(trx, {
     orgId: org.id, actor, action: `provision.${decision}`, targetType: "member", targetId: memberId,
     detail: { ...about, decision, reason, userId: who.userId, newUser: who.newUser, linked: who.linked, user: who.how, ...extra, ...(sync ? { teamSync: sync } : {}) },

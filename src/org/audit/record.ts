@@ -3,6 +3,7 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../../../db/types.ts";
 import { now } from "../clock.ts";
+import type { GrantSource } from "../provenance/sources.ts";
 
 export type Door = "scim" | "admin" | "cli" | "sso";
 
@@ -10,6 +11,8 @@ export type Door = "scim" | "admin" | "cli" | "sso";
 export interface Actor {
   door: Door;
   id: string;
+  /** what this actor's grants are recorded as (src/org/provenance); unset: derived from door and id */
+  source?: GrantSource;
 }
 
 export async function recordAudit(

@@ -248,7 +248,7 @@ export async function joinByInvite(trx: Transaction<Database>, row: Invite, user
     emails, resource: email ? { emails } : {}, orgRole: row.org_role, modelsSeat: grants.modelsSeat, weaveRole: grants.weaveRole,
   }, actor, { via: "invite", inviteId: row.id }, null);
   const memberId = member.id;
-  const teamRoles = await applyTeamGrants(trx, org, memberId, grants, t);
+  const teamRoles = await applyTeamGrants(trx, org, memberId, grants, t, row.id);
   const teamIds = teamRoles.map((r) => r.teamId);
   await trx.updateTable("invites").set({ accepted_member_id: memberId }).where("id", "=", row.id).execute();
   await recordAudit(trx, { orgId, actor, action: "invite.accept", targetType: "invite", targetId: row.id, detail: { before: { status }, after: { status: "accepted", memberId, orgRole: row.org_role, teamRoles, modelsSeat: grants.modelsSeat, weaveRole: grants.weaveRole } } });

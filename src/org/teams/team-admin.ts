@@ -14,6 +14,7 @@ import { recordAudit, type Actor } from "../audit/record.ts";
 import { notFound } from "../errors.ts";
 import { getOrg, resolveTeamRole } from "../members/member-roles.ts";
 import { removeFromTeam, setTeamRole, type TeamRoleRef } from "./membership.ts";
+import { sourceOfActor } from "../provenance/sources.ts";
 import { findTeam, updateTeam } from "./teams.ts";
 
 type Db = Kysely<Database>;
@@ -131,7 +132,7 @@ export async function setTeamMemberRole(
     const member = await trx.selectFrom("members").select(["id", "user_name"]).where("org_id", "=", orgId).where("id", "=", memberId).executeTakeFirst();
     if (!member) throw notFound(`no member with id ${memberId} in this organization`);
     const resolved = await resolveTeamRole(trx, await getOrg(trx, orgId), roleName, "role");
-    const { before, changed } = await setTeamRole(trx, orgId, teamId, memberId, resolved);
+    const { before, changed } = await setTeamRole(trx, orgId, teamId, memberId, resolved, { source: sourceOfActor(actor) });
     if (!changed) return false;
     await recordAudit(trx, {
       orgId, actor, action: before ? "team.member.role" : "team.member.add", targetType: "team", targetId: teamId,

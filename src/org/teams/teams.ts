@@ -12,6 +12,7 @@ import { now } from "../clock.ts";
 import { isUniqueViolation, lostRace } from "../db-errors.ts";
 import { assertNotDefaultTeam } from "./default-team.ts";
 import { addMembersToTeam, removeMembersFromTeam, teamMemberIds } from "./membership.ts";
+import { sourceOfActor, type GrantSource } from "../provenance/sources.ts";
 import { conflict, invalid, notFound } from "../errors.ts";
 import { racePoint } from "../race-points.ts";
 import { lockExisting, lockForUpdate, type ExpectedRevision } from "../revision.ts";
@@ -84,21 +85,21 @@ async function assertMembersExist(trx: Transaction<Database>, orgId: string, ids
     throw invalid(`unknown member id${missing.length > 1 ? "s" : ""}: ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ", …" : ""} (members must be Users of this organization)`);
 }
 
-async function addMembers(trx: Transaction<Database>, orgId: string, teamId: string, ids: string[], t: string): Promise<void> {
+async function addMembers(trx: Transaction<Database>, orgId: string, teamId: string, ids: string[], t: string, source: GrantSource): Promise<void> {
   if (!ids.length) return;
   await assertMembersExist(trx, orgId, ids);
-  await addMembersToTeam(trx, orgId, teamId, ids, { at: t, revisionsHeld: { team: true } });
+  await addMembersToTeam(trx, orgId, teamId, ids, { at: t, revisionsHeld: { team: true }, source });
 }
 
 /** The member rows are locked before their memberships (as a User's delete does), so the two cannot deadlock. */
-async function removeMembers(trx: Transaction<Database>, orgId: string, teamId: string, ids: string[], t: string): Promise<void> {
+async function removeMembers(trx: Transaction<Database>, orgId: string, teamId: string, ids: string[], t: string, source?: GrantSource): Promise<void> {
   await lockExisting(trx, "members", orgId, ids);
-  await removeMembersFromTeam(trx, teamId, ids, { at: t, revisionsHeld: { team: true } });
+  await removeMembersFromTeam(trx, teamId, ids, { at: t, revisionsHeld: { team: true }, ...(source ? { source } : {}) });
 }
 
-async function removeAllMembers(trx: Transaction<Database>, orgId: string, teamId: string, t: string, keep: string[] = []): Promise<void> {
+async function removeAllMembers(trx: Transaction<Database>, orgId: string, teamId: string, t: string, keep: string[] = [], source?: GrantSource): Promise<void> {
   const keepSet = new Set(keep);
-  await removeMembers(trx, orgId, teamId, (await teamMemberIds(trx, teamId)).filter((id) => !keepSet.has(id)), t);
+  await removeMembers(trx, orgId, teamId, (await teamMemberIds(trx, teamId)).filter((id) => !keepSet.has(id)), t, source);
 }
 
 /**
@@ -113,16 +114,20 @@ async function lockOpMembers(trx: Transaction<Database>, orgId: string, teamId: 
   if (ids.length) await lockExisting(trx, "members", orgId, ids);
 }
 
-async function applyOps(trx: Transaction<Database>, orgId: string, teamId: string, ops: MemberOp[], t: string): Promise<void> {
+/**
+ * The ops are one source's (the writer's): its removals, replaces and remove-alls
+ * take away only what it granted, so an admin's or another connection's member stays.
+ */
+async function applyOps(trx: Transaction<Database>, orgId: string, teamId: string, ops: MemberOp[], t: string, source: GrantSource): Promise<void> {
   await lockOpMembers(trx, orgId, teamId, ops);
   for (const op of ops) {
-    if (op.kind === "add") await addMembers(trx, orgId, teamId, op.ids, t);
-    else if (op.kind === "remove") await removeMembers(trx, orgId, teamId, op.ids, t);
-    else if (op.kind === "removeAll") await removeAllMembers(trx, orgId, teamId, t);
+    if (op.kind === "add") await addMembers(trx, orgId, teamId, op.ids, t, source);
+    else if (op.kind === "remove") await removeMembers(trx, orgId, teamId, op.ids, t, source);
+    else if (op.kind === "removeAll") await removeAllMembers(trx, orgId, teamId, t, [], source);
     else {
       await assertMembersExist(trx, orgId, op.ids);
-      await removeAllMembers(trx, orgId, teamId, t, op.ids);
-      await addMembers(trx, orgId, teamId, op.ids, t);
+      await removeAllMembers(trx, orgId, teamId, t, op.ids, source);
+      await addMembers(trx, orgId, teamId, op.ids, t, source);
     }
   }
 }
@@ -144,7 +149,7 @@ export async function createTeam(db: Db, orgId: string, input: TeamInput, member
       revision: 1, created_at: t, updated_at: t, ...columns(input),
     };
     await trx.insertInto("teams").values(team).execute();
-    await addMembers(trx, orgId, team.id, memberIds, t);
+    await addMembers(trx, orgId, team.id, memberIds, t, sourceOfActor(actor));
     await recordAudit(trx, { orgId, actor, action: "team.create", targetType: "team", targetId: team.id, detail: { displayName: team.display_name, members: memberIds.length } });
     return team;
   }).catch(guardUnique<Team>(input.displayName));
@@ -173,7 +178,7 @@ export async function updateTeam(
       changes = changedColumns(current, columns(fields));
       await trx.updateTable("teams").set(columns(fields)).where("id", "=", id).execute();
     }
-    await applyOps(trx, orgId, id, change.memberOps, t);
+    await applyOps(trx, orgId, id, change.memberOps, t, sourceOfActor(actor));
     await recordAudit(trx, { orgId, actor, action: change.action, targetType: "team", targetId: id, detail: { displayName: fields?.displayName ?? current.display_name, ...changes, memberOps: change.memberOps.map((o) => ({ kind: o.kind, count: "ids" in o ? o.ids.length : undefined })) } });
     return trx.selectFrom("teams").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
   }).catch(guardUnique<Team>("that name"));
@@ -186,13 +191,26 @@ function changedColumns(current: Team, next: ReturnType<typeof columns>): { befo
   return { before: Object.fromEntries(keys.map((k) => [k, current[k]])), after: Object.fromEntries(keys.map((k) => [k, next[k]])) };
 }
 
-export async function deleteTeam(db: Db, orgId: string, id: string, actor: Actor, expectedRevision?: ExpectedRevision): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+/**
+ * Deletes a team. With `reconcile` (a SCIM connection deleting its Group) only
+ * that source's memberships go: when other sources still grant memberships the
+ * team stays with them (audited `team.delete.kept`), so an admin's work
+ * survives the directory's DELETE. Returns whether the team is gone.
+ */
+export async function deleteTeam(db: Db, orgId: string, id: string, actor: Actor, expectedRevision?: ExpectedRevision, reconcile?: GrantSource): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
     const current = await lockForUpdate(trx, "teams", orgId, id, now(), expectedRevision);
-    await assertNotDefaultTeam(trx, orgId, id, "delete");
+    if (!reconcile) await assertNotDefaultTeam(trx, orgId, id, "delete");
     await racePoint("team.delete.locked");
-    await removeAllMembers(trx, orgId, id, now());
+    await removeAllMembers(trx, orgId, id, now(), [], reconcile);
+    const left = reconcile ? (await teamMemberIds(trx, id)).length : 0;
+    if (left) {
+      await recordAudit(trx, { orgId, actor, action: "team.delete.kept", targetType: "team", targetId: id, detail: { displayName: current.display_name, reason: `${left} membership(s) granted by other sources remain`, source: reconcile } });
+      return false;
+    }
+    if (reconcile) await assertNotDefaultTeam(trx, orgId, id, "delete");
     await trx.deleteFrom("teams").where("id", "=", id).execute();
     await recordAudit(trx, { orgId, actor, action: "team.delete", targetType: "team", targetId: id, detail: { displayName: current.display_name } });
+    return true;
   }).catch((err: unknown) => { throw lostRace(err, "the Group"); });
 }

@@ -6,6 +6,7 @@ import type { Kysely } from "kysely";
 import type { Database, Team } from "../../../db/types.ts";
 import { createTeam, deleteTeam, updateTeam, type MemberOp } from "../../org/teams/teams.ts";
 import type { ScimContext } from "../context.ts";
+import { sourceOfActor } from "../../org/provenance/sources.ts";
 import { unwrap } from "../errors.ts";
 import type { Json } from "../json.ts";
 import { asksForAttributes, type OpOptions, type OpResult, type View } from "../operation.ts";
@@ -83,6 +84,6 @@ export async function patchGroupOp(ctx: ScimContext, id: string, body: unknown, 
 
 /** DELETE /Groups/{id} → 204. */
 export async function deleteGroupOp(ctx: ScimContext, id: string, opts: OpOptions = {}): Promise<OpResult> {
-  await deleteTeam(ctx.store.db, ctx.orgId, id, ctx.actor, expectedRevisionOf(opts.ifMatch));
+  await deleteTeam(ctx.store.db, ctx.orgId, id, ctx.actor, expectedRevisionOf(opts.ifMatch), sourceOfActor(ctx.actor));
   return { status: 204 };
 }
