@@ -14,10 +14,12 @@ import { adminCtx, type AdminContext } from "./context.ts";
 import { bool, choice, id, queryInt, text } from "./input.ts";
 import { BOUNDS } from "../org/bounds.ts";
 import type { RouteRegistry } from "./openapi.ts";
+import { accessSourcesOf } from "../org/provenance/access-sources.ts";
+import { membershipSourcesOf, type SourceView } from "../org/provenance/sources.ts";
 
 const TAG = "members";
 
-interface TeamRef { id: string; name: string; role: string }
+interface TeamRef { id: string; name: string; role: string; sources: SourceView[] }
 
 export function memberView(m: Member & { email?: string | null }, teams?: TeamRef[]) {
   return {
@@ -49,11 +51,13 @@ async function teamsOf(ctx: AdminContext, memberId: string): Promise<TeamRef[]> 
     .leftJoin("custom_roles as r", "r.id", "tm.custom_role_id")
     .select(["t.id", "t.display_name", "tm.role", "r.name as custom_role"])
     .where("tm.member_id", "=", memberId).orderBy("t.name_key").execute();
-  return rows.map((r) => ({ id: r.id, name: r.display_name, role: r.custom_role ?? r.role }));
+  const sources = await membershipSourcesOf(ctx.store.db, { memberId });
+  return rows.map((r) => ({ id: r.id, name: r.display_name, role: r.custom_role ?? r.role, sources: sources.get(`${r.id} ${memberId}`) ?? [] }));
 }
 
+/** One member with their teams, and who granted each membership, the org role and the seats. */
 async function fullView(ctx: AdminContext, m: Member) {
-  return memberView({ ...m, email: await primaryEmail(ctx, m.id) }, await teamsOf(ctx, m.id));
+  return { ...memberView({ ...m, email: await primaryEmail(ctx, m.id) }, await teamsOf(ctx, m.id)), sources: await accessSourcesOf(ctx.store.db, m.id) };
 }
 
 /** PATCH /members/{id}: the access fields only. */

@@ -171,7 +171,7 @@ async function decide(trx: Trx, a: Arrival, actor: Actor, e: ArrivalEmail, about
     const userName = await chooseUserName(trx, org, a, e.email, e.verifiedKey !== null);
     // Seat limit first (a refusal naming what an admin can do), or no Models seat under seatOverflow "no-seat".
     const input = { ...memberInput(a, e.email, userName), modelsSeat: await newcomerSeat(trx, org.id) };
-    const m = await join(trx, org, user.id, input, actor, { via: a.door }, e.verifiedKey ? sourceOf(a) : null);
+    const m = await join(trx, org, user.id, input, actor, { via: a.door }, e.verifiedKey ? sourceOf(a) : null, a.identity ? ssoSource(a.identity) : { kind: "sso", id: a.door });
     const domain = e.verifiedKey?.split("@")[1] ?? null;
     const captured = who.newUser && domain !== null && org.default_team_id !== null && (await verifiedDomainOwner(trx, domain)) === org.id;
     if (captured) {

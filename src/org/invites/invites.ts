@@ -246,7 +246,7 @@ export async function joinByInvite(trx: Transaction<Database>, row: Invite, user
   const member = await join(trx, org, user.id, {
     userName, externalId: null, displayName: user.display_name, givenName: null, familyName: null, active: true,
     emails, resource: email ? { emails } : {}, orgRole: row.org_role, modelsSeat: grants.modelsSeat, weaveRole: grants.weaveRole,
-  }, actor, { via: "invite", inviteId: row.id }, null);
+  }, actor, { via: "invite", inviteId: row.id }, null, { kind: "invite", id: row.id });
   const memberId = member.id;
   const teamRoles = await applyTeamGrants(trx, org, memberId, grants, t, row.id);
   const teamIds = teamRoles.map((r) => r.teamId);

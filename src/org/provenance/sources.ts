@@ -5,6 +5,8 @@
  * its last source goes. `legacy` marks rows written before provenance existed:
  * their writer is unknown, so any reconciliation may take them away.
  */
+import type { Kysely } from "kysely";
+import type { Database } from "../../../db/types.ts";
 import type { Actor } from "../audit/record.ts";
 
 export const SOURCE_KINDS = ["scim", "sso", "admin", "invite", "domain", "signup", "mapping", "legacy"] as const;
@@ -43,3 +45,18 @@ export interface SourceView {
 
 export const sourceView = (r: { kind: string; source_id: string; granted_at: string }): SourceView =>
   ({ kind: r.kind, id: r.source_id, grantedAt: r.granted_at });
+
+/** The sources of each membership of these teams × members, keyed `teamId memberId`. */
+export async function membershipSourcesOf(
+  db: Kysely<Database>, where: { teamId?: string; memberId?: string },
+): Promise<Map<string, SourceView[]>> {
+  let q = db.selectFrom("membership_sources").select(["team_id", "member_id", "kind", "source_id", "granted_at"]);
+  if (where.teamId) q = q.where("team_id", "=", where.teamId);
+  if (where.memberId) q = q.where("member_id", "=", where.memberId);
+  const out = new Map<string, SourceView[]>();
+  for (const r of await q.orderBy("granted_at").orderBy("kind").orderBy("source_id").execute()) {
+    const k = `${r.team_id} ${r.member_id}`;
+    out.set(k, [...(out.get(k) ?? []), sourceView(r)]);
+  }
+  return out;
+}

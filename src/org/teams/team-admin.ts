@@ -14,7 +14,7 @@ import { recordAudit, type Actor } from "../audit/record.ts";
 import { notFound } from "../errors.ts";
 import { getOrg, resolveTeamRole } from "../members/member-roles.ts";
 import { removeFromTeam, setTeamRole, type TeamRoleRef } from "./membership.ts";
-import { sourceOfActor } from "../provenance/sources.ts";
+import { membershipSourcesOf, sourceOfActor, type SourceView } from "../provenance/sources.ts";
 import { findTeam, updateTeam } from "./teams.ts";
 
 type Db = Kysely<Database>;
@@ -37,6 +37,8 @@ export interface TeamMemberView {
   /** admin, member, view-only or the custom role's name */
   role: string;
   joinedAt: string;
+  /** who granted the membership (src/org/provenance) */
+  sources: SourceView[];
 }
 
 export function toTeamView(t: Team, memberCount: number): TeamView {
@@ -117,9 +119,11 @@ export async function listTeamMembers(db: Db, orgId: string, teamId: string): Pr
     .where("tm.team_id", "=", teamId)
     .orderBy("m.user_name_key").orderBy("m.id")
     .execute();
+  const sources = await membershipSourcesOf(db, { teamId });
   return rows.map((r) => ({
     memberId: r.member_id, userName: r.user_name, displayName: r.display_name,
     role: r.role === "custom" ? (r.custom_name ?? "custom") : r.role, joinedAt: r.created_at,
+    sources: sources.get(`${teamId} ${r.member_id}`) ?? [],
   }));
 }
 
