@@ -308,6 +308,33 @@ export interface AccessSourcesTable {
   granted_at: string;
 }
 
+/** A role mapping rule (migration 0012; src/org/mappings). */
+export interface RoleMappingsTable {
+  id: string;
+  org_id: string;
+  /** higher wins; unique per org */
+  priority: number;
+  match_kind: string;
+  match_value: string;
+  match_key: string;
+  org_role: string | null;
+  models_seat: string | null;
+  weave_role: string | null;
+  team_id: string | null;
+  team_role: string | null;
+  custom_role_id: string | null;
+  created_at: string;
+}
+
+/** An OIDC / LDAP group a member's last sign-in carried (migration 0012). */
+export interface MemberDirectoryGroupsTable {
+  member_id: string;
+  org_id: string;
+  kind: string;
+  group_key: string;
+  seen_at: string;
+}
+
 export interface Database {
   orgs: OrgsTable;
   users: UsersTable;
@@ -331,6 +358,8 @@ export interface Database {
   org_former_names: OrgFormerNamesTable;
   membership_sources: MembershipSourcesTable;
   access_sources: AccessSourcesTable;
+  role_mappings: RoleMappingsTable;
+  member_directory_groups: MemberDirectoryGroupsTable;
 }
 
 export type Org = Selectable<OrgsTable>;

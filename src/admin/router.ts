@@ -22,6 +22,7 @@ import { badInput, ProblemError, problemHandler } from "./errors.ts";
 import { RouteRegistry } from "./openapi.ts";
 import { register as members } from "./members-routes.ts";
 import { register as roles } from "./roles-routes.ts";
+import { register as roleMappings } from "./role-mappings-routes.ts";
 import { register as seats } from "./seats-routes.ts";
 import { register as org } from "./org-routes.ts";
 import { register as teams } from "./teams-routes.ts";
@@ -36,7 +37,7 @@ import { register as refusals } from "./refusals-routes.ts";
 import { register as authorize } from "./authorize-routes.ts";
 
 /** Each area of the admin API registers its routes (src/admin/*-routes.ts). */
-const ROUTE_MODULES: ((registry: RouteRegistry) => void)[] = [members, roles, seats, org, teams, serviceAccounts, invites, domains, audit, me, oidc, ldap, refusals, authorize];
+const ROUTE_MODULES: ((registry: RouteRegistry) => void)[] = [members, roles, seats, org, teams, serviceAccounts, invites, domains, audit, me, oidc, ldap, refusals, authorize, roleMappings];
 
 export function buildRegistry(): RouteRegistry {
   const registry = new RouteRegistry();

@@ -91,6 +91,11 @@ const ROWS: Row[] = [
     send: async (c, k) => c.call("delete", `/keys/${(await createKey(t.store.db, { orgId: t.org.id, memberId: k.members.member.id, label: unique("own") })).id}`),
   },
   { action: "sso:manage", allowed: ORG_WIDE, ok: 404, send: (c) => c.call("get", "/sso/oidc") },
+  { action: "role-mappings:read", allowed: ORG_WIDE, ok: 200, send: (c) => c.call("get", "/role-mappings") },
+  {
+    action: "role-mappings:manage (dry run)", allowed: ORG_WIDE, ok: 200,
+    send: (c) => c.call("post", "/role-mappings/dry-run", { priority: 1, match: { kind: "oidc-group", value: unique("g") }, weaveRole: "viewer" }),
+  },
   { action: "me:read", allowed: [...MEMBERS, "operator"], ok: 200, send: (c) => c.call("get", "/me") },
   {
     action: "member:read-permissions (about m-member in alpha)", allowed: [...ORG_WIDE, "member", "teamSA"], ok: 200,

@@ -191,6 +191,8 @@ const RULES: { [A in Action]: Rule<A> } = {
     return why ? allow(why) : refuse(`only the key's own member and ${ORG_WIDE} may ${ACTIONS["member-keys:manage"]}`);
   },
   "sso:manage": orgAdmins("sso:manage"),
+  "role-mappings:read": orgAdmins("role-mappings:read"),
+  "role-mappings:manage": orgAdmins("role-mappings:manage"),
   "scim:read": scim("scim:read"),
   "scim:write": scim("scim:write"),
   "me:read": (p) => {

@@ -40,6 +40,7 @@ import { findInviteByToken, joinByInvite, pendingInvitesFor } from "../invites/i
 import type { MemberEmail, MemberInput } from "../members/members.ts";
 import { addToTeam } from "../teams/membership.ts";
 import { syncGroupsToTeams } from "./group-sync.ts";
+import { applyDirectoryMappings, rememberDirectoryGroups } from "./mappings.ts";
 import { join } from "./join.ts";
 import { resolveUser, type ArrivalEmail, type Resolved } from "./link.ts";
 import { Refusal, refusals } from "./refusal.ts";
@@ -193,10 +194,12 @@ async function finish(
   trx: Trx, org: Org, a: Arrival, actor: Actor, about: Record<string, unknown>, who: Who,
   decision: ArrivalDecision, memberId: string, reason: string, extra: Record<string, unknown>,
 ): Promise<Ok> {
+  if (a.groups && (a.door === "oidc" || a.door === "ldap")) await rememberDirectoryGroups(trx, org.id, memberId, a.door, a.groups);
   const sync = a.groups && org.sync_groups_to_teams === 1 && a.door !== "scim" ? await syncGroupsToTeams(trx, org, memberId, a.groups, actor, a.identity ? ssoSource(a.identity) : sourceOfActor(actor)) : null;
+  const mapped = a.door === "scim" ? [] : await applyDirectoryMappings(trx, org.id, [memberId], actor);
   await recordAudit(trx, {
     orgId: org.id, actor, action: `provision.${decision}`, targetType: "member", targetId: memberId,
-    detail: { ...about, decision, reason, userId: who.userId, newUser: who.newUser, linked: who.linked, user: who.how, ...extra, ...(sync ? { teamSync: sync } : {}) },
+    detail: { ...about, decision, reason, userId: who.userId, newUser: who.newUser, linked: who.linked, user: who.how, ...extra, ...(sync ? { teamSync: sync } : {}), ...(mapped.length ? { mappings: mapped[0] } : {}) },
   });
   return { ok: true, decision, userId: who.userId, memberId, newUser: who.newUser, linked: who.linked, reactivated: extra.reactivated === true };
 }

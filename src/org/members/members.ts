@@ -235,21 +235,26 @@ export async function updateMember(
 export async function updateMemberAccess(
   db: Db, orgId: string, id: string, change: MemberAccessChange, actor: Actor, expectedRevision?: ExpectedRevision,
 ): Promise<Member> {
+  return db.transaction().execute((trx) => writeMemberAccess(trx, orgId, id, change, actor, expectedRevision));
+}
+
+/** updateMemberAccess inside the caller's transaction (role mapping rules apply several members' changes in one). */
+export async function writeMemberAccess(
+  trx: Transaction<Database>, orgId: string, id: string, change: MemberAccessChange, actor: Actor, expectedRevision?: ExpectedRevision,
+): Promise<Member> {
   const set = accessColumns(change);
-  return db.transaction().execute(async (trx) => {
-    const current = await lockForUpdate(trx, "members", orgId, id, now(), expectedRevision);
-    await racePoint("member.update.locked");
-    if (Object.keys(set).length) await trx.updateTable("members").set(set).where("id", "=", id).execute();
-    const written = await trx.selectFrom("members").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
-    const member = (await enforceMemberRules(trx, orgId, current, written, change))!;
-    const named = ([["org_role", change.orgRole], ["models_seat", change.modelsSeat], ["weave_role", change.weaveRole]] as const).filter(([, v]) => v !== undefined).map(([f]) => f);
-    await recordAccessSources(trx, orgId, current, member, sourceOfActor(actor), named);
-    if (current.active && !member.active) await revokeMemberKeys(trx, id);
-    const action = current.active && !member.active ? "member.deactivate" : !current.active && member.active ? "member.activate" : "member.update";
-    await recordAudit(trx, { orgId, actor, action, targetType: "member", targetId: id, detail: { userName: member.user_name, ...accessDiff(current, member) } });
-    if (!member.active) await endMemberSessions(trx, id);
-    return member;
-  });
+  const current = await lockForUpdate(trx, "members", orgId, id, now(), expectedRevision);
+  await racePoint("member.update.locked");
+  if (Object.keys(set).length) await trx.updateTable("members").set(set).where("id", "=", id).execute();
+  const written = await trx.selectFrom("members").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+  const member = (await enforceMemberRules(trx, orgId, current, written, change))!;
+  const named = ([["org_role", change.orgRole], ["models_seat", change.modelsSeat], ["weave_role", change.weaveRole]] as const).filter(([, v]) => v !== undefined).map(([f]) => f);
+  await recordAccessSources(trx, orgId, current, member, sourceOfActor(actor), named);
+  if (current.active && !member.active) await revokeMemberKeys(trx, id);
+  const action = current.active && !member.active ? "member.deactivate" : !current.active && member.active ? "member.activate" : "member.update";
+  await recordAudit(trx, { orgId, actor, action, targetType: "member", targetId: id, detail: { userName: member.user_name, ...accessDiff(current, member) } });
+  if (!member.active) await endMemberSessions(trx, id);
+  return member;
 }
 
 export function replaceMember(db: Db, orgId: string, id: string, input: MemberInput, actor: Actor, expectedRevision?: ExpectedRevision): Promise<Member> {

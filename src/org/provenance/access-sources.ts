@@ -43,6 +43,12 @@ export async function withdrawAccessSource(trx: Trx, memberId: string, source: G
   return ACCESS_FIELDS.filter((f) => gone.some((g) => g.field === f) && !left.has(f));
 }
 
+/** Takes these sources of one kind away from one field of the member (its value stays). */
+export async function withdrawAccessSources(trx: Trx, memberId: string, field: AccessField, kind: string, ids: readonly string[]): Promise<void> {
+  if (!ids.length) return;
+  await trx.deleteFrom("access_sources").where("member_id", "=", memberId).where("field", "=", field).where("kind", "=", kind).where("source_id", "in", [...ids]).execute();
+}
+
 /** The sources of each access field, for the API (camel-cased field names). */
 export async function accessSourcesOf(db: Kysely<Database>, memberId: string): Promise<{ orgRole: SourceView[]; modelsSeat: SourceView[]; weaveRole: SourceView[] }> {
   const rows = await db.selectFrom("access_sources").select(["field", "kind", "source_id", "granted_at"])

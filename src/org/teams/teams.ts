@@ -139,7 +139,10 @@ function guardUnique<T>(name: string) {
   };
 }
 
-export async function createTeam(db: Db, orgId: string, input: TeamInput, memberIds: string[], actor: Actor): Promise<Team> {
+/** Runs after a membership change in the same transaction, with the members it may have touched (the arrival's role mapping step). */
+export type MembersTouched = (trx: Transaction<Database>, memberIds: string[]) => Promise<unknown>;
+
+export async function createTeam(db: Db, orgId: string, input: TeamInput, memberIds: string[], actor: Actor, after?: MembersTouched): Promise<Team> {
   checkInput(input);
   return db.transaction().execute(async (trx) => {
     await assertNameFree(trx, orgId, input.displayName);
@@ -150,6 +153,7 @@ export async function createTeam(db: Db, orgId: string, input: TeamInput, member
     };
     await trx.insertInto("teams").values(team).execute();
     await addMembers(trx, orgId, team.id, memberIds, t, sourceOfActor(actor));
+    if (after && memberIds.length) await after(trx, memberIds);
     await recordAudit(trx, { orgId, actor, action: "team.create", targetType: "team", targetId: team.id, detail: { displayName: team.display_name, members: memberIds.length } });
     return team;
   }).catch(guardUnique<Team>(input.displayName));
@@ -162,7 +166,7 @@ export async function createTeam(db: Db, orgId: string, input: TeamInput, member
  */
 export async function updateTeam(
   db: Db, orgId: string, id: string,
-  change: { fields: (current: Team) => TeamInput | null; memberOps: MemberOp[]; expectedRevision?: ExpectedRevision; action: string },
+  change: { fields: (current: Team) => TeamInput | null; memberOps: MemberOp[]; expectedRevision?: ExpectedRevision; action: string; after?: MembersTouched },
   actor: Actor,
 ): Promise<Team> {
   return db.transaction().execute(async (trx) => {
@@ -178,7 +182,10 @@ export async function updateTeam(
       changes = changedColumns(current, columns(fields));
       await trx.updateTable("teams").set(columns(fields)).where("id", "=", id).execute();
     }
+    const touched = change.after ? [...await teamMemberIds(trx, id), ...change.memberOps.flatMap((o) => ("ids" in o ? o.ids : []))] : [];
     await applyOps(trx, orgId, id, change.memberOps, t, sourceOfActor(actor));
+    // A rename changes which rules match too, so every member before and after is looked at.
+    if (change.after) await change.after(trx, [...new Set([...touched, ...await teamMemberIds(trx, id)])]);
     await recordAudit(trx, { orgId, actor, action: change.action, targetType: "team", targetId: id, detail: { displayName: fields?.displayName ?? current.display_name, ...changes, memberOps: change.memberOps.map((o) => ({ kind: o.kind, count: "ids" in o ? o.ids.length : undefined })) } });
     return trx.selectFrom("teams").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
   }).catch(guardUnique<Team>("that name"));
@@ -197,12 +204,14 @@ function changedColumns(current: Team, next: ReturnType<typeof columns>): { befo
  * team stays with them (audited `team.delete.kept`), so an admin's work
  * survives the directory's DELETE. Returns whether the team is gone.
  */
-export async function deleteTeam(db: Db, orgId: string, id: string, actor: Actor, expectedRevision?: ExpectedRevision, reconcile?: GrantSource): Promise<boolean> {
+export async function deleteTeam(db: Db, orgId: string, id: string, actor: Actor, expectedRevision?: ExpectedRevision, reconcile?: GrantSource, after?: MembersTouched): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const current = await lockForUpdate(trx, "teams", orgId, id, now(), expectedRevision);
     if (!reconcile) await assertNotDefaultTeam(trx, orgId, id, "delete");
     await racePoint("team.delete.locked");
+    const before = after ? await teamMemberIds(trx, id) : [];
     await removeAllMembers(trx, orgId, id, now(), [], reconcile);
+    if (after && before.length) await after(trx, before);
     const left = reconcile ? (await teamMemberIds(trx, id)).length : 0;
     if (left) {
       await recordAudit(trx, { orgId, actor, action: "team.delete.kept", targetType: "team", targetId: id, detail: { displayName: current.display_name, reason: `${left} membership(s) granted by other sources remain`, source: reconcile } });
