@@ -12,6 +12,7 @@ import * as m0009 from "./migrations/0009-arrival.ts";
 import * as m0010 from "./migrations/0010-email-links.ts";
 import * as m0011 from "./migrations/0011-provenance.ts";
 import * as m0012 from "./migrations/0012-role-mappings.ts";
+import * as m0013 from "./migrations/0013-scim-connections.ts";
 
 type Step = { up(db: MigrationDb, dialect: Store["dialect"]): Promise<void> };
 const steps: Record<string, Step> = {
@@ -26,6 +27,7 @@ const steps: Record<string, Step> = {
   "0010-email-links": m0010,
   "0011-provenance": m0011,
   "0012-role-mappings": m0012,
+  "0013-scim-connections": m0013,
 };
 
 function provider(store: Store): MigrationProvider {

@@ -335,6 +335,19 @@ export interface MemberDirectoryGroupsTable {
   seen_at: string;
 }
 
+/** A SCIM connection: an org-scoped service account marked as one (migration 0013). */
+export interface ScimConnectionsTable {
+  service_account_id: string;
+  org_id: string;
+  name: string;
+  name_key: string;
+  rate_limit_per_minute: number;
+  last_request_at: string | null;
+  request_count: Generated<number>;
+  error_count: Generated<number>;
+  created_at: string;
+}
+
 export interface Database {
   orgs: OrgsTable;
   users: UsersTable;
@@ -360,6 +373,7 @@ export interface Database {
   access_sources: AccessSourcesTable;
   role_mappings: RoleMappingsTable;
   member_directory_groups: MemberDirectoryGroupsTable;
+  scim_connections: ScimConnectionsTable;
 }
 
 export type Org = Selectable<OrgsTable>;

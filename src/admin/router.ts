@@ -23,6 +23,7 @@ import { RouteRegistry } from "./openapi.ts";
 import { register as members } from "./members-routes.ts";
 import { register as roles } from "./roles-routes.ts";
 import { register as roleMappings } from "./role-mappings-routes.ts";
+import { register as scimConnections } from "./scim-connections-routes.ts";
 import { register as seats } from "./seats-routes.ts";
 import { register as org } from "./org-routes.ts";
 import { register as teams } from "./teams-routes.ts";
@@ -37,7 +38,7 @@ import { register as refusals } from "./refusals-routes.ts";
 import { register as authorize } from "./authorize-routes.ts";
 
 /** Each area of the admin API registers its routes (src/admin/*-routes.ts). */
-const ROUTE_MODULES: ((registry: RouteRegistry) => void)[] = [members, roles, seats, org, teams, serviceAccounts, invites, domains, audit, me, oidc, ldap, refusals, authorize, roleMappings];
+const ROUTE_MODULES: ((registry: RouteRegistry) => void)[] = [members, roles, seats, org, teams, serviceAccounts, invites, domains, audit, me, oidc, ldap, refusals, authorize, roleMappings, scimConnections];
 
 export function buildRegistry(): RouteRegistry {
   const registry = new RouteRegistry();

@@ -8,6 +8,7 @@ import { refuseNulInBody } from "../http/request-checks.ts";
 import { principalForKey } from "../org/access/authenticate.ts";
 import { can } from "../org/access/can.ts";
 import { scimSource } from "../org/provenance/sources.ts";
+import { connectionOf, hitConnection, recordConnectionRequest } from "../org/connections/scim-connections.ts";
 import { bulkRouter } from "./bulk/routes.ts";
 import { scimBaseUrl, type ScimContext } from "./context.ts";
 import { discoveryRouter } from "./discovery.ts";
@@ -46,6 +47,16 @@ export function scimRouter(store: Store, config: Config, log: (msg: string, err:
       baseUrl: scimBaseUrl(req, config),
     };
     res.locals.scim = ctx;
+    // A SCIM connection has its own rate limit and request counts.
+    const connection = await connectionOf(store.db, principal.serviceAccountId);
+    if (connection) {
+      res.on("finish", () => { recordConnectionRequest(store.db, connection.id, res.statusCode).catch((err: unknown) => log("could not record a SCIM connection's request", err)); });
+      const limited = await hitConnection(store.db, connection);
+      if (!limited.ok) {
+        res.set("Retry-After", String(limited.retryAfterSeconds));
+        throw new ScimError(429, undefined, `this SCIM connection's rate limit (${connection.rateLimitPerMinute} requests per minute) is reached; retry after ${limited.retryAfterSeconds} s`);
+      }
+    }
     next();
   });
   r.use("/Bulk", bulkRouter(log));

@@ -92,6 +92,7 @@ const ROWS: Row[] = [
   },
   { action: "sso:manage", allowed: ORG_WIDE, ok: 404, send: (c) => c.call("get", "/sso/oidc") },
   { action: "role-mappings:read", allowed: ORG_WIDE, ok: 200, send: (c) => c.call("get", "/role-mappings") },
+  { action: "scim-connections:manage", allowed: ORG_WIDE, ok: 200, send: (c) => c.call("get", "/scim-connections") },
   {
     action: "role-mappings:manage (dry run)", allowed: ORG_WIDE, ok: 200,
     send: (c) => c.call("post", "/role-mappings/dry-run", { priority: 1, match: { kind: "oidc-group", value: unique("g") }, weaveRole: "viewer" }),

@@ -193,6 +193,7 @@ const RULES: { [A in Action]: Rule<A> } = {
   "sso:manage": orgAdmins("sso:manage"),
   "role-mappings:read": orgAdmins("role-mappings:read"),
   "role-mappings:manage": orgAdmins("role-mappings:manage"),
+  "scim-connections:manage": orgAdmins("scim-connections:manage"),
   "scim:read": scim("scim:read"),
   "scim:write": scim("scim:write"),
   "me:read": (p) => {

@@ -49,6 +49,11 @@ export async function withdrawAccessSources(trx: Trx, memberId: string, field: A
   await trx.deleteFrom("access_sources").where("member_id", "=", memberId).where("field", "=", field).where("kind", "=", kind).where("source_id", "in", [...ids]).execute();
 }
 
+/** Takes `source` away from every member's fields in the org (a removed connection); the values stay. */
+export async function withdrawAccessSourceEverywhere(trx: Trx, orgId: string, source: GrantSource): Promise<void> {
+  await trx.deleteFrom("access_sources").where("org_id", "=", orgId).where("kind", "=", source.kind).where("source_id", "=", source.id).execute();
+}
+
 /** The sources of each access field, for the API (camel-cased field names). */
 export async function accessSourcesOf(db: Kysely<Database>, memberId: string): Promise<{ orgRole: SourceView[]; modelsSeat: SourceView[]; weaveRole: SourceView[] }> {
   const rows = await db.selectFrom("access_sources").select(["field", "kind", "source_id", "granted_at"])

@@ -31,12 +31,13 @@ export async function render({ reload }) {
         msg.ok("Team saved."); await reload();
       }); } } }, field("Name", rename), d2.el, m2.el, save),
       h("h3", {}, "Members"),
-      members.length ? table(["Member", "Team role", ""], members.map((m) => {
+      members.length ? table(["Member", "Team role", "Granted by", ""], members.map((m) => {
         const r = select(teamRoles, m.role, { "aria-label": `Team role of ${m.userName}` });
         r.addEventListener("change", () => busy(null, msg, async () => { await put(`/teams/${t.id}/members/${m.memberId}`, { role: r.value }); msg.ok(`${m.userName} is now ${r.value} in ${t.name}.`); }));
         const rm = h("button.small.danger", { type: "button" }, "Remove from team");
         rm.addEventListener("click", () => busy(rm, msg, async () => { await del(`/teams/${t.id}/members/${m.memberId}`); msg.ok(`${m.userName} left ${t.name}.`); await openTeam(t); }));
-        return h("tr", {}, h("td", {}, m.userName), h("td", {}, r), h("td", {}, rm));
+        const grantedBy = (m.sources ?? []).map((s) => (s.id ? `${s.kind} ${s.id}` : s.kind)).join(", ");
+        return h("tr", {}, h("td", {}, m.userName), h("td", {}, r), h("td.sources", {}, grantedBy), h("td", {}, rm));
       }), "Team members") : h("p.empty", {}, "No members."),
       h("form.row", { on: { submit: (e) => { e.preventDefault(); busy(addBtn, msg, async () => {
         await put(`/teams/${t.id}/members/${addWho.value.trim()}`, { role: addRole.value }); msg.ok("Member added."); await openTeam(t);
