@@ -227,6 +227,7 @@ describe(`rollcall CLI (${PG ? "PostgreSQL" : "SQLite"})`, () => {
     assert.equal(saved.code, 0, saved.stderr);
     assert.equal(saved.stdout.split("\n")[1]!.replace(/\(rule .*\)/, ""), dry.stdout.split("\n")[1]!.replace(/\(rule .*\)/, ""));
     const list = await cli("mapping", "list", "--org", "mapco");
+    assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^5 {2}scim-group:devs {2}→ weave viewer/);
     const tie = await cli(...args);
     assert.equal(tie.code, 1);
