@@ -7,7 +7,7 @@ import type { Transaction } from "kysely";
 import type { Database } from "../../../db/types.ts";
 import type { Actor } from "../audit/record.ts";
 import { now } from "../clock.ts";
-import { applyMappings, type MemberReport } from "../mappings/apply.ts";
+import { applyMappings, mappingsInUse, type MemberReport } from "../mappings/apply.ts";
 import { matchKey } from "../mappings/rules.ts";
 
 type Trx = Transaction<Database>;
@@ -20,7 +20,8 @@ export async function rememberDirectoryGroups(trx: Trx, orgId: string, memberId:
   if (keys.length) await trx.insertInto("member_directory_groups").values(keys.map((group_key) => ({ member_id: memberId, org_id: orgId, kind, group_key, seen_at: now() }))).execute();
 }
 
-/** Applies the org's rules to members whose directory groups may have changed. */
-export function applyDirectoryMappings(trx: Trx, orgId: string, memberIds: string[], actor: Actor): Promise<MemberReport[]> {
-  return applyMappings(trx, orgId, memberIds, actor);
+/** Applies the org's rules to members whose directory groups may have changed (listed only when the org has rules or mapped grants). */
+export async function applyDirectoryMappings(trx: Trx, orgId: string, memberIds: string[] | (() => Promise<string[]>), actor: Actor): Promise<MemberReport[]> {
+  if (!(await mappingsInUse(trx, orgId))) return [];
+  return applyMappings(trx, orgId, typeof memberIds === "function" ? await memberIds() : memberIds, actor);
 }

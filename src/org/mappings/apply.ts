@@ -59,6 +59,14 @@ async function directoryGroups(trx: Trx, orgId: string, memberIds: string[]): Pr
   return out;
 }
 
+/** Whether the org has rules, or grants a deleted rule left (their removal is still to apply). */
+export async function mappingsInUse(trx: Trx, orgId: string): Promise<boolean> {
+  const rule = await trx.selectFrom("role_mappings").select("id").where("org_id", "=", orgId).limit(1).executeTakeFirst();
+  if (rule) return true;
+  return !!(await trx.selectFrom("access_sources").select("member_id").where("org_id", "=", orgId).where("kind", "=", "mapping").limit(1).executeTakeFirst()
+    ?? await trx.selectFrom("membership_sources").select("member_id").where("org_id", "=", orgId).where("kind", "=", "mapping").limit(1).executeTakeFirst());
+}
+
 let savepoints = 0;
 
 /** Runs `write` under a savepoint; a refusal by the domain rules rolls back only it and is returned. */
@@ -82,10 +90,8 @@ async function tryWrite(trx: Trx, write: () => Promise<void>): Promise<string | 
  * returns what changed for whom, and what the member rules refused.
  */
 export async function applyMappings(trx: Trx, orgId: string, memberIds: string[] | "all", actor: Actor): Promise<MemberReport[]> {
+  if (!(await mappingsInUse(trx, orgId))) return [];
   const rules = await listRules(trx, orgId);
-  const anyMapped = await trx.selectFrom("access_sources").select("member_id").where("org_id", "=", orgId).where("kind", "=", "mapping").limit(1).executeTakeFirst()
-    ?? await trx.selectFrom("membership_sources").select("member_id").where("org_id", "=", orgId).where("kind", "=", "mapping").limit(1).executeTakeFirst();
-  if (!rules.length && !anyMapped) return [];
   let q = trx.selectFrom("members").selectAll().where("org_id", "=", orgId);
   if (memberIds !== "all") {
     if (!memberIds.length) return [];

@@ -139,8 +139,12 @@ function guardUnique<T>(name: string) {
   };
 }
 
-/** Runs after a membership change in the same transaction, with the members it may have touched (the arrival's role mapping step). */
-export type MembersTouched = (trx: Transaction<Database>, memberIds: string[]) => Promise<unknown>;
+/**
+ * Runs after a membership change in the same transaction (the arrival's role
+ * mapping step), given how to list the members it may have touched: read only
+ * when asked, so an org without rules pays nothing at 100,000 members.
+ */
+export type MembersTouched = (trx: Transaction<Database>, memberIds: () => Promise<string[]>) => Promise<unknown>;
 
 export async function createTeam(db: Db, orgId: string, input: TeamInput, memberIds: string[], actor: Actor, after?: MembersTouched): Promise<Team> {
   checkInput(input);
@@ -153,7 +157,7 @@ export async function createTeam(db: Db, orgId: string, input: TeamInput, member
     };
     await trx.insertInto("teams").values(team).execute();
     await addMembers(trx, orgId, team.id, memberIds, t, sourceOfActor(actor));
-    if (after && memberIds.length) await after(trx, memberIds);
+    if (after && memberIds.length) await after(trx, async () => memberIds);
     await recordAudit(trx, { orgId, actor, action: "team.create", targetType: "team", targetId: team.id, detail: { displayName: team.display_name, members: memberIds.length } });
     return team;
   }).catch(guardUnique<Team>(input.displayName));
@@ -182,10 +186,13 @@ export async function updateTeam(
       changes = changedColumns(current, columns(fields));
       await trx.updateTable("teams").set(columns(fields)).where("id", "=", id).execute();
     }
-    const touched = change.after ? [...await teamMemberIds(trx, id), ...change.memberOps.flatMap((o) => ("ids" in o ? o.ids : []))] : [];
+    const departed = change.after && change.memberOps.some((o) => o.kind === "replace" || o.kind === "removeAll") ? await teamMemberIds(trx, id) : [];
     await applyOps(trx, orgId, id, change.memberOps, t, sourceOfActor(actor));
-    // A rename changes which rules match too, so every member before and after is looked at.
-    if (change.after) await change.after(trx, [...new Set([...touched, ...await teamMemberIds(trx, id)])]);
+    // The named members; a rename or a whole-list change touches everyone in the team now and
+    // (removals) whoever just left, whose ids the ops name or who hold no membership row any more.
+    const wide = changes.before !== undefined || change.memberOps.some((o) => o.kind === "replace" || o.kind === "removeAll");
+    const named = change.memberOps.flatMap((o) => ("ids" in o ? o.ids : []));
+    if (change.after) await change.after(trx, async () => [...new Set([...named, ...(wide ? await teamMemberIds(trx, id) : []), ...(wide ? departed : [])])]);
     await recordAudit(trx, { orgId, actor, action: change.action, targetType: "team", targetId: id, detail: { displayName: fields?.displayName ?? current.display_name, ...changes, memberOps: change.memberOps.map((o) => ({ kind: o.kind, count: "ids" in o ? o.ids.length : undefined })) } });
     return trx.selectFrom("teams").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
   }).catch(guardUnique<Team>("that name"));
@@ -211,7 +218,7 @@ export async function deleteTeam(db: Db, orgId: string, id: string, actor: Actor
     await racePoint("team.delete.locked");
     const before = after ? await teamMemberIds(trx, id) : [];
     await removeAllMembers(trx, orgId, id, now(), [], reconcile);
-    if (after && before.length) await after(trx, before);
+    if (after && before.length) await after(trx, async () => before);
     const left = reconcile ? (await teamMemberIds(trx, id)).length : 0;
     if (left) {
       await recordAudit(trx, { orgId, actor, action: "team.delete.kept", targetType: "team", targetId: id, detail: { displayName: current.display_name, reason: `${left} membership(s) granted by other sources remain`, source: reconcile } });

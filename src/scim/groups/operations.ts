@@ -23,6 +23,7 @@ import { memberIdsOf, toPatchable, toScimGroup, toTeamInput, type MemberRef } fr
 /** SCIM group changes go through the arrival's role mapping step for the members they touch. */
 const mappingsAfter = (ctx: ScimContext): MembersTouched => (trx, ids) => applyDirectoryMappings(trx, ctx.orgId, ids, ctx.actor);
 
+
 export async function membersOf(db: Kysely<Database>, teamIds: string[]): Promise<Map<string, MemberRef[]>> {
   const out = new Map<string, MemberRef[]>(teamIds.map((id) => [id, []]));
   if (!teamIds.length) return out;
