@@ -132,4 +132,13 @@ describe("provenance: SSO group sync and SCIM grant the same membership (real Op
     await rig.signIn(account([]));
     assert.equal(await kinds(teamId, memberId), null);
   });
+
+  it("role mapping rules apply at each sign-in from the OIDC groups claim", async () => {
+    const saved = await rig.api("POST", "/api/v1/role-mappings", { priority: 1, match: { kind: "oidc-group", value: "Readers" }, weaveRole: "viewer" });
+    assert.equal(saved.status, 201, JSON.stringify(saved.body));
+    const { memberId } = await rig.signIn({ sub: "rae-sub", email: "rae@sync.example", email_verified: true, name: "Rae", groups: ["readers"] });
+    const m = await rig.api("GET", `/api/v1/members/${memberId}`);
+    assert.equal(m.body.weaveRole, "viewer");
+    assert.deepEqual(m.body.sources.weaveRole.map((x: { kind: string; id: string }) => `${x.kind} ${x.id}`), [`mapping ${saved.body.rule.id}`]);
+  });
 });
