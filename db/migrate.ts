@@ -16,6 +16,9 @@ import * as m0018 from "./migrations/0018-last-sign-in.ts";
 import * as m0019 from "./migrations/0019-audit-for-people.ts";
 import * as m0014 from "./migrations/0014-oauth.ts";
 import * as m0020 from "./migrations/0020-member-directory.ts";
+import * as m0011 from "./migrations/0011-provenance.ts";
+import * as m0012 from "./migrations/0012-role-mappings.ts";
+import * as m0013 from "./migrations/0013-scim-connections.ts";
 
 type Step = { up(db: MigrationDb, dialect: Store["dialect"]): Promise<void> };
 const steps: Record<string, Step> = {
@@ -34,6 +37,9 @@ const steps: Record<string, Step> = {
   "0019-audit-for-people": m0019,
   "0014-oauth": m0014,
   "0020-member-directory": m0020,
+  "0011-provenance": m0011,
+  "0012-role-mappings": m0012,
+  "0013-scim-connections": m0013,
 };
 
 function provider(store: Store): MigrationProvider {

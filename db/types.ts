@@ -428,6 +428,68 @@ export interface ScimFederationsTable {
   created_at: string;
 }
 
+/** One source of one team membership (migration 0011; kinds in src/org/provenance/sources.ts). */
+export interface MembershipSourcesTable {
+  team_id: string;
+  member_id: string;
+  org_id: string;
+  kind: string;
+  source_id: string;
+  granted_at: string;
+}
+
+/** One source of a member's current org role, Models seat or Weave access (migration 0011). */
+export interface AccessSourcesTable {
+  member_id: string;
+  org_id: string;
+  /** 'org_role' | 'models_seat' | 'weave_role' */
+  field: string;
+  value: string;
+  kind: string;
+  source_id: string;
+  granted_at: string;
+}
+
+/** A role mapping rule (migration 0012; src/org/mappings). */
+export interface RoleMappingsTable {
+  id: string;
+  org_id: string;
+  /** higher wins; unique per org */
+  priority: number;
+  match_kind: string;
+  match_value: string;
+  match_key: string;
+  org_role: string | null;
+  models_seat: string | null;
+  weave_role: string | null;
+  team_id: string | null;
+  team_role: string | null;
+  custom_role_id: string | null;
+  created_at: string;
+}
+
+/** An OIDC / LDAP group a member's last sign-in carried (migration 0012). */
+export interface MemberDirectoryGroupsTable {
+  member_id: string;
+  org_id: string;
+  kind: string;
+  group_key: string;
+  seen_at: string;
+}
+
+/** A SCIM connection: an org-scoped service account marked as one (migration 0013). */
+export interface ScimConnectionsTable {
+  service_account_id: string;
+  org_id: string;
+  name: string;
+  name_key: string;
+  rate_limit_per_minute: number;
+  last_request_at: string | null;
+  request_count: Generated<number>;
+  error_count: Generated<number>;
+  created_at: string;
+}
+
 export interface Database {
   orgs: OrgsTable;
   users: UsersTable;
@@ -459,6 +521,11 @@ export interface Database {
   oauth_assertion_jtis: OAuthAssertionJtisTable;
   oauth_signing_keys: OAuthSigningKeysTable;
   scim_federations: ScimFederationsTable;
+  membership_sources: MembershipSourcesTable;
+  access_sources: AccessSourcesTable;
+  role_mappings: RoleMappingsTable;
+  member_directory_groups: MemberDirectoryGroupsTable;
+  scim_connections: ScimConnectionsTable;
 }
 
 export type Org = Selectable<OrgsTable>;

@@ -26,6 +26,8 @@ import { createOAuthClient } from "./org/security/oauth/clients.ts";
 import { createOrg, createOrgKey, findOrgById, getOrgByName } from "./org/orgs/orgs.ts";
 import { allMembers } from "./org/members/directory.ts";
 import { accessOf, findMemberByUserName } from "./org/members/member-view.ts";
+import { createRule, deleteRule, dryRunRule, listRules, MATCH_KINDS, type MemberReport, type RuleInput } from "./org/mappings/mappings.ts";
+import type { MatchKind } from "./org/mappings/rules.ts";
 
 const USAGE = `usage: rollcall <command>
   org create <name> [--plan standard|enterprise]   create an organization; prints its first API key last
@@ -43,6 +45,10 @@ const USAGE = `usage: rollcall <command>
   member set-role --org <name> <userName> <admin|member|viewer>   change a member's org role
   member deactivate --org <name> <userName>         deactivate a member (keeps the membership)
   member remove --org <name> <userName>             remove a member from the org (the user stays)
+  mapping list --org <name>                         list the role mapping rules, highest priority first
+  mapping add --org <name> --priority <n> --match <kind>:<group> [--org-role r] [--models-seat s] [--weave-role w]
+              [--team <teamName> --team-role <role>] [--dry-run true]   save a rule (or only print what it would change for whom)
+  mapping remove --org <name> <rule-id>             delete a rule; prints what it alone granted and is taken away
   migrate                                           apply database migrations
   help                                              show this text
 The database is DATABASE_URL (unset: SQLite at ./data/rollcall.db; sqlite:PATH; postgres://…).`;
@@ -265,7 +271,75 @@ function command(args: string[]): Action {
       console.log(`removed ${m.userName}`);
     };
   }
+  if (cmd === "mapping") return mappingCommand(sub, rest);
   throw new UsageError(`unknown command: ${args.join(" ")}`);
+}
+
+const printReport = (report: MemberReport[]) => {
+  if (!report.length) console.log("no member changes");
+  for (const r of report) {
+    for (const c of r.changes) console.log(`${r.userName}  ${c.what}: ${c.from ?? "-"} → ${c.to ?? "-"}  (rule ${c.rule})`);
+    for (const x of r.refused) console.log(`${r.userName}  ${x.what}: refused (${x.reason})  (rule ${x.rule})`);
+  }
+};
+
+/** `mapping list|add|remove`: the admin API's /role-mappings, as the operator, through src/org/mappings. */
+function mappingCommand(sub: string | undefined, rest: string[]): (store: Store) => Promise<void> {
+  if (sub === "list") {
+    const p = parse(rest, ["org"]);
+    exactly(p, 0, "");
+    const orgName = need(p, "org");
+    return async (store) => {
+      const org = await getOrgByName(store.db, orgName);
+      ensureCan(operator(org.id), "role-mappings:read");
+      const rules = await listRules(store.db, org.id);
+      if (!rules.length) console.log("no rules");
+      for (const r of rules) {
+        const grants = [r.orgRole && `org role ${r.orgRole}`, r.modelsSeat && `models ${r.modelsSeat}`, r.weaveRole && `weave ${r.weaveRole}`, r.team && `team ${r.team.id} as ${r.team.roleName}`].filter(Boolean);
+        console.log(`${r.priority}  ${r.match.kind}:${r.match.value}  → ${grants.join(", ")}  (${r.id})`);
+      }
+    };
+  }
+  if (sub === "add") {
+    const p = parse(rest, ["org", "priority", "match", "org-role", "models-seat", "weave-role", "team", "team-role", "dry-run"]);
+    exactly(p, 0, "");
+    const orgName = need(p, "org");
+    const priority = Number(need(p, "priority"));
+    if (!Number.isSafeInteger(priority)) throw new UsageError("--priority must be an integer");
+    const match = need(p, "match");
+    const colon = match.indexOf(":");
+    const kind = match.slice(0, colon);
+    if (colon < 1 || !MATCH_KINDS.includes(kind as MatchKind)) throw new UsageError(`--match must be <kind>:<group> with kind one of ${MATCH_KINDS.join(", ")}`);
+    if (p.flags.has("team") !== p.flags.has("team-role")) throw new UsageError("--team and --team-role go together");
+    const dry = p.flags.get("dry-run");
+    if (dry !== undefined && dry !== "true") throw new UsageError("--dry-run takes the value true");
+    return async (store) => {
+      const org = await getOrgByName(store.db, orgName);
+      ensureCan(operator(org.id), "role-mappings:manage");
+      const teamName = p.flags.get("team");
+      const team = teamName ? await store.db.selectFrom("teams").select("id").where("org_id", "=", org.id).where("name_key", "=", teamName.toLowerCase()).executeTakeFirst() : undefined;
+      if (teamName && !team) throw notFound(`no team named ${teamName} in ${org.name}`);
+      const input: RuleInput = {
+        priority, match: { kind: kind as MatchKind, value: match.slice(colon + 1) },
+        orgRole: p.flags.get("org-role") ?? null, modelsSeat: p.flags.get("models-seat") ?? null, weaveRole: p.flags.get("weave-role") ?? null,
+        team: team ? { id: team.id, role: p.flags.get("team-role")! } : null,
+      };
+      const out = dry ? await dryRunRule(store.db, org.id, input, OPERATOR) : await createRule(store.db, org.id, input, OPERATOR);
+      console.log(dry ? "dry run: nothing saved" : `saved rule ${out.rule.id}`);
+      printReport(out.report);
+    };
+  }
+  if (sub === "remove") {
+    const p = parse(rest, ["org"]);
+    const [id] = exactly(p, 1, "<rule-id>");
+    const orgName = need(p, "org");
+    return async (store) => {
+      const org = await getOrgByName(store.db, orgName);
+      ensureCan(operator(org.id), "role-mappings:manage");
+      printReport(await deleteRule(store.db, org.id, id!, OPERATOR));
+    };
+  }
+  throw new UsageError(`unknown command: mapping ${sub ?? ""}`);
 }
 
 async function main(): Promise<number> {

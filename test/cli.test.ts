@@ -15,6 +15,7 @@ import { openDatabase, type Store } from "../db/connect.ts";
 import { LATEST_MIGRATION } from "../db/migrate.ts";
 import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
+import { createOrg } from "../src/org/orgs/orgs.ts";
 import { emptyDatabaseUrl } from "./support/store.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -210,6 +211,28 @@ describe(`rollcall CLI (${PG ? "PostgreSQL" : "SQLite"})`, () => {
     assert.equal(noName.code, 2);
     assert.match(noName.stderr, /^missing <userName>\nusage: rollcall/);
   });
+
+  it("mapping add --dry-run true prints what a rule would change for whom and saves nothing; mapping add saves it, the same; mapping list shows it", async () => {
+    const mapKey = (await createOrg(store.db, "mapco")).key.key; // an org of its own: the member tests below list acme's members
+    const u = await http.post("/scim/v2/Users").set("Authorization", `Bearer ${mapKey}`).send({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "mapped" });
+    assert.equal(u.status, 201, JSON.stringify(u.body));
+    const g = await http.post("/scim/v2/Groups").set("Authorization", `Bearer ${mapKey}`).send({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "devs", members: [{ value: u.body.id }] });
+    assert.equal(g.status, 201, JSON.stringify(g.body));
+    const args = ["mapping", "add", "--org", "mapco", "--priority", "5", "--match", "scim-group:devs", "--weave-role", "viewer"];
+    const dry = await cli(...args, "--dry-run", "true");
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /^dry run: nothing saved\nmapped {2}weaveRole: full → viewer {2}\(rule /);
+    assert.equal((await store.db.selectFrom("role_mappings").select("id").execute()).length, 0);
+    const saved = await cli(...args);
+    assert.equal(saved.code, 0, saved.stderr);
+    assert.equal(saved.stdout.split("\n")[1]!.replace(/\(rule .*\)/, ""), dry.stdout.split("\n")[1]!.replace(/\(rule .*\)/, ""));
+    const list = await cli("mapping", "list", "--org", "mapco");
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^5 {2}scim-group:devs {2}→ weave viewer/);
+    const tie = await cli(...args);
+    assert.equal(tie.code, 1);
+    assert.match(tie.stderr, /priority 5 is already held/);
+  });
 });
 
 describe("rollcall CLI command line (the installed bin)", () => {
@@ -236,4 +259,5 @@ describe("rollcall CLI command line (the installed bin)", () => {
     assert.match(missing.stderr, /^missing --org <name>\nusage: rollcall/);
     assert.deepEqual(fs.readdirSync(dir), []);
   });
+
 });

@@ -16,10 +16,21 @@ import { adminCtx, type AdminContext } from "./context.ts";
 import { bool, choice, id, queryInt, text } from "./input.ts";
 import { BOUNDS } from "../org/bounds.ts";
 import type { RouteRegistry } from "./openapi.ts";
+import { accessSourcesOf } from "../org/provenance/access-sources.ts";
+import { membershipSourcesOf } from "../org/provenance/sources.ts";
 
 const TAG = "members";
 
-const fullView = (ctx: AdminContext, m: Member) => memberViewOf(ctx.store.db, m);
+/** One member with their teams, and who granted each membership, the org role and the seats. */
+async function fullView(ctx: AdminContext, m: Member) {
+  const view = await memberViewOf(ctx.store.db, m);
+  const sources = await membershipSourcesOf(ctx.store.db, { memberId: m.id });
+  return {
+    ...view,
+    teams: (view.teams ?? []).map((t) => ({ ...t, sources: sources.get(`${t.id} ${m.id}`) ?? [] })),
+    sources: await accessSourcesOf(ctx.store.db, m.id),
+  };
+}
 
 /** PATCH /members/{id}: the access fields only. */
 const AccessChange = z.strictObject({
@@ -76,7 +87,12 @@ export function register(r: RouteRegistry): void {
       ensureCan(ctx.principal, "members:read");
       ensureCan(ctx.principal, "audit:read");
       const page = await memberPage(ctx.store.db, ctx.orgId, String(req.params.id));
-      res.json({ ...page, member: toMemberView(page.member, page.member.email, page.teams.map((t) => ({ ...t, customRoleName: null }))) });
+      const sources = await membershipSourcesOf(ctx.store.db, { memberId: page.member.id });
+      res.json({
+        ...page,
+        teams: page.teams.map((t) => ({ ...t, sources: sources.get(`${t.id} ${page.member.id}`) ?? [] })),
+        member: { ...toMemberView(page.member, page.member.email, page.teams.map((t) => ({ ...t, customRoleName: null }))), sources: await accessSourcesOf(ctx.store.db, page.member.id) },
+      });
     },
   });
 

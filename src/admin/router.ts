@@ -23,6 +23,8 @@ import { RouteRegistry } from "./openapi.ts";
 import { register as membersBulk } from "./members-bulk-routes.ts";
 import { register as members } from "./members-routes.ts";
 import { register as roles } from "./roles-routes.ts";
+import { register as roleMappings } from "./role-mappings-routes.ts";
+import { register as scimConnections } from "./scim-connections-routes.ts";
 import { register as seats } from "./seats-routes.ts";
 import { register as org } from "./org-routes.ts";
 import { register as teams } from "./teams-routes.ts";
@@ -40,7 +42,7 @@ import { register as connectionSetup } from "./connection-setup-routes.ts";
 import { register as scimAuth } from "./scim-auth-routes.ts";
 
 /** Each area of the admin API registers its routes (src/admin/*-routes.ts). */
-const ROUTE_MODULES: ((registry: RouteRegistry) => void)[] = [membersBulk, members, roles, seats, org, teams, serviceAccounts, invites, domains, audit, me, oidc, ldap, refusals, authorize, eventReceivers, connectionSetup, scimAuth];
+const ROUTE_MODULES: ((registry: RouteRegistry) => void)[] = [membersBulk, members, roles, seats, org, teams, serviceAccounts, invites, domains, audit, me, oidc, ldap, refusals, authorize, eventReceivers, connectionSetup, scimAuth, roleMappings, scimConnections];
 
 export function buildRegistry(): RouteRegistry {
   const registry = new RouteRegistry();

@@ -12,6 +12,8 @@ import { RemoteKeys } from "../org/security/oauth/remote-keys.ts";
 import { oauthPlace } from "../oauth/where.ts";
 import { can } from "../org/access/can.ts";
 import { recordScimRequest } from "../org/connections/scim-activity.ts";
+import { scimSource } from "../org/provenance/sources.ts";
+import { connectionOf, hitConnection, recordConnectionRequest } from "../org/connections/scim-connections.ts";
 import { bulkRouter } from "./bulk/routes.ts";
 import { scimBaseUrl, type ScimContext } from "./context.ts";
 import { discoveryRouter } from "./discovery.ts";
@@ -59,7 +61,7 @@ export function scimRouter(store: Store, config: Config, log: (msg: string, err:
     if (!decision.allowed) throw new ScimError(403, undefined, decision.reason);
     const ctx: ScimContext = {
       store, config, principal, orgId: principal.orgId,
-      actor: { door: "scim", id: `key:${principal.keyId ?? ""}` },
+      actor: { door: "scim", id: `key:${principal.keyId ?? ""}`, source: scimSource(principal) },
       baseUrl: scimBaseUrl(req, config),
     };
     res.locals.scim = ctx;
@@ -72,6 +74,16 @@ export function scimRouter(store: Store, config: Config, log: (msg: string, err:
     res.on("finish", () => {
       recordScimRequest(store.db, { orgId: ctx.orgId, method: req.method, path, status: res.statusCode, keyId: principal.keyId ?? null }).catch(() => { /* a log entry only */ });
     });
+    // A SCIM connection has its own rate limit and request counts.
+    const connection = await connectionOf(store.db, principal.serviceAccountId);
+    if (connection) {
+      res.on("finish", () => { recordConnectionRequest(store.db, connection.id, res.statusCode).catch((err: unknown) => log("could not record a SCIM connection's request", err)); });
+      const limited = await hitConnection(store.db, connection);
+      if (!limited.ok) {
+        res.set("Retry-After", String(limited.retryAfterSeconds));
+        throw new ScimError(429, undefined, `this SCIM connection's rate limit (${connection.rateLimitPerMinute} requests per minute) is reached; retry after ${limited.retryAfterSeconds} s`);
+      }
+    }
     next();
   });
   r.use("/Bulk", bulkRouter(log));

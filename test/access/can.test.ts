@@ -23,7 +23,7 @@ const TARGETS: { [A in Action]: ActionTargets[A] } = {
   "invite:read": { orgRole: "member", teams: [{ teamId: TEAM }] }, "invite:manage": { orgRole: "admin", teams: [{ teamId: TEAM }] },
   "domains:read": undefined, "domains:manage": undefined, "roles:read": undefined, "roles:manage": undefined, "audit:read": undefined, "events:read": undefined, "events:manage": undefined,
   "service-accounts:list": undefined, "service-accounts:manage": { teamId: null }, "member-keys:create": { memberId: "other" },
-  "member-keys:manage": { memberId: "other" }, "sso:manage": undefined, "scim-auth:manage": undefined, "scim:read": undefined, "scim:write": undefined, "me:read": undefined,
+  "member-keys:manage": { memberId: "other" }, "sso:manage": undefined, "scim-auth:manage": undefined, "role-mappings:read": undefined, "role-mappings:manage": undefined, "scim-connections:manage": undefined, "scim:read": undefined, "scim:write": undefined, "me:read": undefined,
 };
 const decide = (p: Principal, a: Action) => (can as (p: Principal, a: Action, t?: unknown) => ReturnType<typeof can>)(p, a, TARGETS[a]);
 

@@ -94,6 +94,12 @@ const ROWS: Row[] = [
   },
   { action: "sso:manage", allowed: ORG_WIDE, ok: 404, send: (c) => c.call("get", "/sso/oidc") },
   { action: "scim-auth:manage", allowed: ORG_WIDE, ok: 200, send: (c) => c.call("get", "/oauth-clients") },
+  { action: "role-mappings:read", allowed: ORG_WIDE, ok: 200, send: (c) => c.call("get", "/role-mappings") },
+  { action: "scim-connections:manage", allowed: ORG_WIDE, ok: 200, send: (c) => c.call("get", "/scim-connections") },
+  {
+    action: "role-mappings:manage (dry run)", allowed: ORG_WIDE, ok: 200,
+    send: (c) => c.call("post", "/role-mappings/dry-run", { priority: 1, match: { kind: "oidc-group", value: unique("g") }, weaveRole: "viewer" }),
+  },
   { action: "me:read", allowed: [...MEMBERS, "operator"], ok: 200, send: (c) => c.call("get", "/me") },
   {
     action: "member:read-permissions (about m-member in alpha)", allowed: [...ORG_WIDE, "member", "teamSA"], ok: 200,

@@ -4,12 +4,16 @@
  * moves nothing, a revision the caller holds is left to the caller — seen
  * through the SCIM ETags the doors serve.
  */
+import type { GrantSource } from "../../src/org/provenance/sources.ts";
 import assert from "node:assert/strict";
 import type { Transaction } from "kysely";
 import type { Database } from "../../db/types.ts";
 import { addToTeam, changeMemberTeams, removeFromTeam, setTeamRole } from "../../src/org/teams/membership.ts";
 import { auth, startTestApp, type TestApp } from "../support/app.ts";
 import { createTeam, scimUser } from "../support/members.ts";
+
+/** The writes below act as an admin would (the writer records who granted each membership). */
+const ADMIN: GrantSource = { kind: "admin", id: "member:test" };
 
 describe("membership writer: one function owns the revision bumps", () => {
   let t: TestApp;
@@ -32,23 +36,23 @@ describe("membership writer: one function owns the revision bumps", () => {
 
   it("joining moves both revisions; joining again moves neither", async () => {
     const before = await etags();
-    assert.equal(await write((trx) => addToTeam(trx, t.org.id, teamId, memberId)), true);
+    assert.equal(await write((trx) => addToTeam(trx, t.org.id, teamId, memberId, { source: ADMIN })), true);
     const joined = await etags();
     assert.notEqual(joined.team, before.team);
     assert.notEqual(joined.user, before.user);
     assert.equal(joined.other, before.other);
-    assert.equal(await write((trx) => addToTeam(trx, t.org.id, teamId, memberId)), false);
+    assert.equal(await write((trx) => addToTeam(trx, t.org.id, teamId, memberId, { source: ADMIN })), false);
     assert.deepEqual(await etags(), joined);
   });
 
   it("a role change moves both; the same role again moves nothing", async () => {
     const before = await etags();
-    const r = await write((trx) => setTeamRole(trx, t.org.id, teamId, memberId, { role: "admin", customRoleId: null }));
+    const r = await write((trx) => setTeamRole(trx, t.org.id, teamId, memberId, { role: "admin", customRoleId: null }, { source: ADMIN }));
     assert.deepEqual(r, { before: { role: "member", customRoleId: null }, changed: true });
     const changed = await etags();
     assert.notEqual(changed.team, before.team);
     assert.notEqual(changed.user, before.user);
-    const again = await write((trx) => setTeamRole(trx, t.org.id, teamId, memberId, { role: "admin", customRoleId: null }));
+    const again = await write((trx) => setTeamRole(trx, t.org.id, teamId, memberId, { role: "admin", customRoleId: null }, { source: ADMIN }));
     assert.equal(again.changed, false);
     assert.deepEqual(await etags(), changed);
     const user = await t.http.get(`/scim/v2/Users/${memberId}`).set(auth(t.org.key));
@@ -57,7 +61,7 @@ describe("membership writer: one function owns the revision bumps", () => {
 
   it("a revision the caller holds is left to the caller", async () => {
     const before = await etags();
-    await write((trx) => addToTeam(trx, t.org.id, otherTeamId, memberId, { revisionsHeld: { member: true } }));
+    await write((trx) => addToTeam(trx, t.org.id, otherTeamId, memberId, { revisionsHeld: { member: true }, source: ADMIN }));
     const after = await etags();
     assert.notEqual(after.other, before.other);
     assert.equal(after.user, before.user);
@@ -65,7 +69,7 @@ describe("membership writer: one function owns the revision bumps", () => {
 
   it("the bulk form for one member moves each changed team once and the member once", async () => {
     const before = await etags();
-    await write((trx) => changeMemberTeams(trx, t.org.id, memberId, { add: [], remove: [teamId, otherTeamId] }));
+    await write((trx) => changeMemberTeams(trx, t.org.id, memberId, { add: [], remove: [teamId, otherTeamId] }, { source: ADMIN }));
     const after = await etags();
     assert.notEqual(after.team, before.team);
     assert.notEqual(after.other, before.other);

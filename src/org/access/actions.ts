@@ -50,6 +50,9 @@ export interface ActionTargets {
   "member-keys:manage": { memberId: string };
   "sso:manage": undefined;
   "scim-auth:manage": undefined;
+  "role-mappings:read": undefined;
+  "role-mappings:manage": undefined;
+  "scim-connections:manage": undefined;
   "scim:read": undefined;
   "scim:write": undefined;
   "me:read": undefined;
@@ -91,6 +94,9 @@ export const ACTIONS: Record<Action, string> = {
   "member-keys:manage": "list and revoke this member's API keys",
   "scim-auth:manage": "manage OAuth clients, their secrets and federated trusts for SCIM",
   "sso:manage": "configure single sign-on (OIDC, LDAP)",
+  "role-mappings:read": "read the role mapping rules",
+  "role-mappings:manage": "create, dry-run and delete role mapping rules",
+  "scim-connections:manage": "list, create and remove SCIM connections",
   "scim:read": "read through SCIM",
   "scim:write": "provision through SCIM",
   "me:read": "use /me",
@@ -102,5 +108,5 @@ export const ACTION_NAMES = Object.keys(ACTIONS) as Action[];
 export const ORG_ACTIONS = [
   "org:read-settings", "org:change-settings", "org:change-plan", "seats:read", "members:read", "member:change-access", "member:remove",
   "member:set-billing-admin", "team:create", "team:delete", "invites:list", "domains:read", "domains:manage", "roles:read", "roles:manage",
-  "audit:read", "events:read", "events:manage", "service-accounts:list", "sso:manage", "scim-auth:manage", "scim:read", "scim:write", "me:read",
+  "audit:read", "events:read", "events:manage", "service-accounts:list", "sso:manage", "scim-auth:manage", "role-mappings:read", "role-mappings:manage", "scim-connections:manage", "scim:read", "scim:write", "me:read",
 ] as const satisfies readonly { [A in Action]: ActionTargets[A] extends undefined ? A : never }[Action][];

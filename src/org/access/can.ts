@@ -194,6 +194,9 @@ const RULES: { [A in Action]: Rule<A> } = {
   },
   "sso:manage": orgAdmins("sso:manage"),
   "scim-auth:manage": orgAdmins("scim-auth:manage"),
+  "role-mappings:read": orgAdmins("role-mappings:read"),
+  "role-mappings:manage": orgAdmins("role-mappings:manage"),
+  "scim-connections:manage": orgAdmins("scim-connections:manage"),
   "scim:read": scim("scim:read"),
   "scim:write": scim("scim:write"),
   "me:read": (p) => {

@@ -40,6 +40,7 @@ import { findInviteByToken, joinByInvite, pendingInvitesFor } from "../invites/i
 import type { MemberEmail, MemberInput } from "../members/members.ts";
 import { addToTeam } from "../teams/membership.ts";
 import { syncGroupsToTeams } from "./group-sync.ts";
+import { applyDirectoryMappings, rememberDirectoryGroups } from "./mappings.ts";
 import { join } from "./join.ts";
 import { recordSignIn } from "./last-sign-in.ts";
 import { resolveUser, type ArrivalEmail, type Resolved } from "./link.ts";
@@ -48,6 +49,7 @@ import { arriveFromDirectory } from "./scim.ts";
 import { newcomerSeat } from "./seats.ts";
 import { chooseUserName } from "./user-names.ts";
 import { sourceOf } from "./verification.ts";
+import { sourceOfActor, ssoSource } from "../provenance/sources.ts";
 
 export { syncGroupsToTeams, type TeamSync } from "./group-sync.ts";
 
@@ -171,12 +173,12 @@ async function decide(trx: Trx, a: Arrival, actor: Actor, e: ArrivalEmail, about
     const userName = await chooseUserName(trx, org, a, e.email, e.verifiedKey !== null);
     // Seat limit first (a refusal naming what an admin can do), or no Models seat under seatOverflow "no-seat".
     const input = { ...memberInput(a, e.email, userName), modelsSeat: await newcomerSeat(trx, org.id) };
-    const m = await join(trx, org, user.id, input, actor, { via: a.door }, e.verifiedKey ? sourceOf(a) : null);
+    const m = await join(trx, org, user.id, input, actor, { via: a.door }, e.verifiedKey ? sourceOf(a) : null, a.identity ? ssoSource(a.identity) : { kind: "sso", id: a.door });
     const domain = e.verifiedKey?.split("@")[1] ?? null;
     const captured = who.newUser && domain !== null && org.default_team_id !== null && (await verifiedDomainOwner(trx, domain)) === org.id;
     if (captured) {
       // The member row was created just now, at revision 1: only the team's revision moves.
-      await addToTeam(trx, org.id, org.default_team_id!, m.id, { revisionsHeld: { member: true } });
+      await addToTeam(trx, org.id, org.default_team_id!, m.id, { revisionsHeld: { member: true }, source: { kind: "domain", id: domain } });
       return done("joined_with_default_team", m.id, `auto-provisioning; ${domain} is claimed and verified by this organization`, { defaultTeamId: org.default_team_id });
     }
     return done("joined", m.id, input.modelsSeat === "none" ? "auto-provisioning; the full Models seats are used up, so no Models seat (seatOverflow no-seat)" : "auto-provisioning", { modelsSeat: input.modelsSeat });
@@ -193,11 +195,13 @@ async function finish(
   trx: Trx, org: Org, a: Arrival, actor: Actor, about: Record<string, unknown>, who: Who,
   decision: ArrivalDecision, memberId: string, reason: string, extra: Record<string, unknown>,
 ): Promise<Ok> {
-  const sync = a.groups && org.sync_groups_to_teams === 1 && a.door !== "scim" ? await syncGroupsToTeams(trx, org, memberId, a.groups, actor) : null;
+  if (a.groups && (a.door === "oidc" || a.door === "ldap")) await rememberDirectoryGroups(trx, org.id, memberId, a.door, a.groups);
+  const sync = a.groups && org.sync_groups_to_teams === 1 && a.door !== "scim" ? await syncGroupsToTeams(trx, org, memberId, a.groups, actor, a.identity ? ssoSource(a.identity) : sourceOfActor(actor)) : null;
+  const mapped = a.door === "scim" ? [] : await applyDirectoryMappings(trx, org.id, [memberId], actor);
   if (a.door !== "scim") await recordSignIn(trx, memberId, a.door);
   await recordAudit(trx, {
     orgId: org.id, actor, action: `provision.${decision}`, targetType: "member", targetId: memberId,
-    detail: { ...about, decision, reason, userId: who.userId, newUser: who.newUser, linked: who.linked, user: who.how, ...extra, ...(sync ? { teamSync: sync } : {}) },
+    detail: { ...about, decision, reason, userId: who.userId, newUser: who.newUser, linked: who.linked, user: who.how, ...extra, ...(sync ? { teamSync: sync } : {}), ...(mapped.length ? { mappings: mapped[0] } : {}) },
   });
   return { ok: true, decision, userId: who.userId, memberId, newUser: who.newUser, linked: who.linked, reactivated: extra.reactivated === true };
 }

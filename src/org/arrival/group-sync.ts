@@ -6,6 +6,7 @@
 import type { Transaction } from "kysely";
 import type { Database, Org } from "../../../db/types.ts";
 import { recordAudit, type Actor } from "../audit/record.ts";
+import type { GrantSource } from "../provenance/sources.ts";
 import { changeMemberTeams } from "../teams/membership.ts";
 
 type Trx = Transaction<Database>;
@@ -21,18 +22,21 @@ export interface TeamSync {
  * comment): joins the teams named by a group, leaves those not named, never the
  * default team. Audited as `member.team_sync` when something changed.
  */
-export async function syncGroupsToTeams(trx: Trx, org: Org, memberId: string, groups: string[], actor: Actor): Promise<TeamSync> {
+export async function syncGroupsToTeams(trx: Trx, org: Org, memberId: string, groups: string[], actor: Actor, source: GrantSource): Promise<TeamSync> {
   const keys = [...new Set(groups.filter((g) => typeof g === "string").map((g) => g.trim().toLowerCase()).filter(Boolean))];
   const wanted = keys.length ? await trx.selectFrom("teams").select(["id", "display_name"]).where("org_id", "=", org.id).where("name_key", "in", keys).execute() : [];
   const current = await trx.selectFrom("team_members as tm").innerJoin("teams as t", "t.id", "tm.team_id")
     .select(["t.id", "t.display_name", "t.name_key"]).where("tm.member_id", "=", memberId).execute();
   const have = new Set(current.map((c) => c.id));
   const keySet = new Set(keys);
-  const add = wanted.filter((w) => !have.has(w.id));
+  // Every named team records this source (also one the member is already in: a second grant of it).
   const remove = current.filter((c) => !keySet.has(c.name_key) && c.id !== org.default_team_id);
-  if (!add.length && !remove.length) return { added: [], removed: [] };
-  await changeMemberTeams(trx, org.id, memberId, { add: add.map((x) => x.id), remove: remove.map((x) => x.id) });
-  const out = { added: add.map((x) => x.display_name), removed: remove.map((x) => x.display_name) };
+  if (!wanted.length && !remove.length) return { added: [], removed: [] };
+  // Leaving takes away only this connection's grant: a membership another source granted stays.
+  const done = await changeMemberTeams(trx, org.id, memberId, { add: wanted.map((x) => x.id), remove: remove.map((x) => x.id) }, { source });
+  const name = new Map([...wanted, ...current].map((x) => [x.id, x.display_name]));
+  const out = { added: done.added.filter((id) => !have.has(id)).map((id) => name.get(id)!), removed: done.removed.map((id) => name.get(id)!) };
+  if (!out.added.length && !out.removed.length) return out;
   await recordAudit(trx, { orgId: org.id, actor, action: "member.team_sync", targetType: "member", targetId: memberId, detail: out });
   return out;
 }

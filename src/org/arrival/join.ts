@@ -8,9 +8,11 @@ import type { Transaction } from "kysely";
 import type { Database, Member, Org } from "../../../db/types.ts";
 import type { Actor } from "../audit/record.ts";
 import { insertMember, type MemberInput } from "../members/members.ts";
+import type { GrantSource } from "../provenance/sources.ts";
 
 export function join(
   trx: Transaction<Database>, org: Org, userId: string, input: MemberInput, actor: Actor, detail: Record<string, unknown>, emailsVerifiedBy: string | null,
+  source: GrantSource,
 ): Promise<Member> {
-  return insertMember(trx, org.id, userId, input, actor, detail, emailsVerifiedBy);
+  return insertMember(trx, org.id, userId, input, actor, detail, emailsVerifiedBy, source);
 }

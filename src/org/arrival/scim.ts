@@ -16,6 +16,7 @@ import { setTeamRoles } from "../members/member-roles.ts";
 import { insertUser } from "./link.ts";
 import { DIRECTORY, recordVerification } from "./verification.ts";
 import { join } from "./join.ts";
+import { sourceOfActor } from "../provenance/sources.ts";
 
 type Trx = Transaction<Database>;
 
@@ -44,7 +45,7 @@ export async function arriveFromDirectory(trx: Trx, org: Org, input: MemberInput
   // An active member holding the name: insertMember's one uniqueness check refuses it (409).
   const primary = input.emails.find((e) => e.primary) ?? input.emails[0];
   const userId = await insertUser(trx, { email: primary?.value ?? null, emailVerified: false, displayName: input.displayName });
-  const member = await join(trx, org, userId, input, actor, { via: "scim" }, DIRECTORY);
+  const member = await join(trx, org, userId, input, actor, { via: "scim" }, DIRECTORY, sourceOfActor(actor));
   for (const e of input.emails) await recordVerification(trx, userId, e.value.toLowerCase(), `${DIRECTORY} ${org.id}`, org.id);
   if (input.teamRoles) await setTeamRoles(trx, org.id, member.id, input.teamRoles, actor);
   return { member, userId, reactivated: false, newUser: true };

@@ -6,6 +6,7 @@ import type { Kysely } from "kysely";
 import type { Database } from "../../../db/types.ts";
 import { now } from "../clock.ts";
 import { enqueueDeliveries } from "../events/outbox.ts";
+import type { GrantSource } from "../provenance/sources.ts";
 
 export type Door = "scim" | "admin" | "cli" | "sso" | "oauth";
 
@@ -13,6 +14,8 @@ export type Door = "scim" | "admin" | "cli" | "sso" | "oauth";
 export interface Actor {
   door: Door;
   id: string;
+  /** what this actor's grants are recorded as (src/org/provenance); unset: derived from door and id */
+  source?: GrantSource;
 }
 
 export async function recordAudit(

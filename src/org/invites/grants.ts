@@ -96,7 +96,7 @@ export const teamRoleList = (g: InviteGrants): TeamRoleGrant[] => g.teamIds.map(
  * since are skipped; a custom role deleted since becomes member). Returns what
  * was applied.
  */
-export async function applyTeamGrants(trx: Transaction<Database>, org: Pick<Org, "id" | "plan">, memberId: string, g: InviteGrants, at: string): Promise<TeamRoleGrant[]> {
+export async function applyTeamGrants(trx: Transaction<Database>, org: Pick<Org, "id" | "plan">, memberId: string, g: InviteGrants, at: string, inviteId: string): Promise<TeamRoleGrant[]> {
   if (!g.teamIds.length) return [];
   const teams = new Set((await trx.selectFrom("teams").select("id").where("org_id", "=", org.id).where("id", "in", g.teamIds).execute()).map((r) => r.id));
   const applied: TeamRoleGrant[] = [];
@@ -110,7 +110,7 @@ export async function applyTeamGrants(trx: Transaction<Database>, org: Pick<Org,
     }
     if (role === "view-only" || role === "custom") requireEnterprise(org, role === "custom" ? "custom roles" : "the View-Only team role");
     // The member row was created just now, at revision 1: only the team's revision moves.
-    await addToTeam(trx, org.id, teamId, memberId, { at, role: { role, customRoleId }, revisionsHeld: { member: true } });
+    await addToTeam(trx, org.id, teamId, memberId, { at, role: { role, customRoleId }, revisionsHeld: { member: true }, source: { kind: "invite", id: inviteId } });
     applied.push({ teamId, role: name });
   }
   return applied;

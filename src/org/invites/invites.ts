@@ -246,9 +246,9 @@ export async function joinByInvite(trx: Transaction<Database>, row: Invite, user
   const member = await join(trx, org, user.id, {
     userName, externalId: null, displayName: user.display_name, givenName: null, familyName: null, active: true,
     emails, resource: email ? { emails } : {}, orgRole: row.org_role, modelsSeat: grants.modelsSeat, weaveRole: grants.weaveRole,
-  }, actor, { via: "invite", inviteId: row.id }, null);
+  }, actor, { via: "invite", inviteId: row.id }, null, { kind: "invite", id: row.id });
   const memberId = member.id;
-  const teamRoles = await applyTeamGrants(trx, org, memberId, grants, t);
+  const teamRoles = await applyTeamGrants(trx, org, memberId, grants, t, row.id);
   const teamIds = teamRoles.map((r) => r.teamId);
   await trx.updateTable("invites").set({ accepted_member_id: memberId }).where("id", "=", row.id).execute();
   await recordAudit(trx, { orgId, actor, action: "invite.accept", targetType: "invite", targetId: row.id, detail: { before: { status }, after: { status: "accepted", memberId, orgRole: row.org_role, teamRoles, modelsSeat: grants.modelsSeat, weaveRole: grants.weaveRole } } });

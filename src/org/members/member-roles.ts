@@ -30,6 +30,7 @@ import { recordAudit, type Actor } from "../audit/record.ts";
 import { now } from "../clock.ts";
 import { forbidden, invalid, notFound, refused } from "../errors.ts";
 import { setTeamRole } from "../teams/membership.ts";
+import { sourceOfActor } from "../provenance/sources.ts";
 
 type Db = Kysely<Database>;
 
@@ -268,7 +269,7 @@ export async function setTeamRoles(trx: Transaction<Database>, orgId: string, me
     const r = await resolveTeamRole(trx, org, w.roleName, `teamRoles[${w.index}].roleName`);
     if (cur && cur.role === r.role && cur.custom_role_id === r.customRoleId) continue;
     // The caller's member write moves the member's revision; the team's moves here.
-    await setTeamRole(trx, orgId, team.id, memberId, r, { at: t, revisionsHeld: { member: true } });
+    await setTeamRole(trx, orgId, team.id, memberId, r, { at: t, revisionsHeld: { member: true }, source: sourceOfActor(actor) });
     changes.push({ team: team.display_name, role: r.customRoleId ? w.roleName : r.role });
   }
   if (changes.length) await recordAudit(trx, { orgId, actor, action: "member.team_roles", targetType: "member", targetId: memberId, detail: { after: changes } });

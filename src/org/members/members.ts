@@ -21,6 +21,8 @@ import { lockForUpdate, type ExpectedRevision } from "../revision.ts";
 import { endMemberSessions } from "../arrival/sessions.ts";
 import { DIRECTORY } from "../arrival/verification.ts";
 import { leaveAllTeams } from "../teams/membership.ts";
+import { recordAccessSources } from "../provenance/access-sources.ts";
+import { sourceOfActor, type GrantSource } from "../provenance/sources.ts";
 
 export interface MemberEmail {
   value: string;
@@ -162,6 +164,7 @@ async function assertUserNameFree(trx: Transaction<Database>, orgId: string, use
 export async function reactivateMember(trx: Transaction<Database>, orgId: string, id: string, input: MemberInput, actor: Actor): Promise<Member> {
   const before = await lockForUpdate(trx, "members", orgId, id, now());
   const member = (await enforceMemberRules(trx, orgId, before, await writeFields(trx, orgId, id, { ...input, active: true }), input))!;
+  await recordAccessSources(trx, orgId, before, member, sourceOfActor(actor));
   await recordAudit(trx, { orgId, actor, action: "member.reactivate", targetType: "member", targetId: member.id, detail: { userName: member.user_name, ...accessDiff(before, member) } });
   if (input.teamRoles) await setTeamRoles(trx, orgId, member.id, input.teamRoles, actor);
   return member;
@@ -178,7 +181,7 @@ export async function reactivateMember(trx: Transaction<Database>, orgId: string
  */
 export async function insertMember(
   trx: Transaction<Database>, orgId: string, userId: string, input: MemberInput, actor: Actor, auditDetail: Record<string, unknown> = {},
-  emailsVerifiedBy: string | null = null,
+  emailsVerifiedBy: string | null = null, source: GrantSource = sourceOfActor(actor),
 ): Promise<Member> {
   checkMemberInput(input);
   await assertUserNameFree(trx, orgId, input.userName);
@@ -190,6 +193,7 @@ export async function insertMember(
   await trx.insertInto("members").values(inserted).execute();
   await writeEmails(trx, orgId, inserted.id, input.emails, emailsVerifiedBy);
   const member = (await enforceMemberRules(trx, orgId, null, inserted, input))!;
+  await recordAccessSources(trx, orgId, null, member, source);
   await recordAudit(trx, { orgId, actor, action: "member.create", targetType: "member", targetId: member.id, detail: { userName: member.user_name, orgRole: member.org_role, modelsSeat: member.models_seat, weaveRole: member.weave_role, ...auditDetail } });
   return member;
 }
@@ -217,6 +221,7 @@ export async function updateMember(
       await racePoint("member.update.locked");
       const input = build(current);
       const member = (await enforceMemberRules(trx, orgId, current, await writeFields(trx, orgId, id, input), input))!;
+      await recordAccessSources(trx, orgId, current, member, sourceOfActor(actor));
       if (current.active && !member.active) await revokeMemberKeys(trx, id);
       await recordAudit(trx, { orgId, actor, action: current.active && !member.active ? "member.deactivate" : !current.active && member.active ? "member.activate" : "member.update", targetType: "member", targetId: id, detail: { userName: member.user_name, ...accessDiff(current, member) } });
       if (!member.active) await endMemberSessions(trx, id);
@@ -250,6 +255,8 @@ export async function changeMemberAccessIn(
   if (Object.keys(set).length) await trx.updateTable("members").set(set).where("id", "=", id).execute();
   const written = await trx.selectFrom("members").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
   const member = (await enforceMemberRules(trx, orgId, current, written, change))!;
+  const named = ([["org_role", change.orgRole], ["models_seat", change.modelsSeat], ["weave_role", change.weaveRole]] as const).filter(([, v]) => v !== undefined).map(([f]) => f);
+  await recordAccessSources(trx, orgId, current, member, sourceOfActor(actor), named);
   if (current.active && !member.active) await revokeMemberKeys(trx, id);
   const action = current.active && !member.active ? "member.deactivate" : !current.active && member.active ? "member.activate" : "member.update";
   await recordAudit(trx, { orgId, actor, action, targetType: "member", targetId: id, detail: { userName: member.user_name, ...accessDiff(current, member) } });

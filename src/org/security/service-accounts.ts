@@ -8,7 +8,7 @@
  * const { serviceAccount, key } = await createServiceAccount(db, orgId, { name: "ci", teamId }, actor);
  */
 import crypto from "node:crypto";
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../../../db/types.ts";
 import { recordAudit, type Actor } from "../audit/record.ts";
 import { now } from "../clock.ts";
@@ -48,34 +48,43 @@ export async function listServiceAccounts(db: Db, orgId: string, teamIds?: strin
 export async function createServiceAccount(
   db: Db, orgId: string, input: { name: string; teamId: string | null; keyLabel?: string }, actor: Actor,
 ): Promise<{ serviceAccount: ServiceAccountView; key: CreatedKey }> {
+  return db.transaction().execute((trx) => insertServiceAccount(trx, orgId, input, actor));
+}
+
+/** createServiceAccount inside the caller's transaction (a SCIM connection is made with its account in one). */
+export async function insertServiceAccount(
+  trx: Transaction<Database>, orgId: string, input: { name: string; teamId: string | null; keyLabel?: string }, actor: Actor,
+): Promise<{ serviceAccount: ServiceAccountView; key: CreatedKey }> {
   const name = input.name?.trim();
   if (!name || name.length > 100) throw invalid('"name" must be 1 to 100 characters');
-  return db.transaction().execute(async (trx) => {
-    if (input.teamId) {
-      const team = await trx.selectFrom("teams").select("id").where("org_id", "=", orgId).where("id", "=", input.teamId).executeTakeFirst();
-      if (!team) throw invalid(`"teamId": no team with id ${input.teamId} in this organization`);
-    } else {
-      const org = await trx.selectFrom("orgs").select("default_team_id").where("id", "=", orgId).executeTakeFirstOrThrow();
-      if (!org.default_team_id)
-        throw refused("an org-scoped service account needs the organization's default team: choose one in the organization's settings first, or make the service account belong to a team");
-    }
-    const row = { id: crypto.randomUUID(), org_id: orgId, team_id: input.teamId, name, created_at: now() };
-    await trx.insertInto("service_accounts").values(row).execute();
-    const key = await createKey(trx, { orgId, serviceAccountId: row.id, label: input.keyLabel ?? "first key" });
-    const serviceAccount = view(row);
-    await recordAudit(trx, { orgId, actor, action: "service_account.create", targetType: "service_account", targetId: row.id, detail: { before: null, after: { name, scope: serviceAccount.scope, teamId: row.team_id, keyId: key.id } } });
-    return { serviceAccount, key };
-  });
+  if (input.teamId) {
+    const team = await trx.selectFrom("teams").select("id").where("org_id", "=", orgId).where("id", "=", input.teamId).executeTakeFirst();
+    if (!team) throw invalid(`"teamId": no team with id ${input.teamId} in this organization`);
+  } else {
+    const org = await trx.selectFrom("orgs").select("default_team_id").where("id", "=", orgId).executeTakeFirstOrThrow();
+    if (!org.default_team_id)
+      throw refused("an org-scoped service account needs the organization's default team: choose one in the organization's settings first, or make the service account belong to a team");
+  }
+  const row = { id: crypto.randomUUID(), org_id: orgId, team_id: input.teamId, name, created_at: now() };
+  await trx.insertInto("service_accounts").values(row).execute();
+  const key = await createKey(trx, { orgId, serviceAccountId: row.id, label: input.keyLabel ?? "first key" });
+  const serviceAccount = view(row);
+  await recordAudit(trx, { orgId, actor, action: "service_account.create", targetType: "service_account", targetId: row.id, detail: { before: null, after: { name, scope: serviceAccount.scope, teamId: row.team_id, keyId: key.id } } });
+  return { serviceAccount, key };
 }
 
 /** Deletes the account and, with it, its keys. */
 export async function deleteServiceAccount(db: Db, orgId: string, id: string, actor: Actor): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const sa = await getServiceAccount(trx, orgId, id);
-    await trx.deleteFrom("api_keys").where("service_account_id", "=", id).execute();
-    await trx.deleteFrom("service_accounts").where("id", "=", id).execute();
-    await recordAudit(trx, { orgId, actor, action: "service_account.delete", targetType: "service_account", targetId: id, detail: { before: { name: sa.name, scope: sa.scope, teamId: sa.teamId }, after: null } });
-  });
+  await db.transaction().execute((trx) => deleteServiceAccountIn(trx, orgId, id, actor));
+}
+
+/** deleteServiceAccount inside the caller's transaction (removing a SCIM connection). */
+export async function deleteServiceAccountIn(trx: Transaction<Database>, orgId: string, id: string, actor: Actor): Promise<void> {
+  const sa = await getServiceAccount(trx, orgId, id);
+  await trx.deleteFrom("api_keys").where("service_account_id", "=", id).execute();
+  await trx.deleteFrom("scim_connections").where("service_account_id", "=", id).execute();
+  await trx.deleteFrom("service_accounts").where("id", "=", id).execute();
+  await recordAudit(trx, { orgId, actor, action: "service_account.delete", targetType: "service_account", targetId: id, detail: { before: { name: sa.name, scope: sa.scope, teamId: sa.teamId }, after: null } });
 }
 
 export async function createServiceAccountKey(db: Db, orgId: string, id: string, label: string | undefined, actor: Actor, expiresAt?: string | null): Promise<CreatedKey> {

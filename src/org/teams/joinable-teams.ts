@@ -57,7 +57,7 @@ export async function joinTeamAtSignup(db: Db, orgId: string, memberId: string, 
     const team = await trx.selectFrom("teams").select(["id", "display_name", "domain_matching"]).where("org_id", "=", orgId).where("id", "=", teamId).executeTakeFirst();
     if (!team) throw notFound(`no team with id ${teamId} in this organization`);
     if (team.domain_matching !== 1) throw forbidden(`team ${team.display_name} is not offered at sign-up (it is not offered to new people from your domains); ask a team admin to add you`);
-    if (await addToTeam(trx, orgId, team.id, memberId)) {
+    if (await addToTeam(trx, orgId, team.id, memberId, { source: { kind: "signup", id: memberId } })) {
       await recordAudit(trx, { orgId, actor, action: "team.join_at_signup", targetType: "team", targetId: team.id, detail: { memberId, team: team.display_name } });
     }
     return { id: team.id, name: team.display_name };

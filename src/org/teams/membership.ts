@@ -14,12 +14,19 @@
  * Lock order: team rows before member rows, member rows in id order, as every
  * other writer takes them (src/org/revision.ts).
  *
+ * Provenance (src/org/provenance): every add names its `source`, recorded in
+ * `membership_sources` (a second source of the same membership is added to it).
+ * A removal that names a `source` takes away only that source's grant (and a
+ * `legacy` one): the membership ends when no source is left. A removal without
+ * one (an admin removing the member, the member or team deleted) ends it whole.
+ *
  * @example
  * await addToTeam(trx, orgId, teamId, memberId, { role: { role: "admin", customRoleId: null } });
  */
 import type { Transaction } from "kysely";
 import type { Database } from "../../../db/types.ts";
 import { now } from "../clock.ts";
+import type { GrantSource } from "../provenance/sources.ts";
 
 type Trx = Transaction<Database>;
 
@@ -38,7 +45,12 @@ export interface MembershipOptions {
   role?: TeamRoleRef;
   /** Revisions the caller moves itself (it holds the row under lockForUpdate, or just created it). */
   revisionsHeld?: { team?: boolean; member?: boolean };
+  /** Adds: who grants it. Removals: whose grant is taken away (unset: the membership ends whoever granted it). */
+  source?: GrantSource;
 }
+
+/** Adds always say who grants. */
+export type GrantOptions = MembershipOptions & { source: GrantSource };
 
 const CHUNK = 500;
 const chunks = <T>(xs: readonly T[]): T[][] => {
@@ -66,12 +78,13 @@ async function membershipChanged(trx: Trx, teamIds: readonly string[], memberIds
 }
 
 /** Puts the member in the team with `opts.role`; a member already there keeps their role. Returns whether they were added. */
-export async function addToTeam(trx: Trx, orgId: string, teamId: string, memberId: string, opts: MembershipOptions = {}): Promise<boolean> {
+export async function addToTeam(trx: Trx, orgId: string, teamId: string, memberId: string, opts: GrantOptions): Promise<boolean> {
   return (await addMembersToTeam(trx, orgId, teamId, [memberId], opts)).length > 0;
 }
 
 /** Takes the member out of the team. Returns the role they held there, or null when they were not in it. */
 export async function removeFromTeam(trx: Trx, teamId: string, memberId: string, opts: MembershipOptions = {}): Promise<TeamRoleRef | null> {
+  if (!(await withdraw(trx, teamId, [memberId], opts.source)).length) return null;
   const gone = await trx.deleteFrom("team_members").where("team_id", "=", teamId).where("member_id", "=", memberId)
     .returning(["role", "custom_role_id"]).executeTakeFirst();
   if (!gone) return null;
@@ -84,7 +97,7 @@ export async function removeFromTeam(trx: Trx, teamId: string, memberId: string,
  * Returns the role held before (null: they joined) and whether anything changed.
  */
 export async function setTeamRole(
-  trx: Trx, orgId: string, teamId: string, memberId: string, role: TeamRoleRef, opts: MembershipOptions = {},
+  trx: Trx, orgId: string, teamId: string, memberId: string, role: TeamRoleRef, opts: GrantOptions,
 ): Promise<{ before: TeamRoleRef | null; changed: boolean }> {
   const current = await trx.selectFrom("team_members").select(["role", "custom_role_id"])
     .where("team_id", "=", teamId).where("member_id", "=", memberId).executeTakeFirst();
@@ -93,6 +106,7 @@ export async function setTeamRole(
     return { before: null, changed: true };
   }
   const before = { role: current.role, customRoleId: current.custom_role_id };
+  await recordSources(trx, orgId, teamId, [memberId], opts.source, opts.at ?? now());
   if (before.role === role.role && before.customRoleId === role.customRoleId) return { before, changed: false };
   await trx.updateTable("team_members").set({ role: role.role, custom_role_id: role.customRoleId })
     .where("team_id", "=", teamId).where("member_id", "=", memberId).execute();
@@ -105,7 +119,7 @@ export async function setTeamRole(
  * with `opts.role` and returns their ids; re-adding is a no-op, and concurrent
  * adds never lose one another's rows. The caller checks the members exist.
  */
-export async function addMembersToTeam(trx: Trx, orgId: string, teamId: string, memberIds: readonly string[], opts: MembershipOptions = {}): Promise<string[]> {
+export async function addMembersToTeam(trx: Trx, orgId: string, teamId: string, memberIds: readonly string[], opts: GrantOptions): Promise<string[]> {
   const t = opts.at ?? now();
   const role = opts.role ?? MEMBER_ROLE;
   const added: string[] = [];
@@ -117,15 +131,19 @@ export async function addMembersToTeam(trx: Trx, orgId: string, teamId: string, 
       .execute();
     added.push(...res.map((r) => r.member_id));
   }
+  await recordSources(trx, orgId, teamId, memberIds, opts.source, t);
   await membershipChanged(trx, [teamId], added, opts, t);
   return added;
 }
 
-/** The bulk form for one team: takes the members out and returns the ids of those who were in it. */
+/**
+ * The bulk form for one team: takes the members out (with `opts.source`: only
+ * those whose last source that was) and returns the ids of those who left.
+ */
 export async function removeMembersFromTeam(trx: Trx, teamId: string, memberIds: readonly string[], opts: MembershipOptions = {}): Promise<string[]> {
   const t = opts.at ?? now();
   const removed: string[] = [];
-  for (const part of chunks([...new Set(memberIds)])) {
+  for (const part of chunks(await withdraw(trx, teamId, memberIds, opts.source))) {
     const res = await trx.deleteFrom("team_members").where("team_id", "=", teamId).where("member_id", "in", part).returning("member_id").execute();
     removed.push(...res.map((r) => r.member_id));
   }
@@ -143,8 +161,8 @@ export async function teamMemberIds(trx: Trx, teamId: string): Promise<string[]>
  * leaves `remove`; each changed team's revision moves once, the member's once.
  */
 export async function changeMemberTeams(
-  trx: Trx, orgId: string, memberId: string, change: { add: readonly string[]; remove: readonly string[] }, opts: MembershipOptions = {},
-): Promise<void> {
+  trx: Trx, orgId: string, memberId: string, change: { add: readonly string[]; remove: readonly string[] }, opts: GrantOptions,
+): Promise<{ added: string[]; removed: string[] }> {
   const t = opts.at ?? now();
   const role = opts.role ?? MEMBER_ROLE;
   const added = change.add.length
@@ -152,10 +170,47 @@ export async function changeMemberTeams(
       .values(change.add.map((team_id) => ({ team_id, member_id: memberId, org_id: orgId, role: role.role, custom_role_id: role.customRoleId, created_at: t })))
       .onConflict((oc) => oc.columns(["team_id", "member_id"]).doNothing()).returning("team_id").execute()
     : [];
-  const removed = change.remove.length
-    ? await trx.deleteFrom("team_members").where("member_id", "=", memberId).where("team_id", "in", [...change.remove]).returning("team_id").execute()
+  for (const teamId of change.add) await recordSources(trx, orgId, teamId, [memberId], opts.source, t);
+  const leaving: string[] = [];
+  for (const teamId of change.remove) if ((await withdraw(trx, teamId, [memberId], opts.source)).length) leaving.push(teamId);
+  const removed = leaving.length
+    ? await trx.deleteFrom("team_members").where("member_id", "=", memberId).where("team_id", "in", leaving).returning("team_id").execute()
     : [];
   await membershipChanged(trx, [...added, ...removed].map((r) => r.team_id), [memberId], opts, t);
+  return { added: added.map((r) => r.team_id), removed: removed.map((r) => r.team_id) };
+}
+
+/** Records `source` for these memberships (a source already recorded stays as it was). */
+async function recordSources(trx: Trx, orgId: string, teamId: string, memberIds: readonly string[], source: GrantSource, t: string): Promise<void> {
+  for (const part of chunks([...new Set(memberIds)])) {
+    if (!part.length) continue;
+    await trx.insertInto("membership_sources")
+      .values(part.map((member_id) => ({ team_id: teamId, member_id, org_id: orgId, kind: source.kind, source_id: source.id, granted_at: t })))
+      .onConflict((oc) => oc.columns(["team_id", "member_id", "kind", "source_id"]).doNothing())
+      .execute();
+  }
+}
+
+/**
+ * Takes away `source`'s grant (and any legacy one) of these memberships, or every
+ * grant when `source` is unset; returns the members left with no source, whose
+ * membership row is to go.
+ */
+async function withdraw(trx: Trx, teamId: string, memberIds: readonly string[], source: GrantSource | undefined): Promise<string[]> {
+  const ids = [...new Set(memberIds)];
+  if (!ids.length) return [];
+  for (const part of chunks(ids)) {
+    let q = trx.deleteFrom("membership_sources").where("team_id", "=", teamId).where("member_id", "in", part);
+    if (source) q = q.where((eb) => eb.or([eb("kind", "=", "legacy"), eb.and([eb("kind", "=", source.kind), eb("source_id", "=", source.id)])]));
+    await q.execute();
+  }
+  if (!source) return ids;
+  const kept = new Set<string>();
+  for (const part of chunks(ids)) {
+    const rows = await trx.selectFrom("membership_sources").select("member_id").distinct().where("team_id", "=", teamId).where("member_id", "in", part).execute();
+    for (const r of rows) kept.add(r.member_id);
+  }
+  return ids.filter((id) => !kept.has(id));
 }
 
 /**
@@ -177,5 +232,6 @@ export async function replaceCustomRole(trx: Trx, orgId: string, customRoleId: s
  * here would take team locks after the member's, the reverse of every other writer).
  */
 export async function leaveAllTeams(trx: Trx, memberId: string): Promise<void> {
+  await trx.deleteFrom("membership_sources").where("member_id", "=", memberId).execute();
   await trx.deleteFrom("team_members").where("member_id", "=", memberId).execute();
 }

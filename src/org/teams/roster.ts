@@ -7,6 +7,7 @@
  * @example
  * const page = await teamRoster(db, orgId, teamId, { q: "ada", limit: 50, offset: 0 }); // { members, total, offset, limit }
  */
+import { membershipSourcesOf } from "../provenance/sources.ts";
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../../../db/types.ts";
 import type { TeamMemberView } from "./team-admin.ts";
@@ -39,10 +40,12 @@ export async function teamRoster(db: Kysely<Database>, orgId: string, teamId: st
   // A short page past its start is the end of the list: its total needs no second scan.
   const total = rows.length > 0 && rows.length < query.limit ? query.offset + rows.length
     : Number((await base.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+  const sources = await membershipSourcesOf(db, { teamId, memberIds: rows.map((r) => r.member_id) });
   return {
     members: rows.map((r) => ({
       memberId: r.member_id, userName: r.user_name, displayName: r.display_name, email: r.email ?? null,
       role: r.role === "custom" ? (r.custom_name ?? "custom") : r.role, joinedAt: r.created_at,
+      sources: sources.get(`${teamId} ${r.member_id}`) ?? [],
     })),
     total, offset: query.offset, limit: query.limit,
   };

@@ -14,6 +14,7 @@ import { recordAudit, type Actor } from "../audit/record.ts";
 import { notFound } from "../errors.ts";
 import { getOrg, resolveTeamRole } from "../members/member-roles.ts";
 import { removeFromTeam, setTeamRole, type TeamRoleRef } from "./membership.ts";
+import { membershipSourcesOf, sourceOfActor, type SourceView } from "../provenance/sources.ts";
 import { findTeam, updateTeam } from "./teams.ts";
 
 type Db = Kysely<Database>;
@@ -36,6 +37,8 @@ export interface TeamMemberView {
   /** admin, member, view-only or the custom role's name */
   role: string;
   joinedAt: string;
+  /** who granted the membership (src/org/provenance) */
+  sources: SourceView[];
 }
 
 export function toTeamView(t: Team, memberCount: number): TeamView {
@@ -117,9 +120,11 @@ export async function listTeamMembers(db: Db, orgId: string, teamId: string, onl
     .where("tm.team_id", "=", teamId);
   if (onlyMemberId) q = q.where("tm.member_id", "=", onlyMemberId);
   const rows = await q.orderBy("m.user_name_key").orderBy("m.id").execute();
+  const sources = await membershipSourcesOf(db, { teamId, ...(onlyMemberId ? { memberId: onlyMemberId } : {}) });
   return rows.map((r) => ({
     memberId: r.member_id, userName: r.user_name, displayName: r.display_name,
     role: r.role === "custom" ? (r.custom_name ?? "custom") : r.role, joinedAt: r.created_at,
+    sources: sources.get(`${teamId} ${r.member_id}`) ?? [],
   }));
 }
 
@@ -132,7 +137,7 @@ export async function setTeamMemberRole(
     const member = await trx.selectFrom("members").select(["id", "user_name"]).where("org_id", "=", orgId).where("id", "=", memberId).executeTakeFirst();
     if (!member) throw notFound(`no member with id ${memberId} in this organization`);
     const resolved = await resolveTeamRole(trx, await getOrg(trx, orgId), roleName, "role");
-    const { before, changed } = await setTeamRole(trx, orgId, teamId, memberId, resolved);
+    const { before, changed } = await setTeamRole(trx, orgId, teamId, memberId, resolved, { source: sourceOfActor(actor) });
     if (!changed) return false;
     await recordAudit(trx, {
       orgId, actor, action: before ? "team.member.role" : "team.member.add", targetType: "team", targetId: teamId,

@@ -12,6 +12,7 @@ import { now } from "../clock.ts";
 import { isUniqueViolation, lostRace } from "../db-errors.ts";
 import { assertNotDefaultTeam } from "./default-team.ts";
 import { addMembersToTeam, removeMembersFromTeam, teamMemberIds } from "./membership.ts";
+import { sourceOfActor, type GrantSource } from "../provenance/sources.ts";
 import { conflict, invalid, notFound } from "../errors.ts";
 import { racePoint } from "../race-points.ts";
 import { lockExisting, lockForUpdate, type ExpectedRevision } from "../revision.ts";
@@ -86,16 +87,16 @@ async function assertMembersExist(trx: Transaction<Database>, orgId: string, ids
     throw invalid(`unknown member id${missing.length > 1 ? "s" : ""}: ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ", …" : ""} (members must be Users of this organization)`);
 }
 
-async function addMembers(trx: Transaction<Database>, orgId: string, teamId: string, ids: string[], t: string): Promise<void> {
+async function addMembers(trx: Transaction<Database>, orgId: string, teamId: string, ids: string[], t: string, source: GrantSource): Promise<void> {
   if (!ids.length) return;
   await assertMembersExist(trx, orgId, ids);
-  await addMembersToTeam(trx, orgId, teamId, ids, { at: t, revisionsHeld: { team: true } });
+  await addMembersToTeam(trx, orgId, teamId, ids, { at: t, revisionsHeld: { team: true }, source });
 }
 
 /** The member rows are locked before their memberships (as a User's delete does), so the two cannot deadlock. */
-async function removeMembers(trx: Transaction<Database>, orgId: string, teamId: string, ids: string[], t: string): Promise<void> {
+async function removeMembers(trx: Transaction<Database>, orgId: string, teamId: string, ids: string[], t: string, source?: GrantSource): Promise<void> {
   await lockExisting(trx, "members", orgId, ids);
-  await removeMembersFromTeam(trx, teamId, ids, { at: t, revisionsHeld: { team: true } });
+  await removeMembersFromTeam(trx, teamId, ids, { at: t, revisionsHeld: { team: true }, ...(source ? { source } : {}) });
 }
 
 /** The team's members the selectors name (by id, else by e-mail); a selector naming none is refused (RFC 7644 §3.5.2.2 noTarget). */
@@ -114,9 +115,9 @@ async function selectedMembers(trx: Transaction<Database>, orgId: string, teamId
   return [...byId, ...byEmail.values()];
 }
 
-async function removeAllMembers(trx: Transaction<Database>, orgId: string, teamId: string, t: string, keep: string[] = []): Promise<void> {
+async function removeAllMembers(trx: Transaction<Database>, orgId: string, teamId: string, t: string, keep: string[] = [], source?: GrantSource): Promise<void> {
   const keepSet = new Set(keep);
-  await removeMembers(trx, orgId, teamId, (await teamMemberIds(trx, teamId)).filter((id) => !keepSet.has(id)), t);
+  await removeMembers(trx, orgId, teamId, (await teamMemberIds(trx, teamId)).filter((id) => !keepSet.has(id)), t, source);
 }
 
 /**
@@ -131,17 +132,21 @@ async function lockOpMembers(trx: Transaction<Database>, orgId: string, teamId: 
   if (ids.length) await lockExisting(trx, "members", orgId, ids);
 }
 
-async function applyOps(trx: Transaction<Database>, orgId: string, teamId: string, ops: MemberOp[], t: string): Promise<void> {
+/**
+ * The ops are one source's (the writer's): its removals, replaces and remove-alls
+ * take away only what it granted, so an admin's or another connection's member stays.
+ */
+async function applyOps(trx: Transaction<Database>, orgId: string, teamId: string, ops: MemberOp[], t: string, source: GrantSource): Promise<void> {
   await lockOpMembers(trx, orgId, teamId, ops);
   for (const op of ops) {
-    if (op.kind === "add") await addMembers(trx, orgId, teamId, op.ids, t);
-    else if (op.kind === "remove") await removeMembers(trx, orgId, teamId, op.ids, t);
-    else if (op.kind === "removeSelected") await removeMembers(trx, orgId, teamId, await selectedMembers(trx, orgId, teamId, op.selectors), t);
-    else if (op.kind === "removeAll") await removeAllMembers(trx, orgId, teamId, t);
+    if (op.kind === "add") await addMembers(trx, orgId, teamId, op.ids, t, source);
+    else if (op.kind === "remove") await removeMembers(trx, orgId, teamId, op.ids, t, source);
+    else if (op.kind === "removeSelected") await removeMembers(trx, orgId, teamId, await selectedMembers(trx, orgId, teamId, op.selectors), t, source);
+    else if (op.kind === "removeAll") await removeAllMembers(trx, orgId, teamId, t, [], source);
     else {
       await assertMembersExist(trx, orgId, op.ids);
-      await removeAllMembers(trx, orgId, teamId, t, op.ids);
-      await addMembers(trx, orgId, teamId, op.ids, t);
+      await removeAllMembers(trx, orgId, teamId, t, op.ids, source);
+      await addMembers(trx, orgId, teamId, op.ids, t, source);
     }
   }
 }
@@ -153,7 +158,14 @@ function guardUnique<T>(name: string) {
   };
 }
 
-export async function createTeam(db: Db, orgId: string, input: TeamInput, memberIds: string[], actor: Actor): Promise<Team> {
+/**
+ * Runs after a membership change in the same transaction (the arrival's role
+ * mapping step), given how to list the members it may have touched: read only
+ * when asked, so an org without rules pays nothing at 100,000 members.
+ */
+export type MembersTouched = (trx: Transaction<Database>, memberIds: () => Promise<string[]>) => Promise<unknown>;
+
+export async function createTeam(db: Db, orgId: string, input: TeamInput, memberIds: string[], actor: Actor, after?: MembersTouched): Promise<Team> {
   checkInput(input);
   return db.transaction().execute(async (trx) => {
     await assertNameFree(trx, orgId, input.displayName);
@@ -163,7 +175,8 @@ export async function createTeam(db: Db, orgId: string, input: TeamInput, member
       revision: 1, created_at: t, updated_at: t, ...columns(input),
     };
     await trx.insertInto("teams").values(team).execute();
-    await addMembers(trx, orgId, team.id, memberIds, t);
+    await addMembers(trx, orgId, team.id, memberIds, t, sourceOfActor(actor));
+    if (after && memberIds.length) await after(trx, async () => memberIds);
     await recordAudit(trx, { orgId, actor, action: "team.create", targetType: "team", targetId: team.id, detail: { displayName: team.display_name, members: memberIds.length } });
     return team;
   }).catch(guardUnique<Team>(input.displayName));
@@ -176,7 +189,7 @@ export async function createTeam(db: Db, orgId: string, input: TeamInput, member
  */
 export async function updateTeam(
   db: Db, orgId: string, id: string,
-  change: { fields: (current: Team) => TeamInput | null; memberOps: MemberOp[]; expectedRevision?: ExpectedRevision; action: string },
+  change: { fields: (current: Team) => TeamInput | null; memberOps: MemberOp[]; expectedRevision?: ExpectedRevision; action: string; after?: MembersTouched },
   actor: Actor,
 ): Promise<Team> {
   return db.transaction().execute(async (trx) => {
@@ -192,7 +205,13 @@ export async function updateTeam(
       changes = changedColumns(current, columns(fields));
       await trx.updateTable("teams").set(columns(fields)).where("id", "=", id).execute();
     }
-    await applyOps(trx, orgId, id, change.memberOps, t);
+    const departed = change.after && change.memberOps.some((o) => o.kind === "replace" || o.kind === "removeAll") ? await teamMemberIds(trx, id) : [];
+    await applyOps(trx, orgId, id, change.memberOps, t, sourceOfActor(actor));
+    // The named members; a rename or a whole-list change touches everyone in the team now and
+    // (removals) whoever just left, whose ids the ops name or who hold no membership row any more.
+    const wide = changes.before !== undefined || change.memberOps.some((o) => o.kind === "replace" || o.kind === "removeAll");
+    const named = change.memberOps.flatMap((o) => ("ids" in o ? o.ids : []));
+    if (change.after) await change.after(trx, async () => [...new Set([...named, ...(wide ? await teamMemberIds(trx, id) : []), ...(wide ? departed : [])])]);
     await recordAudit(trx, { orgId, actor, action: change.action, targetType: "team", targetId: id, detail: { displayName: fields?.displayName ?? current.display_name, ...changes, memberOps: change.memberOps.map((o) => ({ kind: o.kind, count: "ids" in o ? o.ids.length : o.kind === "removeSelected" ? o.selectors.length : undefined })) } });
     return trx.selectFrom("teams").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
   }).catch(guardUnique<Team>("that name"));
@@ -205,13 +224,28 @@ function changedColumns(current: Team, next: ReturnType<typeof columns>): { befo
   return { before: Object.fromEntries(keys.map((k) => [k, current[k]])), after: Object.fromEntries(keys.map((k) => [k, next[k]])) };
 }
 
-export async function deleteTeam(db: Db, orgId: string, id: string, actor: Actor, expectedRevision?: ExpectedRevision): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+/**
+ * Deletes a team. With `reconcile` (a SCIM connection deleting its Group) only
+ * that source's memberships go: when other sources still grant memberships the
+ * team stays with them (audited `team.delete.kept`), so an admin's work
+ * survives the directory's DELETE. Returns whether the team is gone.
+ */
+export async function deleteTeam(db: Db, orgId: string, id: string, actor: Actor, expectedRevision?: ExpectedRevision, reconcile?: GrantSource, after?: MembersTouched): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
     const current = await lockForUpdate(trx, "teams", orgId, id, now(), expectedRevision);
-    await assertNotDefaultTeam(trx, orgId, id, "delete");
+    if (!reconcile) await assertNotDefaultTeam(trx, orgId, id, "delete");
     await racePoint("team.delete.locked");
-    await removeAllMembers(trx, orgId, id, now());
+    const before = after ? await teamMemberIds(trx, id) : [];
+    await removeAllMembers(trx, orgId, id, now(), [], reconcile);
+    if (after && before.length) await after(trx, async () => before);
+    const left = reconcile ? (await teamMemberIds(trx, id)).length : 0;
+    if (left) {
+      await recordAudit(trx, { orgId, actor, action: "team.delete.kept", targetType: "team", targetId: id, detail: { displayName: current.display_name, reason: `${left} membership(s) granted by other sources remain`, source: reconcile } });
+      return false;
+    }
+    if (reconcile) await assertNotDefaultTeam(trx, orgId, id, "delete");
     await trx.deleteFrom("teams").where("id", "=", id).execute();
     await recordAudit(trx, { orgId, actor, action: "team.delete", targetType: "team", targetId: id, detail: { displayName: current.display_name } });
+    return true;
   }).catch((err: unknown) => { throw lostRace(err, "the Group"); });
 }

@@ -5,8 +5,10 @@
 import type { Kysely } from "kysely";
 import type { Database, Team } from "../../../db/types.ts";
 import { rostersOf } from "../../org/teams/rosters.ts";
-import { createTeam, deleteTeam, updateTeam, type MemberOp } from "../../org/teams/teams.ts";
+import { createTeam, deleteTeam, updateTeam, type MemberOp, type MembersTouched } from "../../org/teams/teams.ts";
+import { applyDirectoryMappings } from "../../org/arrival/mappings.ts";
 import type { ScimContext } from "../context.ts";
+import { sourceOfActor } from "../../org/provenance/sources.ts";
 import { unwrap } from "../errors.ts";
 import type { Json } from "../json.ts";
 import { asksForAttributes, type OpOptions, type OpResult, type View } from "../operation.ts";
@@ -18,6 +20,9 @@ import { GROUP_SHAPE } from "../schemas.ts";
 import { validateResource } from "../validate.ts";
 import { etagOf, expectedRevisionOf } from "../versioning.ts";
 import { memberIdsOf, toPatchable, toScimGroup, toTeamInput, type MemberRef } from "./resource.ts";
+
+/** SCIM group changes go through the arrival's role mapping step for the members they touch. */
+const mappingsAfter = (ctx: ScimContext): MembersTouched => (trx, ids) => applyDirectoryMappings(trx, ctx.orgId, ids, ctx.actor);
 
 /** Each team's members as SCIM member references (display: the display name, else the user name). */
 export async function membersOf(db: Kysely<Database>, teamIds: string[]): Promise<Map<string, MemberRef[]>> {
@@ -41,7 +46,7 @@ async function result(ctx: ScimContext, status: number, t: Team, view: View | nu
 /** POST /Groups → 201. */
 export async function createGroupOp(ctx: ScimContext, body: unknown, opts: OpOptions = {}): Promise<OpResult> {
   const group = validateResource(body, GROUP_SHAPE);
-  const t = await createTeam(ctx.store.db, ctx.orgId, toTeamInput(group), memberIdsOf(group.members), ctx.actor);
+  const t = await createTeam(ctx.store.db, ctx.orgId, toTeamInput(group), memberIdsOf(group.members), ctx.actor, mappingsAfter(ctx));
   return result(ctx, 201, t, opts.view);
 }
 
@@ -53,7 +58,7 @@ export async function replaceGroupOp(ctx: ScimContext, id: string, body: unknown
   const group = validateResource(body, GROUP_SHAPE);
   const memberOps: MemberOp[] = group.members !== undefined ? [{ kind: "replace", ids: memberIdsOf(group.members) }] : [];
   const t = await updateTeam(ctx.store.db, ctx.orgId, id, {
-    fields: () => toTeamInput(group), memberOps, expectedRevision: expectedRevisionOf(opts.ifMatch), action: "team.replace",
+    fields: () => toTeamInput(group), memberOps, expectedRevision: expectedRevisionOf(opts.ifMatch), action: "team.replace", after: mappingsAfter(ctx),
   }, ctx.actor);
   return result(ctx, 200, t, opts.view);
 }
@@ -70,6 +75,7 @@ export async function patchGroupOp(ctx: ScimContext, id: string, body: unknown, 
     memberOps,
     expectedRevision: expectedRevisionOf(opts.ifMatch),
     action: "team.patch",
+    after: mappingsAfter(ctx),
   }, ctx.actor);
   if (asksForAttributes(opts.view)) return result(ctx, 200, t, opts.view);
   return { status: 204, id: t.id, location: `${ctx.baseUrl}/Groups/${t.id}`, etag: etagOf(t.revision) };
@@ -77,6 +83,6 @@ export async function patchGroupOp(ctx: ScimContext, id: string, body: unknown, 
 
 /** DELETE /Groups/{id} → 204. */
 export async function deleteGroupOp(ctx: ScimContext, id: string, opts: OpOptions = {}): Promise<OpResult> {
-  await deleteTeam(ctx.store.db, ctx.orgId, id, ctx.actor, expectedRevisionOf(opts.ifMatch));
+  await deleteTeam(ctx.store.db, ctx.orgId, id, ctx.actor, expectedRevisionOf(opts.ifMatch), sourceOfActor(ctx.actor), mappingsAfter(ctx));
   return { status: 204 };
 }

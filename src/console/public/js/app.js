@@ -5,7 +5,7 @@ import { h, loading, takeFlash } from "./ui.js";
 // Each page with the action (decided by the server's access policy, GET /me → allowed) it needs.
 const ALL_PAGES = [
   ["organization", "Organization", "org:change-settings"], ["members", "Members", "member:change-access"], ["domains", "Domains", "domains:manage"],
-  ["teams", "Teams", "team:create"], ["roles", "Custom roles", "roles:manage"], ["service-accounts", "Service accounts", "service-accounts:list"],
+  ["teams", "Teams", "team:create"], ["roles", "Custom roles", "roles:manage"], ["role-mappings", "Role mappings", "role-mappings:manage"], ["service-accounts", "Service accounts", "service-accounts:list"],
   ["invites", "Invites", "invites:list"], ["scim", "SCIM", "scim:write"], ["sso", "SSO", "sso:manage"], ["audit", "Audit log", "audit:read"],
   ["events", "Events", "events:read"],
   ["refusals", "Refused sign-ins", "audit:read"], ["seats", "Seat usage", "seats:read"], ["profile", "My profile", "me:read"],

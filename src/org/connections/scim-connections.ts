@@ -1,0 +1,108 @@
+/**
+ * SCIM connections: several per org (Okta for employees, Entra for contractors),
+ * each a named org-scoped service account marked as a connection, with its own
+ * keys, rate limit (requests per minute), last request time, request and error
+ * counts, and provenance (the grants recorded under `scim <service account id>`).
+ * Removing a connection keeps what it granted, or removes it (each membership
+ * ends unless another source grants it; an org role or seat keeps its value).
+ *
+ * @example
+ * const { connection, key } = await createScimConnection(db, orgId, { name: "okta", rateLimitPerMinute: 600 }, actor);
+ */
+import type { Kysely } from "kysely";
+import type { Database } from "../../../db/types.ts";
+import { recordAudit, type Actor } from "../audit/record.ts";
+import { now } from "../clock.ts";
+import { conflict, invalid, notFound } from "../errors.ts";
+import { hit, type RateResult } from "../security/rate-limits.ts";
+import { deleteServiceAccountIn, insertServiceAccount } from "../security/service-accounts.ts";
+import type { CreatedKey } from "../security/keys.ts";
+import { removeMembersFromTeam } from "../teams/membership.ts";
+import { withdrawAccessSourceEverywhere } from "../provenance/access-sources.ts";
+
+type Db = Kysely<Database>;
+
+export interface ScimConnectionView {
+  id: string;
+  name: string;
+  rateLimitPerMinute: number;
+  lastRequestAt: string | null;
+  requests: number;
+  errors: number;
+  /** what it granted: team memberships, and org role / seat fields */
+  granted: { memberships: number; access: number };
+  createdAt: string;
+}
+
+const source = (id: string) => ({ kind: "scim" as const, id });
+
+export async function listScimConnections(db: Db, orgId: string): Promise<ScimConnectionView[]> {
+  const rows = await db.selectFrom("scim_connections").selectAll().where("org_id", "=", orgId).orderBy("name_key").execute();
+  return Promise.all(rows.map(async (r) => {
+    const count = async (table: "membership_sources" | "access_sources") => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as("n"))
+      .where("org_id", "=", orgId).where("kind", "=", "scim").where("source_id", "=", r.service_account_id).executeTakeFirstOrThrow()).n);
+    return {
+      id: r.service_account_id, name: r.name, rateLimitPerMinute: r.rate_limit_per_minute, lastRequestAt: r.last_request_at,
+      requests: Number(r.request_count), errors: Number(r.error_count),
+      granted: { memberships: await count("membership_sources"), access: await count("access_sources") }, createdAt: r.created_at,
+    };
+  }));
+}
+
+export async function createScimConnection(
+  db: Db, orgId: string, input: { name: string; rateLimitPerMinute: number }, actor: Actor,
+): Promise<{ connection: ScimConnectionView; key: CreatedKey }> {
+  if (!Number.isSafeInteger(input.rateLimitPerMinute) || input.rateLimitPerMinute < 1) throw invalid('"rateLimitPerMinute" must be a positive integer');
+  const id = await db.transaction().execute(async (trx) => {
+    const taken = await trx.selectFrom("scim_connections").select("name").where("org_id", "=", orgId).where("name_key", "=", input.name.trim().toLowerCase()).executeTakeFirst();
+    if (taken) throw conflict(`a SCIM connection named "${taken.name}" already exists`);
+    const { serviceAccount, key } = await insertServiceAccount(trx, orgId, { name: input.name, teamId: null, keyLabel: "SCIM connection" }, actor);
+    await trx.insertInto("scim_connections").values({
+      service_account_id: serviceAccount.id, org_id: orgId, name: serviceAccount.name, name_key: serviceAccount.name.toLowerCase(),
+      rate_limit_per_minute: input.rateLimitPerMinute, last_request_at: null, created_at: now(),
+    }).execute();
+    await recordAudit(trx, { orgId, actor, action: "scim_connection.create", targetType: "scim_connection", targetId: serviceAccount.id, detail: { name: serviceAccount.name, rateLimitPerMinute: input.rateLimitPerMinute } });
+    return { id: serviceAccount.id, key };
+  });
+  const connection = (await listScimConnections(db, orgId)).find((c) => c.id === id.id)!;
+  return { connection, key: id.key };
+}
+
+/** Removes the connection and its keys; `grants: "remove"` also takes away everything it granted. */
+export async function deleteScimConnection(db: Db, orgId: string, id: string, grants: "keep" | "remove", actor: Actor): Promise<{ membershipsEnded: number }> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom("scim_connections").selectAll().where("org_id", "=", orgId).where("service_account_id", "=", id).executeTakeFirst();
+    if (!row) throw notFound(`no SCIM connection with id ${id} in this organization`);
+    let ended = 0;
+    if (grants === "remove") {
+      const held = await trx.selectFrom("membership_sources").select(["team_id", "member_id"]).where("org_id", "=", orgId).where("kind", "=", "scim").where("source_id", "=", id).execute();
+      const byTeam = new Map<string, string[]>();
+      for (const h of held) byTeam.set(h.team_id, [...(byTeam.get(h.team_id) ?? []), h.member_id]);
+      for (const [teamId, memberIds] of [...byTeam].sort(([a], [b]) => a.localeCompare(b)))
+        ended += (await removeMembersFromTeam(trx, teamId, memberIds, { source: source(id) })).length;
+      await withdrawAccessSourceEverywhere(trx, orgId, source(id));
+    }
+    await deleteServiceAccountIn(trx, orgId, id, actor);
+    await recordAudit(trx, { orgId, actor, action: "scim_connection.delete", targetType: "scim_connection", targetId: id, detail: { name: row.name, grants, membershipsEnded: ended } });
+    return { membershipsEnded: ended };
+  });
+}
+
+/** The connection a SCIM caller's service account is, or undefined (a member's key, a plain service account). */
+export async function connectionOf(db: Db, serviceAccountId: string | null): Promise<{ id: string; rateLimitPerMinute: number } | undefined> {
+  if (!serviceAccountId) return undefined;
+  const row = await db.selectFrom("scim_connections").select(["service_account_id", "rate_limit_per_minute"]).where("service_account_id", "=", serviceAccountId).executeTakeFirst();
+  return row ? { id: row.service_account_id, rateLimitPerMinute: row.rate_limit_per_minute } : undefined;
+}
+
+/** Counts one request against the connection's own limit (a fixed one-minute window shared by every instance). */
+export function hitConnection(db: Db, c: { id: string; rateLimitPerMinute: number }): Promise<RateResult> {
+  return hit(db, `scim:connection:${c.id}`, c.rateLimitPerMinute, 60);
+}
+
+/** Records a finished request: its time, and whether it was an error (status 400 or more). */
+export async function recordConnectionRequest(db: Db, id: string, status: number): Promise<void> {
+  await db.updateTable("scim_connections").set((eb) => ({
+    last_request_at: now(), request_count: eb("request_count", "+", 1), error_count: eb("error_count", "+", status >= 400 ? 1 : 0),
+  })).where("service_account_id", "=", id).execute();
+}
