@@ -10,6 +10,7 @@
  * Exit status: 0 done, 1 refused or failed (unknown org, duplicate name, database error),
  * 2 bad command line (usage printed). The command line is checked before the database is opened.
  */
+import { firstOrgServiceAccount } from "./org/security/service-accounts.ts";
 import { openDatabase, type Store } from "../db/connect.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import { markDomainVerified, releaseDomainClaims } from "./org/orgs/domains.ts";
@@ -170,7 +171,7 @@ function command(args: string[]): Action {
     return async (store) => {
       const org = await getOrgByName(store.db, orgName);
       ensureCan(operator(org.id), "scim-auth:manage");
-      const sa = await store.db.selectFrom("service_accounts").select("id").where("org_id", "=", org.id).where("team_id", "is", null).orderBy("created_at").executeTakeFirst();
+      const sa = await firstOrgServiceAccount(store.db, org.id);
       if (!sa) throw notFound(`"${org.name}" has no org-scoped service account; create a key first (rollcall key create --org ${org.name})`);
       const { client, secret } = await createOAuthClient(store.db, org.id, {
         serviceAccountId: sa.id, name: p.flags.get("name") ?? "identity provider",

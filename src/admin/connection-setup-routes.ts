@@ -4,6 +4,7 @@
  * saved, and the last requests the provider made over SCIM with their status.
  * (Testing an OIDC or LDAP set-up is in oidc-routes.ts and ldap-routes.ts.)
  */
+import { getOrg } from "../org/orgs/settings.ts";
 import { publicBaseUrl } from "../http/public-address.ts";
 import { ensureCan } from "../org/access/can.ts";
 import { lastScimRequests } from "../org/connections/scim-activity.ts";
@@ -19,7 +20,7 @@ export function register(r: RouteRegistry): void {
     handler: async (req, res) => {
       const ctx = adminCtx(res);
       ensureCan(ctx.principal, "sso:manage");
-      const org = await ctx.store.db.selectFrom("orgs").select("slug").where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
+      const org = await getOrg(ctx.store.db, ctx.orgId);
       const urls = signInUrls(org, publicBaseUrl(req, ctx.config));
       res.json({ redirectUri: urls.oidcCallback, oidcLoginUrl: urls.oidcLogin, ldapLoginUrl: urls.ldapLogin, consoleLoginUrl: urls.consoleLogin, scimUrl: scimBaseUrl(req, ctx.config) });
     },

@@ -100,7 +100,7 @@ export function register(r: RouteRegistry): void {
           throw err;
         }
       }
-      const org = await ctx.store.db.selectFrom("orgs").select("slug").where("id", "=", ctx.orgId).executeTakeFirstOrThrow();
+      const org = await getOrg(ctx.store.db, ctx.orgId);
       res.json(await testOidcConnection({ issuer: input.issuer, clientId: input.clientId, clientSecret: secret, allowInsecure: input.allowInsecure }, signInUrls(org, publicBaseUrl(req, ctx.config)).oidcCallback));
     },
   });

@@ -92,7 +92,7 @@ describe("admin API: OpenAPI document", () => {
 
   it("query parameters are documented from the route's query schema, with their bounds", () => {
     const routes = buildRegistry().routes.filter((r) => r.query);
-    assert.deepEqual(routes.map((r) => `${r.method} ${r.path}`).sort(), ["get /audit", "get /event-receivers/:id/deliveries", "get /invites", "get /members", "get /members/:id/permissions", "get /sign-ins/refused"]);
+    assert.deepEqual(routes.map((r) => `${r.method} ${r.path}`).sort(), ["get /audit", "get /event-receivers/:id/deliveries", "get /invites", "get /members", "get /members/:id/permissions", "get /members/export.csv", "get /sign-ins/refused", "get /teams/:teamId/members"]);
     for (const r of routes) {
       const schema = jsonSchemaOf(r.query!);
       const documented = (doc.paths[r.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}")][r.method].parameters as any[]).filter((p) => p.in === "query");
@@ -146,7 +146,7 @@ describe("admin API: OpenAPI document", () => {
 
   it("query parameters: unknown, wrong type, out of bounds and repeated are each a 400 naming the parameter", async () => {
     const get = (p: string) => t.http.get(`/api/v1${p}`).set("Authorization", `Bearer ${t.org.key}`);
-    problem(await get("/members?rol=admin"), 400, /^unknown query parameter "rol"; allowed: role, modelsSeat, weaveRole, active, team, q, sort, order, limit, offset$/);
+    problem(await get("/members?rol=admin"), 400, /^unknown query parameter "rol"; allowed: role, modelsSeat, weaveRole, active, billingAdmin, team, q, sort, order, limit, offset$/);
     problem(await get("/members?limit=abc"), 400, /^query parameter "limit" must be an integer from 1 to 500$/);
     problem(await get("/members?limit=501"), 400, /^query parameter "limit" must be an integer from 1 to 500$/);
     problem(await get("/members?q=a&q=b"), 400, /^query parameter "q" must be given once$/);

@@ -199,7 +199,8 @@ describe("SCIM bounds (BOUNDS at the boundary, the same on every database)", fun
     it("/ServiceProviderConfig has only the fields of RFC 7643 §5 and RFC 9865 (scim2-client and other strict clients refuse others)", async () => {
       const res = await t.http.get("/scim/v2/ServiceProviderConfig");
       assert.equal(res.status, 200);
-      const rfc = ["schemas", "documentationUri", "patch", "bulk", "filter", "changePassword", "sort", "etag", "authenticationSchemes", "meta", "pagination"];
+      const rfc = ["schemas", "documentationUri", "patch", "bulk", "filter", "changePassword", "sort", "etag", "authenticationSchemes", "meta", "pagination",
+        "securityEvents"]; // RFC 9967 §2.3 adds it to the ServiceProviderConfig
       // anything else is an extension that `schemas` declares (strict clients read it from /Schemas)
       assert.deepEqual(Object.keys(res.body).filter((k) => !rfc.includes(k) && !res.body.schemas.includes(k)), []);
       assert.deepEqual(res.body.schemas.slice(1), ["urn:ietf:params:scim:schemas:extension:rollcall:2.0:ServiceProviderConfig"]);

@@ -23,6 +23,7 @@
  *   const checked = await enforceMemberRules(trx, orgId, before, after); // throws "… the last active admin …" and rolls back
  * });
  */
+import { removeFromTeam } from "../teams/membership.ts";
 import { getOrg } from "../orgs/settings.ts";
 import type { Kysely, Transaction } from "kysely";
 import type { Database, Member, Org } from "../../../db/types.ts";
@@ -280,17 +281,14 @@ export async function setTeamRoles(trx: Transaction<Database>, orgId: string, me
  * Takes the member out of the named teams (a directory removing the member's team roles:
  * SCIM `remove` on teamRoles). Names the member is not in are ignored: the member is out.
  */
-export async function leaveTeams(trx: Db, orgId: string, memberId: string, teamNames: string[], actor: Actor): Promise<number> {
+export async function leaveTeams(trx: Transaction<Database>, orgId: string, memberId: string, teamNames: string[], actor: Actor): Promise<number> {
   if (!teamNames.length) return 0;
   const keys = teamNames.map((n) => n.trim().toLowerCase());
   const teams = await trx.selectFrom("teams").select(["id", "display_name"]).where("org_id", "=", orgId).where("name_key", "in", keys).execute();
-  const t = now();
   const left: string[] = [];
   for (const team of teams) {
-    const gone = await trx.deleteFrom("team_members").where("team_id", "=", team.id).where("member_id", "=", memberId).returning(["role"]).executeTakeFirst();
-    if (!gone) continue;
-    await trx.updateTable("teams").set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t })).where("id", "=", team.id).execute();
-    left.push(team.display_name);
+    // the member's own revision moves with the member write that asked for this
+    if (await removeFromTeam(trx, team.id, memberId, { revisionsHeld: { member: true } })) left.push(team.display_name);
   }
   if (left.length) await recordAudit(trx, { orgId, actor, action: "member.team_roles", targetType: "member", targetId: memberId, detail: { left } });
   return left.length;

@@ -122,3 +122,8 @@ export async function revokeOrgKey(db: Db, orgId: string, keyId: string, actor: 
     await recordAudit(trx, { orgId, actor, action: "key.revoke", targetType: "api_key", targetId: keyId, detail: { before: { revokedAt: null }, after: { revoked: true }, serviceAccountId: holder.serviceAccountId, memberId: holder.memberId } });
   });
 }
+
+/** The org's oldest org-scoped service account (the CLI's provisioning account), if any. */
+export async function firstOrgServiceAccount(db: Db, orgId: string): Promise<{ id: string } | undefined> {
+  return db.selectFrom("service_accounts").select("id").where("org_id", "=", orgId).where("team_id", "is", null).orderBy("created_at").executeTakeFirst();
+}

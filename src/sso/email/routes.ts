@@ -72,7 +72,7 @@ export function emailRouter(store: Store, config: Config, log: (msg: string, err
     const ref = String(req.params.org ?? "");
     const org = await findSignInOrg(db, ref);
     // An unknown org answers like an org with the door off: the sign-in doors tell no one which orgs exist.
-    if (!org) throw fail(403, `${ref} does not offer sign-in by e-mail link; an admin of ${ref} can turn it on (emailLinkSignIn), or send you an invite`);
+    if (!org) throw fail(403, `${ref} does not offer sign-in by e-mail link; an admin of ${ref} can turn it on, or send you an invite`);
     return org;
   }
 
