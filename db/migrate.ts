@@ -10,15 +10,15 @@ import * as m0007 from "./migrations/0007-prefix-indexes.ts";
 import * as m0008 from "./migrations/0008-addresses.ts";
 import * as m0009 from "./migrations/0009-arrival.ts";
 import * as m0010 from "./migrations/0010-email-links.ts";
+import * as m0011 from "./migrations/0011-provenance.ts";
+import * as m0012 from "./migrations/0012-role-mappings.ts";
+import * as m0013 from "./migrations/0013-scim-connections.ts";
+import * as m0014 from "./migrations/0014-oauth.ts";
 import * as m0015 from "./migrations/0015-events.ts";
 import * as m0017 from "./migrations/0017-role-external-id.ts";
 import * as m0018 from "./migrations/0018-last-sign-in.ts";
 import * as m0019 from "./migrations/0019-audit-for-people.ts";
-import * as m0014 from "./migrations/0014-oauth.ts";
 import * as m0020 from "./migrations/0020-member-directory.ts";
-import * as m0011 from "./migrations/0011-provenance.ts";
-import * as m0012 from "./migrations/0012-role-mappings.ts";
-import * as m0013 from "./migrations/0013-scim-connections.ts";
 
 type Step = { up(db: MigrationDb, dialect: Store["dialect"]): Promise<void> };
 const steps: Record<string, Step> = {
@@ -31,15 +31,15 @@ const steps: Record<string, Step> = {
   "0008-addresses": m0008,
   "0009-arrival": m0009,
   "0010-email-links": m0010,
+  "0011-provenance": m0011,
+  "0012-role-mappings": m0012,
+  "0013-scim-connections": m0013,
+  "0014-oauth": m0014,
   "0015-events": m0015,
   "0017-role-external-id": m0017,
   "0018-last-sign-in": m0018,
   "0019-audit-for-people": m0019,
-  "0014-oauth": m0014,
   "0020-member-directory": m0020,
-  "0011-provenance": m0011,
-  "0012-role-mappings": m0012,
-  "0013-scim-connections": m0013,
 };
 
 function provider(store: Store): MigrationProvider {

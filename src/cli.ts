@@ -10,6 +10,7 @@
  * Exit status: 0 done, 1 refused or failed (unknown org, duplicate name, database error),
  * 2 bad command line (usage printed). The command line is checked before the database is opened.
  */
+import { findTeamByName } from "./org/teams/teams.ts";
 import { firstOrgServiceAccount } from "./org/security/service-accounts.ts";
 import { openDatabase, type Store } from "../db/connect.ts";
 import { migrateToLatest } from "../db/migrate.ts";
@@ -318,7 +319,7 @@ function mappingCommand(sub: string | undefined, rest: string[]): (store: Store)
       const org = await getOrgByName(store.db, orgName);
       ensureCan(operator(org.id), "role-mappings:manage");
       const teamName = p.flags.get("team");
-      const team = teamName ? await store.db.selectFrom("teams").select("id").where("org_id", "=", org.id).where("name_key", "=", teamName.toLowerCase()).executeTakeFirst() : undefined;
+      const team = teamName ? await findTeamByName(store.db, org.id, teamName) : undefined;
       if (teamName && !team) throw notFound(`no team named ${teamName} in ${org.name}`);
       const input: RuleInput = {
         priority, match: { kind: kind as MatchKind, value: match.slice(colon + 1) },

@@ -35,6 +35,11 @@ export type MemberOp =
   | { kind: "removeAll" }
   | { kind: "replace"; ids: string[] };
 
+/** The org's team called `name` (case-insensitive), if any. */
+export async function findTeamByName(db: Db, orgId: string, name: string): Promise<Team | undefined> {
+  return db.selectFrom("teams").selectAll().where("org_id", "=", orgId).where("name_key", "=", name.trim().toLowerCase()).executeTakeFirst();
+}
+
 export async function findTeam(db: Db, orgId: string, id: string): Promise<Team | undefined> {
   return db.selectFrom("teams").selectAll().where("org_id", "=", orgId).where("id", "=", id).executeTakeFirst();
 }
@@ -206,11 +211,14 @@ export async function updateTeam(
       await trx.updateTable("teams").set(columns(fields)).where("id", "=", id).execute();
     }
     const departed = change.after && change.memberOps.some((o) => o.kind === "replace" || o.kind === "removeAll") ? await teamMemberIds(trx, id) : [];
-    await applyOps(trx, orgId, id, change.memberOps, t, sourceOfActor(actor));
+    // A removal by filter names its members here, so the ops (and the rules that follow) see their ids.
+    const ops: MemberOp[] = [];
+    for (const o of change.memberOps) ops.push(o.kind === "removeSelected" ? { kind: "remove", ids: await selectedMembers(trx, orgId, id, o.selectors) } : o);
+    await applyOps(trx, orgId, id, ops, t, sourceOfActor(actor));
     // The named members; a rename or a whole-list change touches everyone in the team now and
     // (removals) whoever just left, whose ids the ops name or who hold no membership row any more.
     const wide = changes.before !== undefined || change.memberOps.some((o) => o.kind === "replace" || o.kind === "removeAll");
-    const named = change.memberOps.flatMap((o) => ("ids" in o ? o.ids : []));
+    const named = ops.flatMap((o) => ("ids" in o ? o.ids : []));
     if (change.after) await change.after(trx, async () => [...new Set([...named, ...(wide ? await teamMemberIds(trx, id) : []), ...(wide ? departed : [])])]);
     await recordAudit(trx, { orgId, actor, action: change.action, targetType: "team", targetId: id, detail: { displayName: fields?.displayName ?? current.display_name, ...changes, memberOps: change.memberOps.map((o) => ({ kind: o.kind, count: "ids" in o ? o.ids.length : o.kind === "removeSelected" ? o.selectors.length : undefined })) } });
     return trx.selectFrom("teams").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
