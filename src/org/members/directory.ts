@@ -12,9 +12,10 @@
  * const page = await listMembers(db, orgId, { q: "ali", sort: "email", order: "desc", limit: 50, offset: 0 });
  * // → { items: MemberView[], total, offset, limit }
  */
-import { type Kysely, sql } from "kysely";
+import type { Kysely } from "kysely";
 import type { Database } from "../../../db/types.ts";
 import { toMemberView, type MemberView } from "./member-view.ts";
+import { memberMatches, searchPattern } from "./search.ts";
 
 type Db = Kysely<Database>;
 
@@ -46,8 +47,6 @@ export interface MemberPage {
   limit: number;
 }
 
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 function filtered(db: Db, orgId: string, f: MemberQuery) {
   let base = db.selectFrom("members as m").where("m.org_id", "=", orgId);
   if (f.role) base = base.where("m.org_role", "=", f.role);
@@ -57,17 +56,8 @@ function filtered(db: Db, orgId: string, f: MemberQuery) {
   if (f.billingAdmin !== undefined) base = base.where("m.billing_admin", "=", f.billingAdmin ? 1 : 0);
   const team = f.team;
   if (team) base = base.where((eb) => eb.exists(eb.selectFrom("team_members as tm").select("tm.member_id").whereRef("tm.member_id", "=", "m.id").where("tm.team_id", "=", team)));
-  const q = f.q?.toLowerCase();
-  if (q) {
-    const pattern = `%${likeEscape(q)}%`;
-    base = base.where((eb) => eb.or([
-      sql<boolean>`${eb.ref("m.user_name_key")} like ${pattern} escape '\\'`,
-      sql<boolean>`coalesce(${eb.ref("m.display_name_key")}, '') like ${pattern} escape '\\'`,
-      // One scan of the org's e-mail index, not one lookup per member.
-      eb("m.id", "in", eb.selectFrom("member_emails as e").select("e.member_id").where("e.org_id", "=", orgId)
-        .where(sql<boolean>`${sql.ref("e.value_key")} like ${pattern} escape '\\'`)),
-    ]));
-  }
+  const pattern = searchPattern(f.q);
+  if (pattern) base = base.where((eb) => memberMatches(eb, orgId, pattern));
   return base;
 }
 

@@ -8,7 +8,8 @@
  * const page = await teamRoster(db, orgId, teamId, { q: "ada", limit: 50, offset: 0 }); // { members, total, offset, limit }
  */
 import { membershipSourcesOf } from "../provenance/sources.ts";
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
+import { memberMatches, searchPattern } from "../members/search.ts";
 import type { Database } from "../../../db/types.ts";
 import type { TeamMemberView } from "./team-admin.ts";
 import { mustTeam } from "./team-admin.ts";
@@ -17,21 +18,11 @@ export interface RosterQuery { q?: string; limit: number; offset: number }
 
 export interface RosterPage { members: (TeamMemberView & { email: string | null })[]; total: number; offset: number; limit: number }
 
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 export async function teamRoster(db: Kysely<Database>, orgId: string, teamId: string, query: RosterQuery): Promise<RosterPage> {
   await mustTeam(db, orgId, teamId);
   let base = db.selectFrom("team_members as tm").innerJoin("members as m", "m.id", "tm.member_id").where("tm.team_id", "=", teamId);
-  const q = query.q?.trim().toLowerCase();
-  if (q) {
-    const pattern = `%${likeEscape(q)}%`;
-    base = base.where((eb) => eb.or([
-      sql<boolean>`${eb.ref("m.user_name_key")} like ${pattern} escape '\\'`,
-      sql<boolean>`coalesce(${eb.ref("m.display_name_key")}, '') like ${pattern} escape '\\'`,
-      eb("m.id", "in", eb.selectFrom("member_emails as e").select("e.member_id").where("e.org_id", "=", orgId)
-        .where(sql<boolean>`${sql.ref("e.value_key")} like ${pattern} escape '\\'`)),
-    ]));
-  }
+  const pattern = searchPattern(query.q);
+  if (pattern) base = base.where((eb) => memberMatches(eb, orgId, pattern));
   const rows = await base.leftJoin("custom_roles as r", "r.id", "tm.custom_role_id")
       .select(["tm.member_id", "m.user_name", "m.display_name", "tm.role", "r.name as custom_name", "tm.created_at"])
       .select((eb) => eb.selectFrom("member_emails as e").select("e.value").whereRef("e.member_id", "=", "m.id")
