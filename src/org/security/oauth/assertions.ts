@@ -4,6 +4,12 @@
  * iss = sub = its client_id, aud = our token endpoint (or our issuer), exp
  * within ASSERTION_MAX_SECONDS, and a `jti` that is accepted once only (kept
  * until the assertion expires; a second use is a replay).
+ *
+ * Checking the signature writes nothing (it may wait on the client's JWKS URL);
+ * the jti is spent inside the token's transaction (`spendAssertion`), insert
+ * first under the primary key (client, jti): of two requests with one assertion
+ * the second waits for the first's commit and is refused, and a token that is
+ * not issued (rolled back) leaves the jti unspent.
  */
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from "jose";
 import type { Kysely } from "kysely";
@@ -21,9 +27,17 @@ const ASSERTION_MAX_SECONDS = 10 * 60;
 const PRUNE_EVERY_MS = 10 * 60_000;
 let lastPrune = 0;
 
-export async function authenticateClientAssertion(
+/** A verified assertion: its client, and the jti to spend once. */
+export interface VerifiedAssertion {
+  client: Database["oauth_clients"];
+  jti: string;
+  /** the assertion's exp, epoch seconds: its jti is kept until then */
+  exp: number;
+}
+
+export async function verifyClientAssertion(
   db: Db, keys: RemoteKeys, assertion: string, audiences: string[], claimedClientId: string | undefined, at: number = Date.now(),
-): Promise<Database["oauth_clients"]> {
+): Promise<VerifiedAssertion> {
   let iss: unknown;
   try {
     iss = decodeJwt(assertion).iss;
@@ -48,13 +62,20 @@ export async function authenticateClientAssertion(
   if (exp * 1000 - at > ASSERTION_MAX_SECONDS * 1000) throw oauthRefusal("invalid_client", `a client assertion may live at most ${ASSERTION_MAX_SECONDS / 60} minutes (exp is too far ahead)`);
   const jti = String(payload.jti);
   if (!jti || jti.length > 200) throw oauthRefusal("invalid_client", "the client assertion's jti must be 1 to 200 characters");
-  // The primary key (client, jti) makes the second use lose, even when two arrive at once.
-  const res = await db.insertInto("oauth_assertion_jtis").values({ client_ref: client.id, jti, expires_at: new Date(exp * 1000).toISOString() })
+  return { client, jti, exp };
+}
+
+/** Spends the assertion's jti in the caller's transaction; a second use (even a concurrent one) is refused. */
+export async function spendAssertion(trx: Db, verified: VerifiedAssertion): Promise<void> {
+  const { client, jti, exp } = verified;
+  const res = await trx.insertInto("oauth_assertion_jtis").values({ client_ref: client.id, jti, expires_at: new Date(exp * 1000).toISOString() })
     .onConflict((oc) => oc.columns(["client_ref", "jti"]).doNothing()).returning("jti").executeTakeFirst();
   if (!res) throw oauthRefusal("invalid_client", "this client assertion was already used (replayed jti)");
-  if (at - lastPrune > PRUNE_EVERY_MS) {
-    lastPrune = at;
-    await db.deleteFrom("oauth_assertion_jtis").where("expires_at", "<", new Date(at - 60_000).toISOString()).execute();
-  }
-  return client;
+}
+
+/** Forgets spent jtis whose assertions have expired (at most every PRUNE_EVERY_MS per process). */
+export async function pruneSpentAssertions(db: Db, at: number = Date.now()): Promise<void> {
+  if (at - lastPrune <= PRUNE_EVERY_MS) return;
+  lastPrune = at;
+  await db.deleteFrom("oauth_assertion_jtis").where("expires_at", "<", new Date(at - 60_000).toISOString()).execute();
 }

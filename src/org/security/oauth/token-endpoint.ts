@@ -11,7 +11,8 @@ import type { Kysely } from "kysely";
 import type { Database } from "../../../../db/types.ts";
 import { recordAudit } from "../../audit/record.ts";
 import { hit, type RateResult } from "../rate-limits.ts";
-import { authenticateClientAssertion, CLIENT_ASSERTION_TYPE } from "./assertions.ts";
+import { racePoint } from "../../race-points.ts";
+import { CLIENT_ASSERTION_TYPE, pruneSpentAssertions, spendAssertion, verifyClientAssertion, type VerifiedAssertion } from "./assertions.ts";
 import { authenticateClientSecret } from "./clients.ts";
 import { oauthRefusal } from "./errors.ts";
 import { verifyFederatedToken } from "./federations.ts";
@@ -76,31 +77,42 @@ export async function exchangeToken(db: Db, deps: TokenDeps, req: TokenRequest):
     const fed = await verifyFederatedToken(db, deps.keys, params.assertion);
     if (!fed) throw oauthRefusal("invalid_grant", "no service account trusts this assertion's issuer");
     if (!fed.ok) throw oauthRefusal("invalid_grant", fed.reason);
-    const token = await issueAccessToken(db, deps.encryptionKey, deps.where, { orgId: fed.orgId, serviceAccountId: fed.serviceAccountId, clientId: `${FEDERATION_PREFIX}${fed.federationId}`, lifetimeSeconds: DEFAULT_TOKEN_LIFETIME_SECONDS });
-    await recordAudit(db, { orgId: fed.orgId, actor: { door: "oauth", id: `federation:${fed.federationId}` }, action: "oauth_token.issue", targetType: "service_account", targetId: fed.serviceAccountId, detail: { grant, federationId: fed.federationId, expiresIn: token.expires_in } });
-    return token;
+    // The token and its audit event are one transaction. A federated token carries no jti we spend: the same token is a bearer at /scim as it is (RFC 7523 §3 leaves replay checks optional).
+    return db.transaction().execute(async (trx) => {
+      const token = await issueAccessToken(trx, deps.encryptionKey, deps.where, { orgId: fed.orgId, serviceAccountId: fed.serviceAccountId, clientId: `${FEDERATION_PREFIX}${fed.federationId}`, lifetimeSeconds: DEFAULT_TOKEN_LIFETIME_SECONDS });
+      await recordAudit(trx, { orgId: fed.orgId, actor: { door: "oauth", id: `federation:${fed.federationId}` }, action: "oauth_token.issue", targetType: "service_account", targetId: fed.serviceAccountId, detail: { grant, federationId: fed.federationId, expiresIn: token.expires_in } });
+      return token;
+    });
   }
 
-  const client = await authenticateClient(db, deps, req);
-  const token = await issueAccessToken(db, deps.encryptionKey, deps.where, { orgId: client.org_id, serviceAccountId: client.service_account_id, clientId: client.client_id, lifetimeSeconds: client.token_lifetime_seconds });
-  await recordAudit(db, { orgId: client.org_id, actor: { door: "oauth", id: `oauth-client:${client.id}` }, action: "oauth_token.issue", targetType: "service_account", targetId: client.service_account_id, detail: { grant, clientId: client.client_id, expiresIn: token.expires_in } });
+  const { client, assertion } = await authenticateClient(db, deps, req);
+  // The assertion's jti, the token and its audit event commit together: a replay waits for the first use's commit and loses.
+  const token = await db.transaction().execute(async (trx) => {
+    if (assertion) await spendAssertion(trx, assertion);
+    await racePoint("oauth.token.jti-spent");
+    const issued = await issueAccessToken(trx, deps.encryptionKey, deps.where, { orgId: client.org_id, serviceAccountId: client.service_account_id, clientId: client.client_id, lifetimeSeconds: client.token_lifetime_seconds });
+    await recordAudit(trx, { orgId: client.org_id, actor: { door: "oauth", id: `oauth-client:${client.id}` }, action: "oauth_token.issue", targetType: "service_account", targetId: client.service_account_id, detail: { grant, clientId: client.client_id, expiresIn: issued.expires_in } });
+    return issued;
+  });
+  if (assertion) await pruneSpentAssertions(db);
   return token;
 }
 
 /** Exactly one way of authenticating (RFC 6749 §2.3): Basic, secret in the body, or a signed assertion. */
-async function authenticateClient(db: Db, deps: TokenDeps, req: TokenRequest): Promise<Database["oauth_clients"]> {
+async function authenticateClient(db: Db, deps: TokenDeps, req: TokenRequest): Promise<{ client: Database["oauth_clients"]; assertion?: VerifiedAssertion }> {
   const { params, basic } = req;
   const ways = [basic, params.client_secret, params.client_assertion].filter((w) => w !== undefined).length;
   if (ways === 0) throw oauthRefusal("invalid_client", "client authentication is required (client_secret_basic, client_secret_post or private_key_jwt)");
   if (ways > 1) throw oauthRefusal("invalid_request", "use exactly one client authentication method");
   if (params.client_assertion !== undefined) {
     if (params.client_assertion_type !== CLIENT_ASSERTION_TYPE) throw oauthRefusal("invalid_request", `client_assertion_type must be ${CLIENT_ASSERTION_TYPE}`);
-    return authenticateClientAssertion(db, deps.keys, params.client_assertion, [deps.tokenEndpoint, deps.where.issuer], params.client_id);
+    const assertion = await verifyClientAssertion(db, deps.keys, params.client_assertion, [deps.tokenEndpoint, deps.where.issuer], params.client_id);
+    return { client: assertion.client, assertion };
   }
   const clientId = basic?.clientId ?? params.client_id;
   const secret = basic?.secret ?? params.client_secret;
   if (!clientId || !secret) throw oauthRefusal("invalid_client", "client_id and client_secret are required");
   const client = await authenticateClientSecret(db, clientId, secret);
   if (!client) throw oauthRefusal("invalid_client", "unknown client, or a secret that is wrong, revoked or expired");
-  return client;
+  return { client };
 }
