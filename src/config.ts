@@ -1,4 +1,5 @@
 /** Configuration from the environment; every variable is listed in .env.example. */
+import { OUTBOUND_ALLOW_VAR, parseOutboundAllow } from "./org/security/outbound.ts";
 import { parseEncryptionKey } from "./org/security/secrets.ts";
 
 /** A single-org install's OpenID Connect connection, from OIDC_* (applied to the org named ROLLCALL_ORG_NAME). */
@@ -98,6 +99,8 @@ export interface EventsConfig {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // ROLLCALL_OUTBOUND_ALLOW is read where connections are made (src/org/security/outbound.ts); a bad entry stops the start here.
+  parseOutboundAllow(env[OUTBOUND_ALLOW_VAR]);
   return {
     port: intVar(env, "PORT", 8080),
     host: env.HOST || "0.0.0.0",

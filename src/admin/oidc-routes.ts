@@ -5,7 +5,7 @@
  */
 import type { Request } from "express";
 import { publicBaseUrl } from "../http/public-address.ts";
-import { getOidcConnection, parseOidcConnectionInput, refuseEnvManaged, saveOidcConnection, deleteOidcConnection, toOidcConnectionView, connectionSecret, type OidcConnectionView } from "../org/connections/oidc-connections.ts";
+import { checkIssuerAddress, getOidcConnection, parseOidcConnectionInput, refuseEnvManaged, saveOidcConnection, deleteOidcConnection, toOidcConnectionView, connectionSecret, type OidcConnectionView } from "../org/connections/oidc-connections.ts";
 import { requireEncryptionKey, SecretDecryptionError } from "../org/security/secrets.ts";
 import { describeProviderError, discoverProvider } from "../sso/oidc/provider.ts";
 import { signInUrls } from "../sso/org-address.ts";
@@ -64,6 +64,7 @@ export function register(r: RouteRegistry): void {
         if (err instanceof SecretDecryptionError) throw new ProblemError(409, "Conflict", `${err.message}; send "clientSecret" again`);
         throw err;
       }
+      await checkIssuerAddress(input.issuer);
       try {
         await discoverProvider({ issuer: input.issuer, clientId: input.clientId, clientSecret: secret, allowInsecure: input.allowInsecure });
       } catch (err) {

@@ -12,6 +12,7 @@ import { EVENT_ID_HEADER, SET_MEDIA_TYPE, SIGNATURE_HEADER, signSet, webhookBody
 import { receiverSecret } from "../org/events/receivers.ts";
 import { currentSigningKey, type SigningKey } from "../org/events/signing-keys.ts";
 import { eventIssuer } from "./issuer.ts";
+import { OutboundRefused } from "../org/security/outbound.ts";
 import { post } from "./post.ts";
 
 export interface WorkerOptions {
@@ -71,6 +72,8 @@ export function createEventWorker(store: Store, config: Config, opts: WorkerOpti
       const permanent = res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429;
       return { ok: false, status: res.status, ms, error: `HTTP ${res.status}${text ? `: ${text}` : ""}`, permanent };
     } catch (err) {
+      // the outbound policy refuses this receiver's address: retrying will not change that (a replay can, once the operator allows it)
+      if (err instanceof OutboundRefused) return { ok: false, ms: performance.now() - started, error: err.message, permanent: true };
       const cause = err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
       return { ok: false, ms: performance.now() - started, error: cause };
     }

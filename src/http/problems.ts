@@ -25,6 +25,8 @@ export const KIND_STATUS: Readonly<Record<DomainErrorKind, number>> = {
   // request is understood and allowed, but the org's current state says no.
   rule: 409,
   precondition: 412,
+  // an address the outbound policy refuses (src/org/security/outbound.ts): well-formed, but not one the server calls
+  unprocessable: 422,
 };
 
 export const statusOfKind = (kind: DomainErrorKind): number => KIND_STATUS[kind];
@@ -44,7 +46,7 @@ export function oauthErrorOf(err: unknown): { status: number; error: string; err
 
 export const HTTP_TITLES: Readonly<Record<number, string>> = {
   400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
-  410: "Gone", 412: "Precondition Failed", 413: "Payload Too Large", 415: "Unsupported Media Type", 429: "Too Many Requests",
+  410: "Gone", 412: "Precondition Failed", 422: "Unprocessable Content", 413: "Payload Too Large", 415: "Unsupported Media Type", 429: "Too Many Requests",
   500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
 };
 

@@ -9,6 +9,7 @@ export type DomainErrorKind =
   | "rule" // a rule refuses (last admin, seat limit): 409
   | "forbidden" // 403
   | "precondition" // If-Match mismatch: 412
+  | "unprocessable" // understood but not acted on, e.g. an address the server will not call: 422
   | "unauthorized"; // 401
 
 export class DomainError extends Error {

@@ -20,6 +20,7 @@ import { recordAudit, type Actor } from "../audit/record.ts";
 import { now } from "../clock.ts";
 import { namesOrg } from "../orgs/addresses.ts";
 import { invalid, notFound, refused } from "../errors.ts";
+import { checkOutboundUrl } from "../security/outbound.ts";
 import { decryptSecret, encryptSecret, requireEncryptionKey } from "../security/secrets.ts";
 import { endDoorSessions } from "../arrival/sessions.ts";
 
@@ -236,6 +237,7 @@ function refuseEnvManaged(config: LdapDeployment, org: { id: string; name_key: s
 /** Creates or replaces the org's connection; a missing bindPassword keeps the stored one. */
 export async function saveLdapConnection(db: Kysely<Database>, config: LdapDeployment, org: { id: string; name_key: string }, input: LdapInput, actor: Actor): Promise<LdapConnectionView> {
   refuseEnvManaged(config, org);
+  await checkOutboundUrl(input.url, "The directory's address");
   return db.transaction().execute(async (trx) => {
     const before = await getLdapConnection(trx, org.id);
     if (input.bindPassword === undefined && !before) throw invalid("bindPassword is required for a new connection");

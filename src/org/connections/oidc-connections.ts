@@ -20,6 +20,7 @@ import { recordAudit, type Actor } from "../audit/record.ts";
 import { now } from "../clock.ts";
 import { isUniqueViolation } from "../db-errors.ts";
 import { invalid, notFound, refused } from "../errors.ts";
+import { checkOutboundUrl } from "../security/outbound.ts";
 import { decryptSecret, encryptSecret, requireEncryptionKey } from "../security/secrets.ts";
 import { endDoorSessions } from "../arrival/sessions.ts";
 
@@ -121,8 +122,12 @@ export function connectionSecret(row: OidcConnection, key: Buffer | undefined): 
   return decryptSecret(requireEncryptionKey(key, "read the OIDC client secret"), row.client_secret, secretContext(row.org_id));
 }
 
+/** The issuer is an address the server may call (outbound policy); ask before discovery, so the refusal is the policy's own 422. */
+export const checkIssuerAddress = (issuer: string): Promise<void> => checkOutboundUrl(issuer, "The identity provider's address");
+
 /** Creates or replaces the org's connection; a missing clientSecret keeps the stored one. */
 export async function saveOidcConnection(db: Db, orgId: string, input: OidcConnectionInput, key: Buffer | undefined, source: "admin" | "env", actor: Actor): Promise<OidcConnectionView> {
+  await checkIssuerAddress(input.issuer);
   return db.transaction().execute(async (trx) => {
     const before = await getOidcConnection(trx, orgId);
     if (input.clientSecret === undefined && !before) throw invalid("clientSecret is required for a new connection");

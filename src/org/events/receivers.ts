@@ -9,6 +9,7 @@ import type { Database } from "../../../db/types.ts";
 import { recordAudit, type Actor } from "../audit/record.ts";
 import { now } from "../clock.ts";
 import { invalid, notFound } from "../errors.ts";
+import { checkOutboundUrl } from "../security/outbound.ts";
 import { decryptSecret, encryptSecret, requireEncryptionKey } from "../security/secrets.ts";
 import { eventUri, isEvent, resourceKey, storedTypes, typesList } from "./catalog.ts";
 import { DEFAULT_MAX_ATTEMPTS } from "./deliveries.ts";
@@ -53,7 +54,10 @@ function checkUrl(url: string): void {
 
 export async function createReceiver(db: Db, encryptionKey: Buffer | undefined, orgId: string, input: ReceiverInput, actor: Actor): Promise<{ receiver: ReceiverView; secret: string }> {
   const key = requireEncryptionKey(encryptionKey, "an event receiver's secret");
-  if (input.url !== null) checkUrl(input.url);
+  if (input.url !== null) {
+    checkUrl(input.url);
+    await checkOutboundUrl(input.url, "The event receiver's address");
+  }
   if (input.url === null && input.format !== "set") throw invalid("a receiver without a url polls (RFC 8936), which carries SETs: format must be set");
   if (input.secret !== undefined && input.secret.length < MIN_SECRET_CHARS) throw invalid(`secret must be at least ${MIN_SECRET_CHARS} characters`);
   const secret = input.secret ?? crypto.randomBytes(32).toString("base64url");

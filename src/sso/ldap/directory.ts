@@ -12,8 +12,11 @@
  * const r = await authenticate(settings, "alice", "s3cret");
  * if (r.ok) console.log(r.user.dn, r.user.groups);
  */
+import net from "node:net";
+import tls from "node:tls";
 import { Client, Filter, FilterParser, InvalidCredentialsError, NoSuchObjectError, ResultCodeError, SizeLimitExceededError, type Entry } from "ldapts";
 import type { LdapSettings } from "../../org/connections/ldap-connections.ts";
+import { outboundLookup, refuseLiteralHost } from "../../org/security/outbound.ts";
 
 export interface DirectoryUser {
   /** as the directory returned it */
@@ -44,7 +47,22 @@ export type ClientFactory = (s: LdapSettings) => Client;
 
 export const defaultClientFactory: ClientFactory = (s) => {
   const host = new URL(s.url).hostname.replace(/^\[|\]$/g, "");
-  return new Client({ url: s.url, connectTimeout: s.timeoutMs, timeout: s.timeoutMs, tlsOptions: { servername: isIp(host) ? undefined : host } });
+  const servername = isIp(host) ? undefined : host;
+  return new Client({
+    url: s.url, connectTimeout: s.timeoutMs, timeout: s.timeoutMs, tlsOptions: { servername },
+    // the outbound policy at each connection: the name resolved and every address checked, an IP literal before the socket opens
+    createConnection: ((port: number, h: string) => {
+      refuseLiteralHost(h);
+      return net.connect({ port, host: h, lookup: outboundLookup });
+    }) as typeof net.connect,
+    createSecureConnection: ((...args: unknown[]) => {
+      // ldaps: (port, host, tlsOptions); StartTLS: (options with the already checked socket)
+      if (typeof args[0] === "object") return tls.connect(args[0] as tls.ConnectionOptions);
+      const [port, h, opts] = args as [number, string, tls.ConnectionOptions | undefined];
+      refuseLiteralHost(h);
+      return tls.connect({ ...opts, port, host: h, servername: opts?.servername ?? servername, lookup: outboundLookup });
+    }) as typeof tls.connect,
+  });
 };
 
 const isIp = (h: string) => /^[\d.]+$/.test(h) || h.includes(":");

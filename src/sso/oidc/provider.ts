@@ -8,6 +8,8 @@
  * const cfg = await discoverProvider({ issuer: "https://idp.example.com", clientId: "rollcall", clientSecret: "…", allowInsecure: false });
  */
 import * as client from "openid-client";
+import { OutboundRefused } from "../../org/security/outbound.ts";
+import { outboundFetch } from "../../org/security/outbound-fetch.ts";
 
 /** Seconds allowed for each request to the provider (discovery, token, userinfo, keys). */
 export const PROVIDER_TIMEOUT_SECONDS = 10;
@@ -23,6 +25,8 @@ export async function discoverProvider(c: ProviderClient): Promise<client.Config
   return client.discovery(new URL(c.issuer), c.clientId, c.clientSecret, undefined, {
     execute: c.allowInsecure ? [client.allowInsecureRequests] : [],
     timeout: PROVIDER_TIMEOUT_SECONDS,
+    // every request to the provider (discovery, token, userinfo, keys) goes through the outbound policy
+    [client.customFetch]: outboundFetch as client.CustomFetch,
   });
 }
 
@@ -36,6 +40,11 @@ export function describeProviderError(err: unknown): string {
   const e = err as { message?: string; name?: string; code?: string; cause?: { message?: string; code?: string } };
   if (e?.name === "TimeoutError" || e?.name === "AbortError") return `the provider did not answer within ${PROVIDER_TIMEOUT_SECONDS} seconds`;
   if (err instanceof TypeError && e.message === "fetch failed") return `the provider could not be reached (${e.cause?.code ?? e.cause?.message ?? "network error"})`;
+  // outboundFetch's own errors (node:http): the outbound policy's refusal in its words, a network failure by its code
+  const refusedBy = [err, e?.cause].find((x) => x instanceof OutboundRefused);
+  if (refusedBy) return `the provider could not be reached: ${(refusedBy as OutboundRefused).message}`;
+  const network = [e, e?.cause].find((x) => typeof x?.code === "string" && /^E[A-Z]+$/.test(x.code));
+  if (network) return `the provider could not be reached (${network.code})`;
   const cause = e?.cause?.message && e.cause.message !== e.message ? ` (${e.cause.message})` : "";
   return `${e?.message ?? String(err)}${cause}`;
 }

@@ -16,6 +16,7 @@ import { now } from "../../clock.ts";
 import { invalid, notFound, refused } from "../../errors.ts";
 import { checkedExpiry, hasLapsed } from "../expiry.ts";
 import { getServiceAccount } from "../service-accounts.ts";
+import { checkOutboundUrl } from "../outbound.ts";
 import { checkedKeyUrl } from "./key-urls.ts";
 import { checkedLifetimeMinutes } from "./lifetimes.ts";
 
@@ -101,6 +102,7 @@ export async function createOAuthClient(db: Db, orgId: string, input: ClientInpu
   if (!name) throw invalid('"name" is required');
   const jwks = checkedJwks(input.jwks);
   const jwksUri = input.jwksUri ? checkedKeyUrl(input.jwksUri, "jwksUri") : null;
+  if (jwksUri) await checkOutboundUrl(jwksUri, "The address of the client's keys");
   const lifetime = checkedLifetimeMinutes(input.tokenLifetimeMinutes);
   const secretExpiry = checkedExpiry(input.secretExpiresAt);
   return db.transaction().execute(async (trx) => {

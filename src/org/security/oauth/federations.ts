@@ -15,6 +15,7 @@ import { conflict, invalid, notFound, refused } from "../../errors.ts";
 import { isUniqueViolation } from "../../db-errors.ts";
 import { checkedExpiry, hasLapsed } from "../expiry.ts";
 import { getServiceAccount } from "../service-accounts.ts";
+import { checkOutboundUrl } from "../outbound.ts";
 import { checkedKeyUrl } from "./key-urls.ts";
 import type { RemoteKeys } from "./remote-keys.ts";
 
@@ -55,6 +56,8 @@ export async function createFederation(db: Db, orgId: string, input: FederationI
   if (!audience || !subject) throw invalid('"audience" and "subject" are required');
   const jwksUri = input.jwksUri ? checkedKeyUrl(input.jwksUri, "jwksUri") : null;
   const expiresAt = checkedExpiry(input.expiresAt);
+  await checkOutboundUrl(issuer, "The issuer's address");
+  if (jwksUri) await checkOutboundUrl(jwksUri, "The address of the issuer's keys");
   try {
     return await db.transaction().execute(async (trx) => {
       const sa = await getServiceAccount(trx, orgId, input.serviceAccountId);

@@ -5,8 +5,9 @@
  * cooldown, so no request to /scim costs a network call in the steady state.
  * An issuer's `jwks_uri` comes from its OpenID discovery document, cached too.
  */
-import { createRemoteJWKSet, type JWTVerifyGetKey } from "jose";
+import { createRemoteJWKSet, customFetch, type FetchImplementation, type JWTVerifyGetKey } from "jose";
 import { invalid } from "../../errors.ts";
+import { outboundFetch } from "../outbound-fetch.ts";
 import { checkedKeyUrl } from "./key-urls.ts";
 
 export interface RemoteKeyOptions {
@@ -29,7 +30,7 @@ export class RemoteKeys {
   keySet(jwksUri: string): JWTVerifyGetKey {
     let set = this.sets.get(jwksUri);
     if (!set) {
-      set = createRemoteJWKSet(new URL(jwksUri), { cooldownDuration: this.opts.cooldownMs, cacheMaxAge: this.opts.maxAgeMs, timeoutDuration: this.opts.timeoutMs });
+      set = createRemoteJWKSet(new URL(jwksUri), { cooldownDuration: this.opts.cooldownMs, cacheMaxAge: this.opts.maxAgeMs, timeoutDuration: this.opts.timeoutMs, [customFetch]: outboundFetch as FetchImplementation });
       this.sets.set(jwksUri, set);
     }
     return set;
@@ -54,7 +55,7 @@ export class RemoteKeys {
 
 async function fetchJwksUri(issuer: string, timeoutMs: number): Promise<string> {
   const url = `${issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "error" });
+  const res = await outboundFetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "error" });
   if (!res.ok) throw invalid(`the issuer's discovery document ${url} answered ${res.status}`);
   const doc = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown };
   if (doc.issuer !== issuer) throw invalid(`the discovery document at ${url} names another issuer (${String(doc.issuer)})`);
