@@ -16,6 +16,7 @@ import { can } from "../access/can.ts";
 import type { Principal } from "../access/principals.ts";
 import type { Actor } from "../audit/record.ts";
 import { DomainError } from "../errors.ts";
+import { lockTeamsOf } from "../teams/membership.ts";
 import { changeMemberAccessIn, removeMemberIn, type MemberAccessChange } from "./members.ts";
 
 export type BulkOperation = { kind: "access"; change: MemberAccessChange } | { kind: "remove" };
@@ -34,6 +35,8 @@ export async function bulkChangeMembers(
   const results = await db.transaction().execute(async (trx) => {
     const names = new Map((await trx.selectFrom("members").select(["id", "user_name"]).where("org_id", "=", orgId).where("id", "in", ordered).execute())
       .map((m) => [m.id, m.user_name]));
+    // A removal locks the members' teams before any member row (team rows first, as every writer).
+    if (op.kind === "remove") await lockTeamsOf(trx, orgId, ordered);
     const out: BulkResult[] = [];
     for (const [i, id] of ordered.entries()) {
       const userName = names.get(id) ?? null;

@@ -20,7 +20,7 @@ import { racePoint } from "../race-points.ts";
 import { lockForUpdate, type ExpectedRevision } from "../revision.ts";
 import { endMemberSessions } from "../arrival/sessions.ts";
 import { DIRECTORY } from "../arrival/verification.ts";
-import { leaveAllTeams } from "../teams/membership.ts";
+import { leaveAllTeams, lockTeamsOf } from "../teams/membership.ts";
 import { recordAccessSources } from "../provenance/access-sources.ts";
 import { sourceOfActor, type GrantSource } from "../provenance/sources.ts";
 
@@ -276,9 +276,12 @@ export async function deleteMember(db: Db, orgId: string, id: string, actor: Act
 
 /** deleteMember inside the caller's transaction (a bulk removal runs many in one). */
 export async function removeMemberIn(trx: Transaction<Database>, orgId: string, id: string, actor: Actor, expectedRevision?: ExpectedRevision): Promise<void> {
-  const current = await lockForUpdate(trx, "members", orgId, id, now(), expectedRevision);
+  // Team rows before the member row, the order every writer takes them (the teams' revisions move below).
+  await lockTeamsOf(trx, orgId, [id]);
+  const t = now();
+  const current = await lockForUpdate(trx, "members", orgId, id, t, expectedRevision);
   await racePoint("member.delete.locked");
-  await leaveAllTeams(trx, id);
+  await leaveAllTeams(trx, id, { at: t });
   await trx.deleteFrom("member_emails").where("member_id", "=", id).execute();
   await trx.deleteFrom("api_keys").where("member_id", "=", id).execute(); // the member's own keys end with the membership
   await trx.deleteFrom("members").where("id", "=", id).execute();

@@ -5,7 +5,8 @@
  * revision (the SCIM Group's `members`, the team's member list) and the member's
  * (the User's `groups`, the member's team roles). One exception: a deleted custom
  * role moves its holders' revisions only (`replaceCustomRole`: its holders are
- * locked first, and their teams are many).
+ * locked first, and their teams are many). A removed member's teams move
+ * (`leaveAllTeams`; the member's row is gone with its revision).
  * A caller that already moves a revision itself — it holds the row under
  * `lockForUpdate`, or created the row in this transaction — says so in
  * `revisionsHeld`, and that revision is left alone. Callers record their own
@@ -27,6 +28,7 @@ import type { Transaction } from "kysely";
 import type { Database } from "../../../db/types.ts";
 import { now } from "../clock.ts";
 import type { GrantSource } from "../provenance/sources.ts";
+import { lockExisting } from "../revision.ts";
 
 type Trx = Transaction<Database>;
 
@@ -227,11 +229,29 @@ export async function replaceCustomRole(trx: Trx, orgId: string, customRoleId: s
 }
 
 /**
- * A removed member leaves every team. The member row goes in the same
- * transaction; the teams' revisions are left as they are (as before: moving them
- * here would take team locks after the member's, the reverse of every other writer).
+ * Locks (in id order) the teams these members are in, for a removal: called BEFORE
+ * the member rows are locked, so the removal takes team rows before member rows like
+ * every other writer, and a concurrent Group write queues with it instead of
+ * deadlocking. A team joined after this read (its writer committed while we waited
+ * for the member's lock) is locked by `leaveAllTeams`' bump.
  */
-export async function leaveAllTeams(trx: Trx, memberId: string): Promise<void> {
+export async function lockTeamsOf(trx: Trx, orgId: string, memberIds: readonly string[]): Promise<void> {
+  const teamIds = new Set<string>();
+  for (const part of chunks([...new Set(memberIds)])) {
+    if (!part.length) continue;
+    const rows = await trx.selectFrom("team_members").select("team_id").distinct().where("org_id", "=", orgId).where("member_id", "in", part).execute();
+    for (const r of rows) teamIds.add(r.team_id);
+  }
+  await lockExisting(trx, "teams", orgId, [...teamIds]);
+}
+
+/**
+ * A removed member leaves every team, and each of those teams' revisions moves (the
+ * Group's `members` changed: its ETag must too). The member row goes in the same
+ * transaction; the caller took `lockTeamsOf` before the member's lock.
+ */
+export async function leaveAllTeams(trx: Trx, memberId: string, opts: Pick<MembershipOptions, "at"> = {}): Promise<void> {
   await trx.deleteFrom("membership_sources").where("member_id", "=", memberId).execute();
-  await trx.deleteFrom("team_members").where("member_id", "=", memberId).execute();
+  const left = await trx.deleteFrom("team_members").where("member_id", "=", memberId).returning("team_id").execute();
+  await bumpTeams(trx, left.map((r) => r.team_id), opts.at ?? now());
 }
