@@ -488,6 +488,8 @@ export interface ScimConnectionsTable {
   request_count: Generated<number>;
   error_count: Generated<number>;
   created_at: string;
+  /** 1: this connection's requests follow the SCIM interop profile strictly (path-less PATCH refused; migration 0022) */
+  interop_profile: Generated<number>;
 }
 
 export interface Database {

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ensureCan } from "../org/access/can.ts";
-import { createScimConnection, deleteScimConnection, listScimConnections } from "../org/connections/scim-connections.ts";
+import { createScimConnection, deleteScimConnection, listScimConnections, updateScimConnection } from "../org/connections/scim-connections.ts";
 import { adminCtx } from "./context.ts";
 import { choice, name } from "./input.ts";
 import type { RouteRegistry } from "./openapi.ts";
@@ -14,6 +14,11 @@ const TAG = "scim-connections";
 const NewConnection = z.strictObject({
   name: name(100),
   rateLimitPerMinute: z.number().int().min(1).max(1_000_000).default(600).describe("requests per minute through this connection's keys"),
+  interopProfile: z.boolean().default(false).describe("follow draft-zollner-scim-interop-profile strictly: a PATCH operation without a path is refused (leave off for Entra and W&B, which send path-less PATCH)"),
+});
+const ConnectionChange = z.strictObject({
+  rateLimitPerMinute: z.number().int().min(1).max(1_000_000).optional().describe("requests per minute through this connection's keys"),
+  interopProfile: z.boolean().optional().describe("follow draft-zollner-scim-interop-profile strictly: a PATCH operation without a path is refused"),
 });
 const Removal = z.strictObject({ grants: choice(["keep", "remove"]).describe("keep or remove the memberships and roles this connection granted") });
 
@@ -34,6 +39,15 @@ export function register(r: RouteRegistry): void {
       ensureCan(ctx.principal, "scim-connections:manage");
       const { connection, key } = await createScimConnection(ctx.store.db, ctx.orgId, body, ctx.actor);
       res.status(201).json({ ...connection, key: key.key, keyId: key.id });
+    },
+  });
+  r.add({
+    method: "patch", path: "/scim-connections/:id", tag: TAG, body: ConnectionChange,
+    summary: "Change a SCIM connection's rate limit, or whether it follows the SCIM interop profile strictly",
+    handler: async (req, res, { body }) => {
+      const ctx = adminCtx(res);
+      ensureCan(ctx.principal, "scim-connections:manage");
+      res.json(await updateScimConnection(ctx.store.db, ctx.orgId, String(req.params.id), body, ctx.actor));
     },
   });
   r.add({

@@ -15,6 +15,8 @@ export interface ScimContext {
   actor: Actor;
   /** absolute base of this SCIM endpoint, e.g. https://host/scim/v2 (per request: tenants never share it) */
   baseUrl: string;
+  /** the caller's SCIM connection follows the interop profile strictly (draft-zollner-scim-interop-profile): path-less PATCH is refused */
+  interopProfile?: boolean;
 }
 
 /** ROLLCALL_BASE_URL, or the request's checked Host (never an unchecked one: src/http/public-address.ts). */

@@ -13,8 +13,15 @@ import { SCIM_EVENT_URIS } from "../org/events/catalog.ts";
 const SPC_URN = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
 const RT_URN = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
 
-export function serviceProviderConfig(config: Config, base: string) {
+/**
+ * `interopProfile`: the caller's connection follows draft-zollner-scim-interop-profile
+ * strictly, so this answer claims it (`interopProfileConformant: true`, the draft's one
+ * attribute outside RFC 7643 §5); otherwise the attribute is omitted, as the draft asks
+ * of a server that accepts path-less PATCH.
+ */
+export function serviceProviderConfig(config: Config, base: string, interopProfile = false) {
   return {
+    ...(interopProfile ? { interopProfileConformant: true } : {}),
     schemas: [SPC_URN, URN.rollcallSpc],
     documentationUri: "https://github.com/rollcall/rollcall#readme",
     patch: { supported: true },
@@ -88,11 +95,11 @@ function list(res: Response, items: unknown[]): void {
   sendJson(res, 200, { schemas: [URN.listResponse], totalResults: items.length, itemsPerPage: items.length, startIndex: 1, Resources: items });
 }
 
-/** Discovery needs no key: it is the same for every org and tells nothing about any. */
-export function discoveryRouter(config: Config): Router {
+/** Discovery needs no key: it is the same for every org and tells nothing about any (a connection's credential only adds whether it follows the interop profile). */
+export function discoveryRouter(config: Config, interopProfileOf: (req: Request, res: Response) => Promise<boolean> = async () => false): Router {
   const r = Router();
   const base = (req: Request) => scimBaseUrl(req, config);
-  r.get("/ServiceProviderConfig", (req, res) => sendJson(res, 200, serviceProviderConfig(config, base(req))));
+  r.get("/ServiceProviderConfig", async (req, res) => sendJson(res, 200, serviceProviderConfig(config, base(req), await interopProfileOf(req, res))));
   r.get("/ResourceTypes", (req, res) => list(res, resourceTypes(base(req))));
   r.get("/ResourceTypes/:id", (req, res) => {
     const rt = resourceTypes(base(req)).find((t) => t.id === req.params.id);

@@ -53,7 +53,17 @@ export function scimRouter(store: Store, config: Config, log: (msg: string, err:
   r.use(express.json({ type: JSON_TYPES, limit: config.maxBodyBytes, strict: false }));
   r.use(requireJsonBody);
   r.use(refuseNulInBody);
-  r.use(discoveryRouter(config));
+  // /ServiceProviderConfig asked with a connection's credential says whether that connection follows the interop profile.
+  r.use(discoveryRouter(config, async (req, res) => {
+    if (!req.get("authorization")) return false;
+    try {
+      const principal = await scimPrincipal(store, config, remoteKeys, req, res);
+      return (await connectionOf(store.db, principal.serviceAccountId))?.interopProfile === true;
+    } catch {
+      res.removeHeader("WWW-Authenticate"); // discovery needs no credential: a bad one is answered as none
+      return false;
+    }
+  }));
   r.use(async (req, res, next) => {
     const principal = await scimPrincipal(store, config, remoteKeys, req, res);
     const reads = req.method === "GET" || req.method === "HEAD" || req.path.endsWith("/.search");
@@ -76,6 +86,7 @@ export function scimRouter(store: Store, config: Config, log: (msg: string, err:
     });
     // A SCIM connection has its own rate limit and request counts.
     const connection = await connectionOf(store.db, principal.serviceAccountId);
+    ctx.interopProfile = connection?.interopProfile === true;
     if (connection) {
       res.on("finish", () => { recordConnectionRequest(store.db, connection.id, res.statusCode).catch((err: unknown) => log("could not record a SCIM connection's request", err)); });
       const limited = await hitConnection(store.db, connection);

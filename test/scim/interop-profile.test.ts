@@ -1,10 +1,13 @@
 /**
- * draft-zollner-scim-interop-profile (the 2026 revision), point by point, as a client
- * following the profile would see Rollcall. The points Rollcall departs from (path-less
- * PATCH, which Entra and W&B send) are in README with the reason; this file tests that
- * those stay accepted too.
+ * draft-zollner-scim-interop-profile (-02, November 2026), point by point, as a client
+ * following the profile would see Rollcall. By default Rollcall departs from one server
+ * MUST (path-less PATCH, which Entra and W&B send, is applied) and so does not claim
+ * conformance; a SCIM connection with `interopProfile: true` is strictly conformant:
+ * its path-less PATCH is a 400 invalidSyntax and its /ServiceProviderConfig says
+ * `interopProfileConformant: true`. Both are tested here.
  */
 import assert from "node:assert/strict";
+import { as } from "../admin/principals.ts";
 import { auth, GROUP_URN, patch, startTestApp, USER_URN, type TestApp, type TestOrg } from "../support/app.ts";
 import { scimUser } from "../support/members.ts";
 
@@ -131,5 +134,83 @@ describe("SCIM interop profile", () => {
     const res = await t.http.patch(`/scim/v2/Users/${id}`).set(h()).send(patch({ op: "replace", value: { active: false } }));
     assert.equal(res.status, 200);
     assert.equal((await stored(id))?.active, 0);
+  });
+
+  describe("a connection that follows the profile strictly (interopProfile: true)", () => {
+    let strict: { id: string; key: string };
+    let lenient: { id: string; key: string };
+    before(async () => {
+      // an org-scoped service account (what a connection is) needs the org's default team
+      const team = await as(t, org.key).post("/teams", { name: "Everyone", domainMatching: true });
+      assert.equal(team.status, 201, team.text);
+      assert.equal((await as(t, org.key).patch("/org", { defaultTeamId: team.body.id })).status, 200);
+      const make = async (name: string, interopProfile?: boolean) => {
+        const res = await as(t, org.key).post("/scim-connections", { name, ...(interopProfile === undefined ? {} : { interopProfile }) });
+        assert.equal(res.status, 201, res.text);
+        assert.equal(res.body.interopProfile, interopProfile === true);
+        return { id: res.body.id as string, key: res.body.key as string };
+      };
+      strict = await make("conformant-idp", true);
+      lenient = await make("entra");
+    });
+    const spc = async (key?: string) => {
+      const req = t.http.get("/scim/v2/ServiceProviderConfig");
+      const res = await (key ? req.set(auth(key)) : req);
+      assert.equal(res.status, 200, res.text);
+      return res.body as Record<string, unknown>;
+    };
+
+    it("/ServiceProviderConfig claims interopProfileConformant: true for that connection's credential only", async () => {
+      assert.equal((await spc(strict.key)).interopProfileConformant, true);
+      assert.equal((await spc(lenient.key)).interopProfileConformant, undefined, "a lenient connection: omitted, as the draft asks");
+      assert.equal((await spc(org.key)).interopProfileConformant, undefined);
+      assert.equal((await spc()).interopProfileConformant, undefined, "no credential: the default");
+      const bad = await t.http.get("/scim/v2/ServiceProviderConfig").set(auth("rc_not-a-key"));
+      assert.equal(bad.status, 200, "discovery needs no credential: a bad one is answered as none");
+      assert.equal(bad.body.interopProfileConformant, undefined);
+      assert.equal(bad.headers["www-authenticate"], undefined);
+    });
+
+    it("a path-less PATCH is a 400 invalidSyntax and changes nothing; the same with a path is applied", async () => {
+      const id = await scimUser(t, org, "strict.patch");
+      const g = await t.http.post("/scim/v2/Groups").set(h()).send({ schemas: [GROUP_URN], displayName: "Strict Team" });
+      for (const [url, op] of [[`/scim/v2/Users/${id}`, { op: "replace", value: { active: false } }], [`/scim/v2/Groups/${g.body.id}`, { op: "replace", value: { displayName: "Renamed" } }],
+        [`/scim/v2/Users/${id}`, { op: "Replace", value: { "name.givenName": "Entra" } }]] as const) {
+        const res = await t.http.patch(url).set(auth(strict.key)).send(patch({ op: "add", path: "displayName", value: "first op fine" }, op));
+        assert.equal(res.status, 400, res.text);
+        assert.equal(res.body.scimType, "invalidSyntax");
+        assert.match(res.body.detail, /operation 2 has no "path"/);
+      }
+      assert.equal((await stored(id))?.active, 1);
+      assert.equal((await stored(id))?.display_name ?? null, null);
+      assert.equal((await t.http.get(`/scim/v2/Groups/${g.body.id}`).set(h())).body.displayName, "Strict Team");
+      const ok = await t.http.patch(`/scim/v2/Users/${id}`).set(auth(strict.key)).send(patch({ op: "replace", path: "active", value: false }));
+      assert.equal(ok.status, 200, ok.text);
+      assert.equal((await stored(id))?.active, 0);
+      // in /Bulk too: that operation fails, the others stand
+      const bulk = await t.http.post("/scim/v2/Bulk").set(auth(strict.key)).send({
+        schemas: ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+        Operations: [{ method: "PATCH", path: `/Users/${id}`, data: patch({ op: "replace", value: { active: true } }) }],
+      });
+      assert.equal(bulk.status, 200, bulk.text);
+      assert.equal(bulk.body.Operations[0].status, "400");
+      assert.equal((await stored(id))?.active, 0);
+    });
+
+    it("other connections (Entra, W&B) keep path-less PATCH; turning the setting off restores it for that connection", async () => {
+      const id = await scimUser(t, org, "lenient.patch");
+      const res = await t.http.patch(`/scim/v2/Users/${id}`).set(auth(lenient.key)).send(patch({ op: "replace", value: { active: false } }));
+      assert.equal(res.status, 200, res.text);
+      const off = await as(t, org.key).patch(`/scim-connections/${strict.id}`, { interopProfile: false });
+      assert.equal(off.status, 200, off.text);
+      assert.equal(off.body.interopProfile, false);
+      assert.equal((await spc(strict.key)).interopProfileConformant, undefined);
+      const again = await t.http.patch(`/scim/v2/Users/${id}`).set(auth(strict.key)).send(patch({ op: "replace", value: { active: true } }));
+      assert.equal(again.status, 200, again.text);
+      const on = await as(t, org.key).patch(`/scim-connections/${strict.id}`, { interopProfile: true });
+      assert.equal(on.body.interopProfile, true);
+      const audit = await t.store.db.selectFrom("audit_events").select("detail").where("org_id", "=", org.id).where("action", "=", "scim_connection.update").orderBy("id", "desc").executeTakeFirstOrThrow();
+      assert.deepEqual(JSON.parse(audit.detail!).after.interopProfile, true);
+    });
   });
 });

@@ -26,6 +26,8 @@ export interface ScimConnectionView {
   id: string;
   name: string;
   rateLimitPerMinute: number;
+  /** strict draft-zollner-scim-interop-profile conformance for this connection (path-less PATCH refused) */
+  interopProfile: boolean;
   lastRequestAt: string | null;
   requests: number;
   errors: number;
@@ -42,7 +44,7 @@ export async function listScimConnections(db: Db, orgId: string): Promise<ScimCo
     const count = async (table: "membership_sources" | "access_sources") => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as("n"))
       .where("org_id", "=", orgId).where("kind", "=", "scim").where("source_id", "=", r.service_account_id).executeTakeFirstOrThrow()).n);
     return {
-      id: r.service_account_id, name: r.name, rateLimitPerMinute: r.rate_limit_per_minute, lastRequestAt: r.last_request_at,
+      id: r.service_account_id, name: r.name, rateLimitPerMinute: r.rate_limit_per_minute, interopProfile: r.interop_profile === 1, lastRequestAt: r.last_request_at,
       requests: Number(r.request_count), errors: Number(r.error_count),
       granted: { memberships: await count("membership_sources"), access: await count("access_sources") }, createdAt: r.created_at,
     };
@@ -50,7 +52,7 @@ export async function listScimConnections(db: Db, orgId: string): Promise<ScimCo
 }
 
 export async function createScimConnection(
-  db: Db, orgId: string, input: { name: string; rateLimitPerMinute: number }, actor: Actor,
+  db: Db, orgId: string, input: { name: string; rateLimitPerMinute: number; interopProfile?: boolean }, actor: Actor,
 ): Promise<{ connection: ScimConnectionView; key: CreatedKey }> {
   if (!Number.isSafeInteger(input.rateLimitPerMinute) || input.rateLimitPerMinute < 1) throw invalid('"rateLimitPerMinute" must be a positive integer');
   const id = await db.transaction().execute(async (trx) => {
@@ -59,9 +61,9 @@ export async function createScimConnection(
     const { serviceAccount, key } = await insertServiceAccount(trx, orgId, { name: input.name, teamId: null, keyLabel: "SCIM connection" }, actor);
     await trx.insertInto("scim_connections").values({
       service_account_id: serviceAccount.id, org_id: orgId, name: serviceAccount.name, name_key: serviceAccount.name.toLowerCase(),
-      rate_limit_per_minute: input.rateLimitPerMinute, last_request_at: null, created_at: now(),
+      rate_limit_per_minute: input.rateLimitPerMinute, interop_profile: input.interopProfile ? 1 : 0, last_request_at: null, created_at: now(),
     }).execute();
-    await recordAudit(trx, { orgId, actor, action: "scim_connection.create", targetType: "scim_connection", targetId: serviceAccount.id, detail: { name: serviceAccount.name, rateLimitPerMinute: input.rateLimitPerMinute } });
+    await recordAudit(trx, { orgId, actor, action: "scim_connection.create", targetType: "scim_connection", targetId: serviceAccount.id, detail: { name: serviceAccount.name, rateLimitPerMinute: input.rateLimitPerMinute, interopProfile: input.interopProfile === true } });
     return { id: serviceAccount.id, key };
   });
   const connection = (await listScimConnections(db, orgId)).find((c) => c.id === id.id)!;
@@ -88,11 +90,33 @@ export async function deleteScimConnection(db: Db, orgId: string, id: string, gr
   });
 }
 
+/** Changes a connection's settings: its rate limit, whether it follows the SCIM interop profile strictly. */
+export async function updateScimConnection(
+  db: Db, orgId: string, id: string, change: { rateLimitPerMinute?: number; interopProfile?: boolean }, actor: Actor,
+): Promise<ScimConnectionView> {
+  if (change.rateLimitPerMinute !== undefined && (!Number.isSafeInteger(change.rateLimitPerMinute) || change.rateLimitPerMinute < 1)) throw invalid('"rateLimitPerMinute" must be a positive integer');
+  await db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom("scim_connections").selectAll().where("org_id", "=", orgId).where("service_account_id", "=", id).executeTakeFirst();
+    if (!row) throw notFound(`no SCIM connection with id ${id} in this organization`);
+    const set = {
+      ...(change.rateLimitPerMinute !== undefined ? { rate_limit_per_minute: change.rateLimitPerMinute } : {}),
+      ...(change.interopProfile !== undefined ? { interop_profile: change.interopProfile ? 1 : 0 } : {}),
+    };
+    if (!Object.keys(set).length) return;
+    await trx.updateTable("scim_connections").set(set).where("service_account_id", "=", id).execute();
+    await recordAudit(trx, {
+      orgId, actor, action: "scim_connection.update", targetType: "scim_connection", targetId: id,
+      detail: { name: row.name, before: { rateLimitPerMinute: row.rate_limit_per_minute, interopProfile: row.interop_profile === 1 }, after: { rateLimitPerMinute: set.rate_limit_per_minute ?? row.rate_limit_per_minute, interopProfile: (set.interop_profile ?? row.interop_profile) === 1 } },
+    });
+  });
+  return (await listScimConnections(db, orgId)).find((c) => c.id === id)!;
+}
+
 /** The connection a SCIM caller's service account is, or undefined (a member's key, a plain service account). */
-export async function connectionOf(db: Db, serviceAccountId: string | null): Promise<{ id: string; rateLimitPerMinute: number } | undefined> {
+export async function connectionOf(db: Db, serviceAccountId: string | null): Promise<{ id: string; rateLimitPerMinute: number; interopProfile: boolean } | undefined> {
   if (!serviceAccountId) return undefined;
-  const row = await db.selectFrom("scim_connections").select(["service_account_id", "rate_limit_per_minute"]).where("service_account_id", "=", serviceAccountId).executeTakeFirst();
-  return row ? { id: row.service_account_id, rateLimitPerMinute: row.rate_limit_per_minute } : undefined;
+  const row = await db.selectFrom("scim_connections").select(["service_account_id", "rate_limit_per_minute", "interop_profile"]).where("service_account_id", "=", serviceAccountId).executeTakeFirst();
+  return row ? { id: row.service_account_id, rateLimitPerMinute: row.rate_limit_per_minute, interopProfile: row.interop_profile === 1 } : undefined;
 }
 
 /** Counts one request against the connection's own limit (a fixed one-minute window shared by every instance). */

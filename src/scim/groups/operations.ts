@@ -65,7 +65,7 @@ export async function replaceGroupOp(ctx: ScimContext, id: string, body: unknown
 
 /** PATCH /Groups/{id} → 204, or 200 with the group when the view asks for attributes. */
 export async function patchGroupOp(ctx: ScimContext, id: string, body: unknown, opts: OpOptions = {}): Promise<OpResult> {
-  const { memberOps, otherOps } = unwrap(splitGroupPatch(readPatchOperations(body)));
+  const { memberOps, otherOps } = unwrap(splitGroupPatch(readPatchOperations(body, ctx.interopProfile)));
   const t = await updateTeam(ctx.store.db, ctx.orgId, id, {
     fields: (fresh) => {
       if (!otherOps.length) return null;

@@ -3,9 +3,20 @@ import { normalizePatchRequest } from "../dialects.ts";
 import { badRequest } from "../errors.ts";
 import { URN } from "../schemas.ts";
 
-export function readPatchOperations(body: unknown): unknown[] {
+/**
+ * The operations of a PATCH body. `strict` (a connection that follows the interop
+ * profile, draft-zollner-scim-interop-profile §"Mandatory Use of the 'path' Attribute"):
+ * an operation without a `path` is a 400 invalidSyntax, checked on what the client
+ * sent, before any dialect is normalised.
+ */
+export function readPatchOperations(body: unknown, strict = false): unknown[] {
   if (typeof body !== "object" || body === null || Array.isArray(body))
     throw badRequest("invalidSyntax", "a PATCH body must be a PatchOp object with an \"Operations\" array");
+  if (strict) {
+    const raw = Object.entries(body).find(([k]) => k.toLowerCase() === "operations")?.[1];
+    const i = Array.isArray(raw) ? raw.findIndex((op) => typeof op !== "object" || op === null || typeof (op as { path?: unknown }).path !== "string" || (op as { path: string }).path.trim() === "") : -1;
+    if (i >= 0) throw badRequest("invalidSyntax", `operation ${i + 1} has no "path": this connection follows the SCIM interop profile, which needs every PATCH operation to name its path`);
+  }
   const normalized = normalizePatchRequest(body) as Record<string, unknown>;
   const schemas = normalized.schemas;
   if (schemas !== undefined && (!Array.isArray(schemas) || !schemas.some((s) => typeof s === "string" && s.toLowerCase() === URN.patchOp.toLowerCase())))

@@ -82,7 +82,7 @@ export function rolesRouter(): Router {
 
   r.patch("/:id", async (req, res) => {
     const ctx = ctxOf(res);
-    const operations = readPatchOperations(req.body);
+    const operations = readPatchOperations(req.body, ctx.interopProfile);
     const role = await updateRole(ctx.store.db, ctx.orgId, req.params.id, (locked) => {
       const patched = unwrap(applyPatch(toPatchable(locked), operations, ROLE_PATCH_SCHEMA));
       return toRoleInput(validateResource(patched, ROLE_SHAPE));

@@ -51,7 +51,7 @@ export async function replaceUserOp(ctx: ScimContext, id: string, body: unknown,
 
 /** PATCH /Users/{id} → 200. Patches in memory (one user is small) inside the update's transaction, on the locked row. */
 export async function patchUserOp(ctx: ScimContext, id: string, body: unknown, opts: OpOptions = {}): Promise<OpResult> {
-  const operations = wandbPatchOperations(readPatchOperations(body));
+  const operations = wandbPatchOperations(readPatchOperations(body, ctx.interopProfile));
   const groups = (await teamsOfMembers(ctx.store.db, [id])).get(id) ?? [];
   const m = await updateMember(ctx.store.db, ctx.orgId, id, (locked) => {
     const patched = unwrap(applyPatch(toPatchable(locked, groups), operations, USER_PATCH_SCHEMA));
