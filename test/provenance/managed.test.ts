@@ -68,7 +68,7 @@ describe("managed fields: what a SCIM connection manages is changed in the direc
     const by = (u: string) => list.items.find((m: { userName: string }) => m.userName === u).managedBy;
     assert.deepEqual(by("ada"), { connectionId: okta.id, name: "Okta" });
     assert.equal(by("boss"), null, "a member the org's own key pushed is no connection's");
-    assert.deepEqual(expectOk(await as(t, admin.key).get("/members/" + admin.id)).unavailable, {});
+    assert.deepEqual(expectOk(await as(t, admin.key).get(`/members/${admin.id}`)).unavailable, {});
     const team = expectOk(await as(t, admin.key).get(`/teams/${teamId}`));
     assert.deepEqual(team.managedBy, { connectionId: okta.id, name: "Okta" });
     assert.deepEqual(team.unavailable, { rename: TEAM_RENAME, delete: TEAM_DELETE });
