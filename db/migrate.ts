@@ -20,6 +20,7 @@ import * as m0018 from "./migrations/0018-last-sign-in.ts";
 import * as m0019 from "./migrations/0019-audit-for-people.ts";
 import * as m0020 from "./migrations/0020-member-directory.ts";
 import * as m0022 from "./migrations/0022-interop-profile.ts";
+import * as m0021 from "./migrations/0021-managed-by.ts";
 
 type Step = { up(db: MigrationDb, dialect: Store["dialect"]): Promise<void> };
 const steps: Record<string, Step> = {
@@ -42,6 +43,7 @@ const steps: Record<string, Step> = {
   "0019-audit-for-people": m0019,
   "0020-member-directory": m0020,
   "0022-interop-profile": m0022,
+  "0021-managed-by": m0021,
 };
 
 function provider(store: Store): MigrationProvider {

@@ -78,6 +78,8 @@ export interface MembersTable {
   /** migration 0018: the last sign-in (OIDC, LDAP, e-mail link, invite), null before the first */
   last_sign_in_at: ColumnType<string | null, string | null | undefined, string | null>;
   last_sign_in_door: ColumnType<string | null, string | null | undefined, string | null>;
+  /** migration 0021: the SCIM connection (its service account id) managing this member, null when none (src/org/provenance/managed.ts) */
+  managed_by: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface MemberEmailsTable {
@@ -115,6 +117,8 @@ export interface TeamsTable {
   revision: Generated<number>;
   created_at: string;
   updated_at: string;
+  /** migration 0021: the SCIM connection (its service account id) managing this team, null when none (src/org/provenance/managed.ts) */
+  managed_by: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface TeamMembersTable {

@@ -1,7 +1,7 @@
 /**
  * The operator's CLI: `rollcall org create <name>`, `key create --org <name> [--member <userName>]`,
  * `key list --org <name>`, `key revoke <key-id>`, `oauth-client create --org <name>`, `admin-link --org <name>`, `domain verify|release <domain>`, `member list --org <name>`,
- * `member set-role|deactivate|remove --org <name> <userName> …`, `org set-plan <org> <plan>`, `migrate`. Uses DATABASE_URL.
+ * `member set-role|deactivate|remove --org <name> <userName> …`, `team rename|delete --org <name> <team> …`, `org set-plan <org> <plan>`, `migrate`. Uses DATABASE_URL.
  * The CLI is the operator (src/org/access: a reserved principal, never a user name); each org command
  * asks the access policy as the operator, like every other door. The plan is the operator's alone.
  * Member changes go through src/org/members/members.ts, under the same rules as SCIM and the admin API
@@ -10,7 +10,8 @@
  * Exit status: 0 done, 1 refused or failed (unknown org, duplicate name, database error),
  * 2 bad command line (usage printed). The command line is checked before the database is opened.
  */
-import { findTeamByName } from "./org/teams/teams.ts";
+import { deleteTeam, findTeamByName } from "./org/teams/teams.ts";
+import { updateTeamSettings } from "./org/teams/team-admin.ts";
 import { firstOrgServiceAccount } from "./org/security/service-accounts.ts";
 import { openDatabase, type Store } from "../db/connect.ts";
 import { migrateToLatest } from "../db/migrate.ts";
@@ -43,10 +44,12 @@ const USAGE = `usage: rollcall <command>
   admin-link --org <name> [--base-url <url>]        print a one-time console sign-in link (works once, for 1 hour)
   domain verify <domain> [--org <name>]             mark a claimed domain verified (no public DNS needed)
   domain release <domain> [--org <name>]            release a claim: the org's, else the verified one, else every pending one
-  member list --org <name>                          list the org's members: userName, org role, seats, active
+  member list --org <name>                          list the org's members: userName, org role, seats, active, the directory managing them
   member set-role --org <name> <userName> <admin|member|viewer>   change a member's org role
   member deactivate --org <name> <userName>         deactivate a member (keeps the membership)
   member remove --org <name> <userName>             remove a member from the org (the user stays)
+  team rename --org <name> <team> <new name>        rename a team
+  team delete --org <name> <team>                   delete a team (its members stay in the org)
   mapping list --org <name>                         list the role mapping rules, highest priority first
   mapping add --org <name> --priority <n> --match <kind>:<group> [--org-role r] [--models-seat s] [--weave-role w]
               [--team <teamName> --team-role <role>] [--dry-run true]   save a rule (or only print what it would change for whom)
@@ -236,7 +239,7 @@ function command(args: string[]): Action {
       let none = true;
       for await (const m of allMembers(store.db, org.id)) {
         none = false;
-        console.log(`${m.userName}  ${m.orgRole}  models ${m.modelsSeat}  weave ${m.weaveRole}  ${m.active ? "active" : "inactive"}`);
+        console.log(`${m.userName}  ${m.orgRole}  models ${m.modelsSeat}  weave ${m.weaveRole}  ${m.active ? "active" : "inactive"}${m.managedBy ? `  managed by ${m.managedBy.name}` : ""}`);
       }
       if (none) console.log("no members");
     };
@@ -273,6 +276,7 @@ function command(args: string[]): Action {
       console.log(`removed ${m.userName}`);
     };
   }
+  if (cmd === "team" && (sub === "rename" || sub === "delete")) return teamCommand(sub, rest);
   if (cmd === "mapping") return mappingCommand(sub, rest);
   throw new UsageError(`unknown command: ${args.join(" ")}`);
 }
@@ -284,6 +288,27 @@ const printReport = (report: MemberReport[]) => {
     for (const x of r.refused) console.log(`${r.userName}  ${x.what}: refused (${x.reason})  (rule ${x.rule})`);
   }
 };
+
+/** `team rename|delete`: the admin API's PATCH / DELETE /teams/{id}, as the operator, under the same rules (a managed team, the default team). */
+function teamCommand(sub: "rename" | "delete", rest: string[]): Action {
+  const p = parse(rest, ["org"]);
+  const [teamName, newName] = exactly(p, sub === "rename" ? 2 : 1, sub === "rename" ? "<team> <new name>" : "<team>");
+  const orgName = need(p, "org");
+  return async (store) => {
+    const org = await getOrgByName(store.db, orgName);
+    const team = await findTeamByName(store.db, org.id, teamName!);
+    if (!team) throw notFound(`no team named "${teamName}" in organization "${org.name}"`);
+    if (sub === "rename") {
+      ensureCan(operator(org.id), "team:manage-settings", { teamId: team.id });
+      const after = await updateTeamSettings(store.db, org.id, team.id, { name: newName!.trim() }, OPERATOR);
+      console.log(`renamed team "${team.display_name}" to "${after.name}"`);
+    } else {
+      ensureCan(operator(org.id), "team:delete");
+      await deleteTeam(store.db, org.id, team.id, OPERATOR);
+      console.log(`deleted team "${team.display_name}"`);
+    }
+  };
+}
 
 /** `mapping list|add|remove`: the admin API's /role-mappings, as the operator, through src/org/mappings. */
 function mappingCommand(sub: string | undefined, rest: string[]): (store: Store) => Promise<void> {

@@ -18,6 +18,7 @@ import { BOUNDS } from "../org/bounds.ts";
 import type { RouteRegistry } from "./openapi.ts";
 import { accessSourcesOf } from "../org/provenance/access-sources.ts";
 import { membershipSourcesOf } from "../org/provenance/sources.ts";
+import { managedByOne, memberUnavailable } from "../org/provenance/managed.ts";
 
 const TAG = "members";
 
@@ -29,6 +30,8 @@ async function fullView(ctx: AdminContext, m: Member) {
     ...view,
     teams: (view.teams ?? []).map((t) => ({ ...t, sources: sources.get(`${t.id} ${m.id}`) ?? [] })),
     sources: await accessSourcesOf(ctx.store.db, m.id),
+    // what a manual change may not do to a member the directory manages, in the refusal's words (before submit)
+    unavailable: memberUnavailable(m, view.managedBy),
   };
 }
 
@@ -88,10 +91,14 @@ export function register(r: RouteRegistry): void {
       ensureCan(ctx.principal, "audit:read");
       const page = await memberPage(ctx.store.db, ctx.orgId, String(req.params.id));
       const sources = await membershipSourcesOf(ctx.store.db, { memberId: page.member.id });
+      const managedBy = await managedByOne(ctx.store.db, ctx.orgId, page.member.managed_by);
       res.json({
         ...page,
         teams: page.teams.map((t) => ({ ...t, sources: sources.get(`${t.id} ${page.member.id}`) ?? [] })),
-        member: { ...toMemberView(page.member, page.member.email, page.teams.map((t) => ({ ...t, customRoleName: null }))), sources: await accessSourcesOf(ctx.store.db, page.member.id) },
+        member: {
+          ...toMemberView(page.member, page.member.email, managedBy, page.teams.map((t) => ({ ...t, customRoleName: null }))),
+          sources: await accessSourcesOf(ctx.store.db, page.member.id), unavailable: memberUnavailable(page.member, managedBy),
+        },
       });
     },
   });

@@ -73,6 +73,8 @@ export interface Problem {
   scimType?: string;
   /** the body limit, for a 413 */
   limit?: number;
+  /** the problem type URI, when the refusal has one (else about:blank) */
+  type?: string;
 }
 
 interface LibraryError { type?: unknown; status?: unknown; statusCode?: unknown; message?: unknown; limit?: unknown; expose?: unknown }
@@ -85,7 +87,7 @@ export function problemOf(err: unknown): Problem {
   if (err instanceof DomainError) {
     const status = statusOfKind(err.kind);
     const scimType = err.kind === "invalid" || err.kind === "conflict" ? err.scimType : undefined;
-    return { status, title: titleOf(status), detail: err.message, ...(scimType ? { scimType } : {}) };
+    return { status, title: titleOf(status), detail: err.message, ...(scimType ? { scimType } : {}), ...(err.problemType ? { type: err.problemType } : {}) };
   }
   if (typeof err !== "object" || err === null) return INTERNAL;
   const e = err as LibraryError;
@@ -111,7 +113,7 @@ export const requestIdOf = (res: Response): string | undefined => (typeof res.lo
 /** An RFC 9457 body with the request id, so a client can quote it to the operator. */
 export function problemBody(res: Response, p: Problem): Record<string, unknown> {
   const requestId = requestIdOf(res);
-  return { type: "about:blank", title: p.title, status: p.status, detail: p.detail, ...(requestId ? { requestId } : {}) };
+  return { type: p.type ?? "about:blank", title: p.title, status: p.status, detail: p.detail, ...(requestId ? { requestId } : {}) };
 }
 
 export function sendProblem(res: Response, p: Problem, extra: Record<string, unknown> = {}): void {

@@ -18,6 +18,8 @@ export class DomainError extends Error {
     message: string,
     /** SCIM scimType to use when the adapter is SCIM (e.g. "uniqueness", "mutability") */
     readonly scimType?: string,
+    /** a problem type URI (RFC 9457 `type`) for a refusal clients tell apart, e.g. a managed field */
+    readonly problemType?: string,
   ) {
     super(message);
     this.name = "DomainError";

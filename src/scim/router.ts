@@ -69,9 +69,11 @@ export function scimRouter(store: Store, config: Config, log: (msg: string, err:
     const reads = req.method === "GET" || req.method === "HEAD" || req.path.endsWith("/.search");
     const decision = can(principal, reads ? "scim:read" : "scim:write");
     if (!decision.allowed) throw new ScimError(403, undefined, decision.reason);
+    // A SCIM connection has its own rate limit and request counts, and manages what it writes.
+    const connection = await connectionOf(store.db, principal.serviceAccountId);
     const ctx: ScimContext = {
       store, config, principal, orgId: principal.orgId,
-      actor: { door: "scim", id: `key:${principal.keyId ?? ""}`, source: scimSource(principal) },
+      actor: { door: "scim", id: `key:${principal.keyId ?? ""}`, source: scimSource(principal), ...(connection ? { connection: connection.id } : {}) },
       baseUrl: scimBaseUrl(req, config),
     };
     res.locals.scim = ctx;
@@ -84,8 +86,6 @@ export function scimRouter(store: Store, config: Config, log: (msg: string, err:
     res.on("finish", () => {
       recordScimRequest(store.db, { orgId: ctx.orgId, method: req.method, path, status: res.statusCode, keyId: principal.keyId ?? null }).catch(() => { /* a log entry only */ });
     });
-    // A SCIM connection has its own rate limit and request counts.
-    const connection = await connectionOf(store.db, principal.serviceAccountId);
     ctx.interopProfile = connection?.interopProfile === true;
     if (connection) {
       res.on("finish", () => { recordConnectionRequest(store.db, connection.id, res.statusCode).catch((err: unknown) => log("could not record a SCIM connection's request", err)); });

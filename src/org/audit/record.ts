@@ -16,6 +16,8 @@ export interface Actor {
   id: string;
   /** what this actor's grants are recorded as (src/org/provenance); unset: derived from door and id */
   source?: GrantSource;
+  /** the SCIM connection (service account id) the SCIM door writes through: what it creates or writes is managed by it (src/org/provenance/managed.ts) */
+  connection?: string;
 }
 
 export async function recordAudit(

@@ -19,6 +19,7 @@ import { deleteServiceAccountIn, insertServiceAccount } from "../security/servic
 import type { CreatedKey } from "../security/keys.ts";
 import { removeMembersFromTeam } from "../teams/membership.ts";
 import { withdrawAccessSourceEverywhere } from "../provenance/access-sources.ts";
+import { releaseManaged } from "../provenance/managed.ts";
 
 type Db = Kysely<Database>;
 
@@ -84,8 +85,10 @@ export async function deleteScimConnection(db: Db, orgId: string, id: string, gr
         ended += (await removeMembersFromTeam(trx, teamId, memberIds, { source: source(id) })).length;
       await withdrawAccessSourceEverywhere(trx, orgId, source(id));
     }
+    // Either way the members and teams it managed stay, no longer managed (provenance/managed.ts).
+    const released = await releaseManaged(trx, orgId, id);
     await deleteServiceAccountIn(trx, orgId, id, actor);
-    await recordAudit(trx, { orgId, actor, action: "scim_connection.delete", targetType: "scim_connection", targetId: id, detail: { name: row.name, grants, membershipsEnded: ended } });
+    await recordAudit(trx, { orgId, actor, action: "scim_connection.delete", targetType: "scim_connection", targetId: id, detail: { name: row.name, grants, membershipsEnded: ended, noLongerManaged: released } });
     return { membershipsEnded: ended };
   });
 }

@@ -16,6 +16,7 @@ import type { Kysely } from "kysely";
 import type { Database } from "../../../db/types.ts";
 import { toMemberView, type MemberView } from "./member-view.ts";
 import { memberMatches, searchPattern } from "./search.ts";
+import { connectionNames, managedByOf } from "../provenance/managed.ts";
 
 type Db = Kysely<Database>;
 
@@ -79,7 +80,8 @@ export async function listMembers(db: Db, orgId: string, query: MemberQuery): Pr
     : Number((await base.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
   // The page's addresses in one more query: a subquery per row in the sorted query would run for every member.
   const emails = await primaryEmails(db, page.map((m) => m.id));
-  return { items: page.map((m) => toMemberView(m, emails.get(m.id) ?? null)), total, offset, limit };
+  const names = page.some((m) => m.managed_by) ? await connectionNames(db, orgId) : new Map<string, string>();
+  return { items: page.map((m) => toMemberView(m, emails.get(m.id) ?? null, managedByOf(m.managed_by, names))), total, offset, limit };
 }
 
 /** Each member's primary address as given (the first marked primary, else the first). */

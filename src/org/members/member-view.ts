@@ -10,6 +10,7 @@ import type { Kysely } from "kysely";
 import type { Database, Member } from "../../../db/types.ts";
 import { notFound } from "../errors.ts";
 import { getMember } from "./members.ts";
+import { managedByOne, type ManagedBy } from "../provenance/managed.ts";
 
 type Db = Kysely<Database>;
 
@@ -47,12 +48,14 @@ export interface MemberView extends MemberAccess {
   teams?: { id: string; name: string; role: string }[];
   /** the last sign-in through any door (migration 0018), null when never */
   lastSignInAt: string | null;
+  /** the SCIM connection managing the member (its identity, active state and removal: provenance/managed.ts), null when none */
+  managedBy: ManagedBy | null;
   createdAt: string;
   updatedAt: string;
   version: number;
 }
 
-export function toMemberView(m: Member, email: string | null, teams?: MemberTeam[]): MemberView {
+export function toMemberView(m: Member, email: string | null, managedBy: ManagedBy | null, teams?: MemberTeam[]): MemberView {
   return {
     id: m.id,
     userName: m.user_name,
@@ -63,6 +66,7 @@ export function toMemberView(m: Member, email: string | null, teams?: MemberTeam
     ...accessOf(m),
     ...(teams ? { teams: teams.map((t) => ({ id: t.id, name: t.name, role: teamRoleName(t) })) } : {}),
     lastSignInAt: m.last_sign_in_at ?? null,
+    managedBy,
     createdAt: m.created_at,
     updatedAt: m.updated_at,
     version: m.revision,
@@ -102,7 +106,7 @@ export async function primaryEmailOf(db: Db, memberId: string): Promise<string |
 
 /** The member as the admin API shows one: with primary e-mail, teams and team roles. */
 export async function memberViewOf(db: Db, m: Member): Promise<MemberView> {
-  return toMemberView(m, await primaryEmailOf(db, m.id), await teamsOfMember(db, m.id));
+  return toMemberView(m, await primaryEmailOf(db, m.id), await managedByOne(db, m.org_id, m.managed_by), await teamsOfMember(db, m.id));
 }
 
 export async function getMemberView(db: Db, orgId: string, id: string): Promise<MemberView> {

@@ -23,6 +23,7 @@ import { DIRECTORY } from "../arrival/verification.ts";
 import { leaveAllTeams, lockTeamsOf } from "../teams/membership.ts";
 import { recordAccessSources } from "../provenance/access-sources.ts";
 import { sourceOfActor, type GrantSource } from "../provenance/sources.ts";
+import { managedByWrite, refuseManagedMemberChange } from "../provenance/managed.ts";
 
 export interface MemberEmail {
   value: string;
@@ -163,7 +164,7 @@ async function assertUserNameFree(trx: Transaction<Database>, orgId: string, use
  */
 export async function reactivateMember(trx: Transaction<Database>, orgId: string, id: string, input: MemberInput, actor: Actor): Promise<Member> {
   const before = await lockForUpdate(trx, "members", orgId, id, now());
-  const member = (await enforceMemberRules(trx, orgId, before, await writeFields(trx, orgId, id, { ...input, active: true }), input))!;
+  const member = (await enforceMemberRules(trx, orgId, before, await writeFields(trx, orgId, id, { ...input, active: true }, actor), input))!;
   await recordAccessSources(trx, orgId, before, member, sourceOfActor(actor));
   await recordAudit(trx, { orgId, actor, action: "member.reactivate", targetType: "member", targetId: member.id, detail: { userName: member.user_name, ...accessDiff(before, member) } });
   if (input.teamRoles) await setTeamRoles(trx, orgId, member.id, input.teamRoles, actor);
@@ -188,7 +189,8 @@ export async function insertMember(
   const t = now();
   const inserted: Member = {
     id: crypto.randomUUID(), org_id: orgId, user_id: userId, org_role: "member", models_seat: "full", weave_role: "full",
-    billing_admin: 0, revision: 1, created_at: t, updated_at: t, last_sign_in_at: null, last_sign_in_door: null, ...columns(input),
+    billing_admin: 0, revision: 1, created_at: t, updated_at: t, last_sign_in_at: null, last_sign_in_door: null,
+    managed_by: actor.connection ?? null, ...columns(input),
   };
   await trx.insertInto("members").values(inserted).execute();
   await writeEmails(trx, orgId, inserted.id, input.emails, emailsVerifiedBy);
@@ -198,10 +200,11 @@ export async function insertMember(
   return member;
 }
 
-async function writeFields(trx: Transaction<Database>, orgId: string, id: string, input: MemberInput): Promise<Member> {
+async function writeFields(trx: Transaction<Database>, orgId: string, id: string, input: MemberInput, actor: Actor): Promise<Member> {
   checkMemberInput(input);
   await assertUserNameFree(trx, orgId, input.userName, id);
-  await trx.updateTable("members").set(columns(input)).where("id", "=", id).execute();
+  // The connection writing the member's identity manages it from now on (provenance/managed.ts).
+  await trx.updateTable("members").set({ ...columns(input), ...managedByWrite(actor) }).where("id", "=", id).execute();
   // Full writes of a member's fields come from the org's directory (SCIM PUT, PATCH, re-assignment).
   await writeEmails(trx, orgId, id, input.emails, DIRECTORY);
   return trx.selectFrom("members").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
@@ -220,7 +223,7 @@ export async function updateMember(
       const current = await lockForUpdate(trx, "members", orgId, id, now(), expectedRevision);
       await racePoint("member.update.locked");
       const input = build(current);
-      const member = (await enforceMemberRules(trx, orgId, current, await writeFields(trx, orgId, id, input), input))!;
+      const member = (await enforceMemberRules(trx, orgId, current, await writeFields(trx, orgId, id, input, actor), input))!;
       await recordAccessSources(trx, orgId, current, member, sourceOfActor(actor));
       if (current.active && !member.active) await revokeMemberKeys(trx, id);
       await recordAudit(trx, { orgId, actor, action: current.active && !member.active ? "member.deactivate" : !current.active && member.active ? "member.activate" : "member.update", targetType: "member", targetId: id, detail: { userName: member.user_name, ...accessDiff(current, member) } });
@@ -252,6 +255,9 @@ export async function changeMemberAccessIn(
   const set = accessColumns(change);
   const current = await lockForUpdate(trx, "members", orgId, id, now(), expectedRevision);
   await racePoint("member.update.locked");
+  // `active` of a member the directory manages is the directory's (provenance/managed.ts); org role and seats are not.
+  if (change.active !== undefined && (change.active ? 1 : 0) !== current.active)
+    await refuseManagedMemberChange(trx, orgId, actor, current, change.active ? "activate" : "deactivate");
   if (Object.keys(set).length) await trx.updateTable("members").set(set).where("id", "=", id).execute();
   const written = await trx.selectFrom("members").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
   const member = (await enforceMemberRules(trx, orgId, current, written, change))!;
@@ -281,6 +287,7 @@ export async function removeMemberIn(trx: Transaction<Database>, orgId: string, 
   const t = now();
   const current = await lockForUpdate(trx, "members", orgId, id, t, expectedRevision);
   await racePoint("member.delete.locked");
+  await refuseManagedMemberChange(trx, orgId, actor, current, "remove");
   await leaveAllTeams(trx, id, { at: t });
   await trx.deleteFrom("member_emails").where("member_id", "=", id).execute();
   await trx.deleteFrom("api_keys").where("member_id", "=", id).execute(); // the member's own keys end with the membership

@@ -16,6 +16,7 @@ import { getOrg, resolveTeamRole } from "../members/member-roles.ts";
 import { removeFromTeam, setTeamRole, type TeamRoleRef } from "./membership.ts";
 import { membershipSourcesOf, sourceOfActor, type SourceView } from "../provenance/sources.ts";
 import { findTeam, updateTeam } from "./teams.ts";
+import { connectionNames, managedByOf, teamUnavailable, type ManagedBy, type TeamUnavailable } from "../provenance/managed.ts";
 
 type Db = Kysely<Database>;
 
@@ -26,6 +27,10 @@ export interface TeamView {
   membersCanInvite: boolean;
   domainMatching: boolean;
   memberCount: number;
+  /** the SCIM connection managing the team (its name and deletion: provenance/managed.ts), null when none */
+  managedBy: ManagedBy | null;
+  /** what a manual change may not do to it, in the refusal's words: `rename`, `delete` */
+  unavailable: TeamUnavailable;
   createdAt: string;
   updatedAt: string;
 }
@@ -41,10 +46,12 @@ export interface TeamMemberView {
   sources: SourceView[];
 }
 
-export function toTeamView(t: Team, memberCount: number): TeamView {
+export function toTeamView(t: Team, memberCount: number, names: ReadonlyMap<string, string>): TeamView {
+  const managedBy = managedByOf(t.managed_by, names);
   return {
     id: t.id, name: t.display_name, storageType: t.storage_type, membersCanInvite: t.members_can_invite === 1,
-    domainMatching: t.domain_matching === 1, memberCount, createdAt: t.created_at, updatedAt: t.updated_at,
+    domainMatching: t.domain_matching === 1, memberCount, managedBy, unavailable: teamUnavailable(t, managedBy),
+    createdAt: t.created_at, updatedAt: t.updated_at,
   };
 }
 
@@ -61,7 +68,8 @@ export async function listTeams(db: Db, orgId: string, onlyTeamId?: string): Pro
   if (onlyTeamId) q = q.where("id", "=", onlyTeamId);
   const teams = await q.orderBy("name_key").orderBy("id").execute();
   const counts = await memberCounts(db, teams.map((t) => t.id));
-  return teams.map((t) => toTeamView(t, counts.get(t.id) ?? 0));
+  const names = await connectionNames(db, orgId);
+  return teams.map((t) => toTeamView(t, counts.get(t.id) ?? 0, names));
 }
 
 /** The team, or a 404 worded for the admin API. */
@@ -73,7 +81,7 @@ export async function mustTeam(db: Db, orgId: string, teamId: string): Promise<T
 
 export async function getTeamView(db: Db, orgId: string, teamId: string): Promise<TeamView> {
   const t = await mustTeam(db, orgId, teamId);
-  return toTeamView(t, (await memberCounts(db, [t.id])).get(t.id) ?? 0);
+  return toTeamView(t, (await memberCounts(db, [t.id])).get(t.id) ?? 0, await connectionNames(db, orgId));
 }
 
 /** The member's role in the team (`custom` for a custom role), or null when not in it. */

@@ -16,6 +16,7 @@ import { sourceOfActor, type GrantSource } from "../provenance/sources.ts";
 import { conflict, invalid, notFound } from "../errors.ts";
 import { racePoint } from "../race-points.ts";
 import { lockExisting, lockForUpdate, type ExpectedRevision } from "../revision.ts";
+import { managedByWrite, refuseManagedTeamChange } from "../provenance/managed.ts";
 
 type Db = Kysely<Database>;
 
@@ -177,7 +178,7 @@ export async function createTeam(db: Db, orgId: string, input: TeamInput, member
     const t = now();
     const team: Team = {
       id: crypto.randomUUID(), org_id: orgId, storage_type: "default", members_can_invite: 0, domain_matching: 0,
-      revision: 1, created_at: t, updated_at: t, ...columns(input),
+      revision: 1, created_at: t, updated_at: t, managed_by: actor.connection ?? null, ...columns(input),
     };
     await trx.insertInto("teams").values(team).execute();
     await addMembers(trx, orgId, team.id, memberIds, t, sourceOfActor(actor));
@@ -205,10 +206,13 @@ export async function updateTeam(
     let changes: ReturnType<typeof changedColumns> = {};
     if (fields) {
       checkInput(fields);
+      // The name and externalId of a team the directory manages are the directory's (provenance/managed.ts).
+      if (fields.displayName !== current.display_name || fields.externalId !== current.external_id)
+        await refuseManagedTeamChange(trx, orgId, actor, current, "rename");
       if (fields.domainMatching === false && current.domain_matching === 1) await assertNotDefaultTeam(trx, orgId, id, "matching-off");
       await assertNameFree(trx, orgId, fields.displayName, id);
       changes = changedColumns(current, columns(fields));
-      await trx.updateTable("teams").set(columns(fields)).where("id", "=", id).execute();
+      await trx.updateTable("teams").set({ ...columns(fields), ...managedByWrite(actor) }).where("id", "=", id).execute();
     }
     const departed = change.after && change.memberOps.some((o) => o.kind === "replace" || o.kind === "removeAll") ? await teamMemberIds(trx, id) : [];
     // A removal by filter names its members here, so the ops (and the rules that follow) see their ids.
@@ -241,6 +245,7 @@ function changedColumns(current: Team, next: ReturnType<typeof columns>): { befo
 export async function deleteTeam(db: Db, orgId: string, id: string, actor: Actor, expectedRevision?: ExpectedRevision, reconcile?: GrantSource, after?: MembersTouched): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const current = await lockForUpdate(trx, "teams", orgId, id, now(), expectedRevision);
+    await refuseManagedTeamChange(trx, orgId, actor, current, "delete");
     if (!reconcile) await assertNotDefaultTeam(trx, orgId, id, "delete");
     await racePoint("team.delete.locked");
     const before = after ? await teamMemberIds(trx, id) : [];
@@ -248,6 +253,8 @@ export async function deleteTeam(db: Db, orgId: string, id: string, actor: Actor
     if (after && before.length) await after(trx, async () => before);
     const left = reconcile ? (await teamMemberIds(trx, id)).length : 0;
     if (left) {
+      // The directory let the group go: what stays is no longer its to manage.
+      if (current.managed_by && current.managed_by === reconcile?.id) await trx.updateTable("teams").set({ managed_by: null }).where("id", "=", id).execute();
       await recordAudit(trx, { orgId, actor, action: "team.delete.kept", targetType: "team", targetId: id, detail: { displayName: current.display_name, reason: `${left} membership(s) granted by other sources remain`, source: reconcile } });
       return false;
     }

@@ -99,7 +99,9 @@ export async function render(ctx) {
     const self = m.id === me.member?.id;
     return h("tr", { dataset: { member: m.userName } },
       h("td.pick", {}, box),
+      // the directory's mark right after the name: the rest of the line may be cut off
       h("td.person", { title: personLabel(m) }, h("a", { href: `#/members/${encodeURIComponent(m.id)}` }, m.displayName || m.userName),
+        m.managedBy ? h("span.tag.managed", { title: `Managed by the directory connection “${m.managedBy.name}”` }, `managed by ${m.managedBy.name}`) : null,
         more ? h("span.muted", {}, ` · ${more}`) : null, self ? h("span.tag", {}, "you") : null, m.billingAdmin ? h("span.tag", {}, "billing") : null),
       h("td", {}, word(ROLES, m.orgRole)), h("td", {}, word(SEATS, m.modelsSeat)), h("td.wide", {}, word(SEATS, m.weaveRole)),
       h("td", {}, m.active ? "Active" : h("span.muted", {}, "Inactive")),

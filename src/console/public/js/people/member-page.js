@@ -1,8 +1,9 @@
 // One member's page (#/members/<id>): org role and seats (explicit save, undo), teams with team roles (and where
 // each came from, when the API says), open sessions, last sign-in, their own API keys and the newest audit events
-// about or by them. Deactivation and removal ask first. Data: GET /members/{id}/overview.
+// about or by them. Deactivation and removal ask first; for a member a directory manages they are disabled, with the
+// server's reason (member.unavailable), before anyone clicks. Data: GET /members/{id}/overview.
 import { del, get, patch } from "../api.js";
-import { busy, field, fmtTime, h, messageArea, section, select, table } from "../ui.js";
+import { busy, field, fmtTime, h, messageArea, section, select, table, uid } from "../ui.js";
 import { confirmChange } from "./confirm.js";
 
 const ROLES = [["admin", "Admin"], ["member", "Member"], ["viewer", "Viewer"]];
@@ -56,6 +57,16 @@ export async function renderMemberPage({ me }, id) {
     await busy(remove, msg, async () => { await del(`/members/${m.id}`); location.hash = "#/members"; });
   });
 
+  // What the directory manages is changed there: the controls are disabled with the reason (the refusal's own words).
+  const un = m.unavailable ?? {};
+  const whys = [];
+  for (const [button, reason] of [[toggleActive, un.active], [remove, un.remove]]) {
+    if (!reason) continue;
+    const why = h("p.why", { id: uid("why") }, reason);
+    button.disabled = true;
+    button.setAttribute("aria-describedby", why.id);
+    whys.push(why);
+  }
   const status = h("dd", {}, m.active ? "Active" : "Inactive");
   const last = data.lastSignIn ? `${fmtTime(data.lastSignIn.at)} through ${DOORS[data.lastSignIn.door] ?? data.lastSignIn.door}` : "Never signed in";
   const hasSources = data.teams.some((t) => t.sources) || (m.teams ?? []).some((t) => t.sources);
@@ -66,10 +77,11 @@ export async function renderMemberPage({ me }, id) {
       h("dt", {}, "User name"), h("dd", {}, m.userName, self ? h("span.tag", {}, "you") : null),
       m.email && m.email.toLowerCase() !== m.userName.toLowerCase() ? [h("dt", {}, "E-mail"), h("dd", {}, m.email)] : null,
       h("dt", {}, "Status"), status,
+      m.managedBy ? [h("dt", {}, "Managed by"), h("dd", {}, `the directory connection “${m.managedBy.name}”`, h("span.tag.managed", {}, "managed"))] : null,
       h("dt", {}, "Last sign-in"), h("dd", {}, last),
       h("dt", {}, "Member since"), h("dd", {}, fmtTime(m.createdAt)),
       h("dt", {}, "Billing admin"), h("dd", {}, m.billingAdmin ? "Yes" : "No"))),
-    section("Access", accessForm, h("div.actions", {}, toggleActive, remove)),
+    section("Access", accessForm, h("div.actions", {}, toggleActive, remove), whys),
     section("Teams", data.teams.length
       ? table(["Team", "Team role", "Since", ...(hasSources ? ["Granted by"] : [])], data.teams.map((t) => h("tr", {},
         h("td", {}, t.name), h("td", {}, t.role), h("td", {}, fmtTime(t.since)),
