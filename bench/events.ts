@@ -27,6 +27,8 @@ const listen = async (handler: http.RequestListener) => {
 };
 
 async function main(): Promise<void> {
+  // The receiver listens on loopback, which the outbound policy refuses unless the operator allows it.
+  process.env.ROLLCALL_OUTBOUND_ALLOW ??= "127.0.0.1";
   const db = await openBenchDatabase(process.env.DATABASE_URL);
   const defaults = loadConfig({});
   const config: Config = { ...defaults, encryptionKey: crypto.randomBytes(32), logLevel: "silent" };

@@ -11,7 +11,8 @@ import crypto from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadConfig } from "../../src/config.ts";
-import { addressRefusal, OUTBOUND_ALLOW_VAR, parseOutboundAllow } from "../../src/org/security/outbound.ts";
+import { addressRefusal, OUTBOUND_ALLOW_VAR, OutboundRefused, parseOutboundAllow } from "../../src/org/security/outbound.ts";
+import { outboundFetch } from "../../src/org/security/outbound-fetch.ts";
 import { as, problem } from "../admin/principals.ts";
 import { startEventsApp, type EventsApp } from "../events/harness.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
@@ -176,6 +177,49 @@ describe(`outbound address policy at delivery: the resolved address is checked (
     } finally {
       process.env[OUTBOUND_ALLOW_VAR] = "127.0.0.0/8,::1";
       await p.close();
+    }
+  });
+});
+
+describe("outboundFetch (OIDC, issuers' and clients' keys): the policy at connect time, no redirects, fetch's abort", () => {
+  let server: http.Server;
+  let port = 0;
+  let hits = 0;
+  before(async () => {
+    server = http.createServer((req, res) => {
+      hits++;
+      if (req.url === "/redirect") res.writeHead(302, { location: "http://169.254.169.254/" }).end();
+      else if (req.url === "/silent") { /* never answers */ }
+      else res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(async () => { server.closeAllConnections(); await new Promise<void>((r) => server.close(() => r())); });
+
+  it("answers like fetch for an allowed peer; a redirect is returned, not followed (or refused under redirect: error)", async () => {
+    const ok = await outboundFetch(`http://localhost:${port}/doc`);
+    assert.equal(ok.status, 200);
+    assert.deepEqual(await ok.json(), { ok: true });
+    const before = hits;
+    const moved = await outboundFetch(`http://localhost:${port}/redirect`, { redirect: "manual" });
+    assert.equal(moved.status, 302);
+    assert.equal(hits, before + 1, "the redirect target was not called");
+    await assert.rejects(outboundFetch(`http://localhost:${port}/redirect`, { redirect: "error" }), /redirect \(302\), which is not followed/);
+    await assert.rejects(outboundFetch(`http://localhost:${port}/silent`, { signal: AbortSignal.timeout(100) }), (err: Error) => err.name === "TimeoutError");
+  });
+
+  it("without the allow-list, a name that resolves to loopback is refused before anything is sent", async () => {
+    const env = withAllow(undefined);
+    env.set();
+    try {
+      const before = hits;
+      await assert.rejects(outboundFetch(`http://localhost:${port}/doc`), (err: unknown) => err instanceof OutboundRefused && /localhost \(127\.0\.0\.1\)/.test(err.message));
+      await assert.rejects(outboundFetch(`http://127.0.0.1:${port}/doc`), OutboundRefused);
+      await assert.rejects(outboundFetch(`http://[::ffff:127.0.0.1]:${port}/doc`), OutboundRefused);
+      assert.equal(hits, before);
+    } finally {
+      env.restore();
     }
   });
 });

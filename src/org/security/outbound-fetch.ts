@@ -43,7 +43,8 @@ export async function outboundFetch(input: string | URL, init: OutboundInit = {}
     const req = (url.protocol === "https:" ? https : http).request(url, {
       method: init.method ?? "GET", headers, lookup: outboundLookup, ...(init.signal ? { signal: init.signal } : {}),
     }, resolve);
-    req.on("error", reject);
+    // as fetch does: an aborted request rejects with the signal's reason (a TimeoutError for AbortSignal.timeout)
+    req.on("error", (err) => reject(init.signal?.aborted ? init.signal.reason : err));
     req.end(payload);
   });
   const status = res.statusCode ?? 0;
@@ -53,13 +54,17 @@ export async function outboundFetch(input: string | URL, init: OutboundInit = {}
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of res as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
-      res.destroy();
-      throw new TypeError(`${url.origin} answered with more than ${MAX_BODY_BYTES} bytes`);
+  try {
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        res.destroy();
+        throw new TypeError(`${url.origin} answered with more than ${MAX_BODY_BYTES} bytes`);
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (err) {
+    throw init.signal?.aborted ? init.signal.reason : err;
   }
   const out = new Headers();
   for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) out.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
