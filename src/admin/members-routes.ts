@@ -105,7 +105,7 @@ export function register(r: RouteRegistry): void {
 
   r.add({
     method: "patch", path: "/members/:id", tag: TAG,
-    summary: "Change org role, Models seat, Weave access or active (org admins). The last active admin cannot be demoted or deactivated; seat limits apply.",
+    summary: "Change org role, Models seat, Weave access or active (org admins). The last active admin cannot be demoted or deactivated; seat limits apply; `active` of a member a directory connection manages is changed there (409, type urn:rollcall:problem:managed-by-directory).",
     body: AccessChange,
     handler: async (req, res, { body }) => {
       const ctx = adminCtx(res);
@@ -140,7 +140,7 @@ export function register(r: RouteRegistry): void {
 
   r.add({
     method: "delete", path: "/members/:id", tag: TAG, status: 204,
-    summary: "Remove a member from the org (the global user and what they created stay); the last active admin cannot be removed",
+    summary: "Remove a member from the org (the global user and what they created stay); the last active admin cannot be removed, nor a member a directory connection manages (409)",
     handler: async (req, res) => {
       const ctx = adminCtx(res);
       ensureCan(ctx.principal, "member:remove");

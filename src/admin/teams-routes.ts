@@ -64,7 +64,7 @@ export function register(r: RouteRegistry): void {
     },
   });
   r.add({
-    method: "patch", path: "/teams/:teamId", tag: "teams", summary: "Rename a team or change its settings (org admins, team admins)",
+    method: "patch", path: "/teams/:teamId", tag: "teams", summary: "Rename a team or change its settings (org admins, team admins); a team a directory connection manages is renamed there (409)",
     body: TeamChange,
     handler: async (req, res, { body }) => {
       const ctx = adminCtx(res);
@@ -77,7 +77,7 @@ export function register(r: RouteRegistry): void {
     },
   });
   r.add({
-    method: "delete", path: "/teams/:teamId", tag: "teams", summary: "Delete a team (org admins)", status: 204,
+    method: "delete", path: "/teams/:teamId", tag: "teams", summary: "Delete a team (org admins); a team a directory connection manages is deleted there (409)", status: 204,
     handler: async (req, res) => {
       const ctx = adminCtx(res);
       ensureCan(ctx.principal, "team:delete");

@@ -119,6 +119,15 @@ describe("managed fields: what a SCIM connection manages is changed in the direc
     assert.equal(renamed.status, 204, renamed.text);
     const back = await scim(okta.key).patch(`/Groups/${teamId}`, patch({ op: "replace", path: "displayName", value: "Research" }));
     assert.equal(back.status, 204, back.text);
+    // Okta deleting a group that keeps an admin's member: the team stays, no longer Okta's to manage.
+    const kept = await scim(okta.key).post("/Groups", { schemas: [GROUP_URN], displayName: "Kept", members: [{ value: adaId }] });
+    assert.equal(kept.status, 201);
+    expectOk(await as(t, admin.key).put(`/teams/${kept.body.id}/members/${admin.id}`, { role: "member" }), 201);
+    assert.equal((await t.http.delete(`/scim/v2/Groups/${kept.body.id}`).set(auth(okta.key))).status, 204);
+    const stays = expectOk(await as(t, admin.key).get(`/teams/${kept.body.id}`));
+    assert.equal(stays.managedBy, null);
+    assert.equal(stays.memberCount, 1);
+    assert.equal((await t.http.delete(`/api/v1/teams/${kept.body.id}`).set(auth(admin.key))).status, 204);
   });
 
   it("another connection writing the member's identity takes it over (the last writer manages)", async () => {

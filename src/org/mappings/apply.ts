@@ -47,15 +47,19 @@ const mappingSource = (r: Rule): GrantSource => ({ kind: "mapping", id: r.id });
 /** Each member's directory groups, as `<match kind> <match key>`. */
 async function directoryGroups(trx: Trx, orgId: string, memberIds: string[]): Promise<Map<string, Set<string>>> {
   const out = new Map(memberIds.map((id) => [id, new Set<string>()]));
-  const scim = await trx.selectFrom("membership_sources as s").innerJoin("teams as t", "t.id", "s.team_id")
-    .select(["s.member_id", "t.name_key", "t.external_id"]).distinct()
-    .where("s.org_id", "=", orgId).where("s.kind", "=", "scim").where("s.member_id", "in", memberIds).execute();
-  for (const r of scim) {
-    out.get(r.member_id)?.add(`scim-group ${r.name_key}`);
-    if (r.external_id) out.get(r.member_id)?.add(`scim-group-external-id ${r.external_id}`);
+  // 500 ids a query: every member of a 100k org would pass SQLite's limit of bound variables
+  for (let i = 0; i < memberIds.length; i += 500) {
+    const ids = memberIds.slice(i, i + 500);
+    const scim = await trx.selectFrom("membership_sources as s").innerJoin("teams as t", "t.id", "s.team_id")
+      .select(["s.member_id", "t.name_key", "t.external_id"]).distinct()
+      .where("s.org_id", "=", orgId).where("s.kind", "=", "scim").where("s.member_id", "in", ids).execute();
+    for (const r of scim) {
+      out.get(r.member_id)?.add(`scim-group ${r.name_key}`);
+      if (r.external_id) out.get(r.member_id)?.add(`scim-group-external-id ${r.external_id}`);
+    }
+    const signedIn = await trx.selectFrom("member_directory_groups").select(["member_id", "kind", "group_key"]).where("member_id", "in", ids).execute();
+    for (const r of signedIn) out.get(r.member_id)?.add(`${r.kind} ${r.group_key}`);
   }
-  const signedIn = await trx.selectFrom("member_directory_groups").select(["member_id", "kind", "group_key"]).where("member_id", "in", memberIds).execute();
-  for (const r of signedIn) out.get(r.member_id)?.add(`${r.kind} ${r.group_key}`);
   return out;
 }
 
