@@ -39,7 +39,7 @@ async function sizes(db: BenchDatabase): Promise<TableSize[]> {
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 100_000);
   const api = Number(process.env.BENCH_SIZES_API ?? 2000);
-  const db = await openBenchDatabase(process.env.DATABASE_URL || undefined);
+  const db = await openBenchDatabase(process.env.DATABASE_URL || undefined, process.env.BENCH_PG_SCHEMA || undefined);
   try {
     const seeded = await seed(db.store, n, 0, 10_000, () => {});
     if (db.store.dialect === "postgres") await sql`analyze`.execute(db.store.db);

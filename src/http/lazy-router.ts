@@ -1,0 +1,24 @@
+/**
+ * A router built on its first request. The doors people use now and then (sign-in, the console,
+ * the admin API, event polling) pull in modules SCIM traffic never needs (OIDC client, passport,
+ * LDAP client, zod schemas, the OpenAPI registry); loading them when first asked keeps the idle
+ * server ~10 MB smaller (docs/capacity.md). Concurrent first requests share one load; a failed
+ * load goes to the error handler and is tried again by the next request.
+ */
+import type { NextFunction, Request, RequestHandler, Response } from "express";
+
+/** `serves`: the paths the router answers (mounted at the root, it must not load for every other request). */
+export function lazyRouter(load: () => Promise<RequestHandler>, serves: (path: string) => boolean = () => true): RequestHandler {
+  let loading: Promise<RequestHandler> | undefined;
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!serves(req.path)) return next();
+    loading ??= load();
+    loading.then(
+      (handler) => handler(req, res, next),
+      (err: unknown) => {
+        loading = undefined;
+        next(err);
+      },
+    );
+  };
+}
