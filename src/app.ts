@@ -6,7 +6,7 @@ import type { Config } from "./config.ts";
 import { scimRouter } from "./scim/router.ts";
 import { oauthRouter } from "./oauth/router.ts";
 import { DEFAULT_REMOTE_KEY_OPTIONS, RemoteKeys } from "./org/security/oauth/remote-keys.ts";
-import { lazyRouter } from "./http/lazy-router.ts";
+import { lazyRouter, loadModule } from "./http/lazy-router.ts";
 import { sessionMiddleware } from "./http/session.ts";
 import { isEventsPath } from "./events/paths.ts";
 import { isConsolePath } from "./console/paths.ts";
@@ -59,13 +59,14 @@ export function createApp(store: Store, config: Config, opts: AppOptions = {}): 
   // and every other path under /scim reaches its SCIM 404 (never the HTML page).
   app.use(["/scim/v2", "/scim"], scimRouter(store, config, log, remoteKeys));
   // The doors below load their modules on their first request (src/http/lazy-router.ts): SCIM never needs them.
-  app.use(lazyRouter(async () => (await import("./events/router.ts")).eventsRouter(store, config, log), isEventsPath)); // SET keys and RFC 8936 polling (src/events/)
+  const load = <M>(spec: string) => loadModule<M>(import.meta.url, spec);
+  app.use(lazyRouter(async () => (await load<typeof import("./events/router.ts")>("./events/router.ts")).eventsRouter(store, config, log), isEventsPath)); // SET keys and RFC 8936 polling (src/events/)
   // Sessions only where people sign in; SCIM stays stateless.
   const sessions = sessionMiddleware(store, config);
-  app.use("/auth", sessions, lazyRouter(async () => (await import("./sso/router.ts")).ssoRouter(store, config, log)));
-  app.use("/api/v1", sessions, lazyRouter(async () => (await import("./admin/router.ts")).adminRouter(store, config, log)));
+  app.use("/auth", sessions, lazyRouter(async () => (await load<typeof import("./sso/router.ts")>("./sso/router.ts")).ssoRouter(store, config, log)));
+  app.use("/api/v1", sessions, lazyRouter(async () => (await load<typeof import("./admin/router.ts")>("./admin/router.ts")).adminRouter(store, config, log)));
   // the web console under /admin (src/console/)
-  app.use(lazyRouter(async () => (await import("./console/router.ts")).consoleRouter(store, config, sessions), isConsolePath));
+  app.use(lazyRouter(async () => (await load<typeof import("./console/router.ts")>("./console/router.ts")).consoleRouter(store, config, sessions), isConsolePath));
   app.use(notFoundHandler, finalErrorHandler(log));
   return app;
 }
