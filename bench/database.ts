@@ -22,8 +22,9 @@ export interface BenchDatabase {
   dispose(): Promise<void>;
 }
 
-export async function openBenchDatabase(databaseUrl: string | undefined): Promise<BenchDatabase> {
-  if (databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl)) return openPostgres(databaseUrl);
+/** `keepSchema` (PostgreSQL): use that schema (created when missing) and keep it, like a `sqlite:PATH` file. */
+export async function openBenchDatabase(databaseUrl: string | undefined, keepSchema?: string): Promise<BenchDatabase> {
+  if (databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl)) return openPostgres(databaseUrl, keepSchema);
   return openSqlite(databaseUrl);
 }
 
@@ -47,12 +48,12 @@ async function openSqlite(databaseUrl: string | undefined): Promise<BenchDatabas
   };
 }
 
-async function openPostgres(url: string): Promise<BenchDatabase> {
-  const schema = `bench_${crypto.randomBytes(5).toString("hex")}`;
+async function openPostgres(url: string, keepSchema?: string): Promise<BenchDatabase> {
+  const schema = keepSchema ?? `bench_${crypto.randomBytes(5).toString("hex")}`;
   const admin = openDatabase(url, { pgPoolSize: 1 });
   let version = "";
   try {
-    await sql`create schema ${sql.id(schema)}`.execute(admin.db);
+    await (keepSchema ? sql`create schema if not exists ${sql.id(schema)}` : sql`create schema ${sql.id(schema)}`).execute(admin.db);
     const { rows } = await sql<{ v: string }>`select current_setting('server_version') as v`.execute(admin.db);
     version = rows[0]?.v ?? "";
   } finally {
@@ -64,6 +65,7 @@ async function openPostgres(url: string): Promise<BenchDatabase> {
     if (disposed) return;
     disposed = true;
     await store.close().catch(() => {});
+    if (keepSchema) return;
     const cleanup = openDatabase(url, { pgPoolSize: 1 });
     try {
       await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(cleanup.db);

@@ -1,7 +1,7 @@
 /**
  * `npx tsx bench/sizes.ts N`: the storage cost per member for docs/capacity.md. Seeds N members
  * by direct SQL (bench/seed.ts, same database rules as `npm run bench`: DATABASE_URL unset →
- * temp SQLite file, postgres://… → fresh schema, dropped afterwards), then creates
+ * temp SQLite file, postgres://… → fresh schema, dropped afterwards; `sqlite:PATH` and `BENCH_PG_SCHEMA=name` keep the data for bench/capacity.ts), then creates
  * BENCH_SIZES_API members through the SCIM operation (createUserOp: what an IdP's POST writes,
  * audit and verification rows included). Prints rows and bytes (table + its indexes) per
  * table after each step, and the bytes per member of each, as JSON and a table.
@@ -39,7 +39,7 @@ async function sizes(db: BenchDatabase): Promise<TableSize[]> {
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 100_000);
   const api = Number(process.env.BENCH_SIZES_API ?? 2000);
-  const db = await openBenchDatabase(process.env.DATABASE_URL || undefined);
+  const db = await openBenchDatabase(process.env.DATABASE_URL || undefined, process.env.BENCH_PG_SCHEMA || undefined);
   try {
     const seeded = await seed(db.store, n, 0, 10_000, () => {});
     if (db.store.dialect === "postgres") await sql`analyze`.execute(db.store.db);

@@ -3,14 +3,13 @@ import express from "express";
 import type { Store } from "../db/connect.ts";
 import { migrationsCurrent } from "../db/migrate.ts";
 import type { Config } from "./config.ts";
-import { adminRouter } from "./admin/router.ts";
 import { scimRouter } from "./scim/router.ts";
 import { oauthRouter } from "./oauth/router.ts";
 import { DEFAULT_REMOTE_KEY_OPTIONS, RemoteKeys } from "./org/security/oauth/remote-keys.ts";
+import { lazyRouter, loadModule } from "./http/lazy-router.ts";
 import { sessionMiddleware } from "./http/session.ts";
-import { ssoRouter } from "./sso/router.ts";
-import { consoleRouter } from "./console/router.ts";
-import { eventsRouter } from "./events/router.ts";
+import { isEventsPath } from "./events/paths.ts";
+import { isConsolePath } from "./console/paths.ts";
 import { createLogger, errorLogFunction, requestLogging, silentLogger, type Logger } from "./http/logging.ts";
 import { createMetrics } from "./http/metrics.ts";
 import { finalErrorHandler, notFoundHandler } from "./http/final-errors.ts";
@@ -59,12 +58,15 @@ export function createApp(store: Store, config: Config, opts: AppOptions = {}): 
   // W&B documents its base URL without the version (`/scim/Users`): both prefixes serve one router,
   // and every other path under /scim reaches its SCIM 404 (never the HTML page).
   app.use(["/scim/v2", "/scim"], scimRouter(store, config, log, remoteKeys));
-  app.use(eventsRouter(store, config, log)); // SET keys and RFC 8936 polling (src/events/)
+  // The doors below load their modules on their first request (src/http/lazy-router.ts): SCIM never needs them.
+  const load = <M>(spec: string) => loadModule<M>(import.meta.url, spec);
+  app.use(lazyRouter(async () => (await load<typeof import("./events/router.ts")>("./events/router.ts")).eventsRouter(store, config, log), isEventsPath)); // SET keys and RFC 8936 polling (src/events/)
   // Sessions only where people sign in; SCIM stays stateless.
   const sessions = sessionMiddleware(store, config);
-  app.use("/auth", sessions, ssoRouter(store, config, log));
-  app.use("/api/v1", sessions, adminRouter(store, config, log));
-  app.use(consoleRouter(store, config, sessions)); // the web console under /admin (src/console/)
+  app.use("/auth", sessions, lazyRouter(async () => (await load<typeof import("./sso/router.ts")>("./sso/router.ts")).ssoRouter(store, config, log)));
+  app.use("/api/v1", sessions, lazyRouter(async () => (await load<typeof import("./admin/router.ts")>("./admin/router.ts")).adminRouter(store, config, log)));
+  // the web console under /admin (src/console/)
+  app.use(lazyRouter(async () => (await load<typeof import("./console/router.ts")>("./console/router.ts")).consoleRouter(store, config, sessions), isConsolePath));
   app.use(notFoundHandler, finalErrorHandler(log));
   return app;
 }

@@ -13,8 +13,9 @@ import { invalid } from "../org/errors.ts";
 import { authenticatePoller, MAX_POLL_EVENTS, poll } from "../org/events/poll.ts";
 import { currentSigningKey, publicJwks } from "../org/events/signing-keys.ts";
 import { eventIssuer } from "./issuer.ts";
+import { JWKS_PATH, POLL_PREFIX } from "./paths.ts";
 
-export const JWKS_PATH = "/.well-known/scim-events-jwks.json";
+export { JWKS_PATH } from "./paths.ts";
 
 const PollBody = z.strictObject({
   ack: z.array(z.string().max(100)).max(MAX_POLL_EVENTS).default([]),
@@ -33,7 +34,7 @@ export function eventsRouter(store: Store, config: Config, log: (msg: string, er
     if (config.encryptionKey) await key();
     res.set("Cache-Control", "public, max-age=300").json(await publicJwks(store.db, ev.keyRotationDays));
   });
-  r.post("/events/poll/:receiverId", express.json({ limit: config.maxBodyBytes }), async (req: Request, res: Response) => {
+  r.post(`${POLL_PREFIX}:receiverId`, express.json({ limit: config.maxBodyBytes }), async (req: Request, res: Response) => {
     const receiver = await authenticatePoller(store.db, config.encryptionKey, String(req.params.receiverId), readApiKey(req));
     const parsed = PollBody.safeParse(req.body ?? {});
     if (!parsed.success) throw invalid(`poll request: ${parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ")}`);
