@@ -12,7 +12,8 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import SQLite from "better-sqlite3";
-import { CompiledQuery, Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, SqliteDriver, type DatabaseConnection, type DialectAdapter, type Driver } from "kysely";
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, type DialectAdapter, type Driver } from "kysely";
+import { GroupCommitDriver } from "./group-commit.ts";
 import { cachingStatements } from "./sqlite-statements.ts";
 import type { Database } from "./types.ts";
 
@@ -52,23 +53,17 @@ export function openDatabase(url: string | undefined = process.env.DATABASE_URL,
 }
 
 /**
- * Transactions start with BEGIN IMMEDIATE: they take the write lock up front,
- * so a second process waits (busy_timeout) instead of failing with SQLITE_BUSY
- * when a transaction that has already read tries to write.
+ * Transactions share commits (group-commit.ts), each group starting with BEGIN IMMEDIATE:
+ * it takes the write lock up front, so a second process waits (busy_timeout) instead of
+ * failing with SQLITE_BUSY when a transaction that has already read tries to write.
  */
-class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
-  }
-}
-
-class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly settings: ConstructorParameters<typeof SqliteDialect>[0]) {
+class GroupCommitSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: ConstructorParameters<typeof SqliteDialect>[0], private readonly inTransaction: () => boolean) {
     super(settings);
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.settings);
+    return new GroupCommitDriver(this.settings, this.inTransaction);
   }
 
   override createAdapter(): DialectAdapter {
@@ -94,7 +89,7 @@ function openSqlite(file: string): Store {
   sqlite.pragma("busy_timeout = 5000");
   // LIKE must be case-sensitive: case-insensitive attributes are matched on lower-cased key columns.
   sqlite.pragma("case_sensitive_like = ON");
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingStatements(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new GroupCommitSqliteDialect({ database: cachingStatements(sqlite) }, () => sqlite.inTransaction) });
   return {
     db,
     dialect: "sqlite",

@@ -1,7 +1,9 @@
 /**
  * Paging in SQL: index paging (startIndex/count with OFFSET) and keyset cursor
  * paging (RFC 9865), both over the order (sort key, id) so pages are stable.
- * The total is a COUNT over the same filtered query; nothing is paged in memory.
+ * The total is a COUNT over the same filtered query, skipped when the page itself shows
+ * it (a short page that starts at the beginning or has rows: an `eq` filter on a unique
+ * attribute is then one indexed lookup); nothing is paged in memory.
  */
 import { sql, type Expression, type SelectQueryBuilder } from "kysely";
 import type { DynamicDb } from "./filter/compile.ts";
@@ -38,21 +40,25 @@ export async function runList<Row>(q: ListQuery): Promise<ListPage<Row>> {
   const { params } = q;
   const id = sql.ref(q.idColumn);
   const key = q.sortKey;
-  const countRow = await q.base.clearSelect().select((eb) => eb.fn.countAll().as("n")).executeTakeFirst();
-  const total = Number((countRow as { n: number | string } | undefined)?.n ?? 0);
+  const count = async () => {
+    const countRow = await q.base.clearSelect().select((eb) => eb.fn.countAll().as("n")).executeTakeFirst();
+    return Number((countRow as { n: number | string } | undefined)?.n ?? 0);
+  };
   const withKey = key ? q.base.select(sql<unknown>`${key}`.as("__sort")) : q.base;
   // PostgreSQL refuses ORDER BY a constant, so without sortBy the order is the id alone.
   const order = (qb: DynamicQuery, dir: "asc" | "desc") =>
     (key ? qb.orderBy(key, dir) : qb).orderBy(id, dir);
 
   if (params.cursor === undefined) {
-    if (params.count === 0) return { rows: [], total, startIndex: params.startIndex };
+    if (params.count === 0) return { rows: [], total: await count(), startIndex: params.startIndex };
     const dir = params.descending ? "desc" : "asc";
     const rows = await order(withKey, dir).offset(params.startIndex - 1).limit(params.count).execute();
+    const shows = rows.length < params.count && (rows.length > 0 || params.startIndex === 1);
+    const total = shows ? params.startIndex - 1 + rows.length : await count();
     return { rows: rows.map(strip) as Row[], total, startIndex: params.startIndex };
   }
 
-  if (params.count === 0) return { rows: [], total };
+  if (params.count === 0) return { rows: [], total: await count() };
   const pos: CursorPosition | null = params.cursor === "" ? null : decodeCursor(params.cursor, q.scope, q.cursorTtlSeconds, q.cursorSecret);
   const backwards = pos?.dir === "before";
   // Walking backwards is the forward order reversed.
@@ -70,6 +76,8 @@ export async function runList<Row>(q: ListQuery): Promise<ListPage<Row>> {
   const page = fetched.slice(0, params.count);
   if (backwards) page.reverse();
   const edge = (row: Record<string, unknown>, d: CursorPosition["dir"]) => encodeCursor({ key: (row.__sort ?? "") as string | number, id: row[q.idColumn.split(".").pop()!] as string, dir: d }, q.scope, q.cursorSecret);
+  // The first page with nothing after it is the whole result.
+  const total = pos === null && !more ? page.length : await count();
   const out: ListPage<Row> = { rows: page.map(strip) as Row[], total };
   if (page.length) {
     if (backwards ? true : more) out.nextCursor = edge(page[page.length - 1], "after");

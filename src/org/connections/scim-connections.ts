@@ -10,6 +10,7 @@
  * const { connection, key } = await createScimConnection(db, orgId, { name: "okta", rateLimitPerMinute: 600 }, actor);
  */
 import type { Kysely } from "kysely";
+import { compiled, param } from "../../../db/compiled.ts";
 import type { Database } from "../../../db/types.ts";
 import { recordAudit, type Actor } from "../audit/record.ts";
 import { now } from "../clock.ts";
@@ -115,10 +116,14 @@ export async function updateScimConnection(
   return (await listScimConnections(db, orgId)).find((c) => c.id === id)!;
 }
 
+/** Asked on every SCIM request of a service account: compiled once. */
+const connectionByAccount = compiled<{ serviceAccountId: string }, { service_account_id: string; rate_limit_per_minute: number; interop_profile: number }>((db) =>
+  db.selectFrom("scim_connections").select(["service_account_id", "rate_limit_per_minute", "interop_profile"]).where("service_account_id", "=", param<string>("serviceAccountId")));
+
 /** The connection a SCIM caller's service account is, or undefined (a member's key, a plain service account). */
 export async function connectionOf(db: Db, serviceAccountId: string | null): Promise<{ id: string; rateLimitPerMinute: number; interopProfile: boolean } | undefined> {
   if (!serviceAccountId) return undefined;
-  const row = await db.selectFrom("scim_connections").select(["service_account_id", "rate_limit_per_minute", "interop_profile"]).where("service_account_id", "=", serviceAccountId).executeTakeFirst();
+  const [row] = await connectionByAccount(db, { serviceAccountId });
   return row ? { id: row.service_account_id, rateLimitPerMinute: row.rate_limit_per_minute, interopProfile: row.interop_profile === 1 } : undefined;
 }
 

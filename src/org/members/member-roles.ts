@@ -25,7 +25,7 @@
  */
 import { removeFromTeam } from "../teams/membership.ts";
 import { getOrg } from "../orgs/settings.ts";
-import type { Kysely, Transaction } from "kysely";
+import { PostgresAdapter, type Kysely, type Transaction } from "kysely";
 import type { Database, Member, Org } from "../../../db/types.ts";
 import { recordAudit, type Actor } from "../audit/record.ts";
 import { now } from "../clock.ts";
@@ -77,12 +77,15 @@ export function requireEnterprise(org: Pick<Org, "plan">, feature: string): void
 
 /**
  * Locks the org row for the rest of the transaction (a no-op UPDATE takes the row
- * lock on PostgreSQL; SQLite serialises writers anyway), so two concurrent changes
+ * lock on PostgreSQL; SQLite's transactions start with BEGIN IMMEDIATE, so the writer
+ * lock is already held: a plain read, which writes no page), so two concurrent changes
  * cannot both pass a count (two demotions of the last two admins, two seats for
  * the last free one). Counts read after it see every committed change.
  */
 export async function lockOrg(trx: Db, orgId: string): Promise<Org> {
-  const org = await trx.updateTable("orgs").set((eb) => ({ plan: eb.ref("plan") })).where("id", "=", orgId).returningAll().executeTakeFirst();
+  const org = trx.getExecutor().adapter instanceof PostgresAdapter
+    ? await trx.updateTable("orgs").set((eb) => ({ plan: eb.ref("plan") })).where("id", "=", orgId).returningAll().executeTakeFirst()
+    : await trx.selectFrom("orgs").selectAll().where("id", "=", orgId).executeTakeFirst();
   if (!org) throw notFound(`no organization with id ${orgId}`);
   return org;
 }

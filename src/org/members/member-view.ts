@@ -7,6 +7,7 @@
  * const view = await getMemberView(db, orgId, memberId); // { userName, orgRole, teams: [...] }
  */
 import type { Kysely } from "kysely";
+import { compiled, param } from "../../../db/compiled.ts";
 import type { Database, Member } from "../../../db/types.ts";
 import { notFound } from "../errors.ts";
 import { getMember } from "./members.ts";
@@ -73,17 +74,22 @@ export function toMemberView(m: Member, email: string | null, managedBy: Managed
   };
 }
 
-/** Each member's teams, by team name. One query for any number of members. */
+/** The teams of members: one query per 500 members (`in` list), and for one member a query compiled once (every GET /Users/{id}). */
+type TeamRow = { member_id: string; id: string; display_name: string; role: string; custom_role: string | null };
+const teamsQuery = (db: Db) => db.selectFrom("team_members as tm")
+  .innerJoin("teams as t", "t.id", "tm.team_id")
+  .leftJoin("custom_roles as r", "r.id", "tm.custom_role_id")
+  .select(["tm.member_id", "t.id", "t.display_name", "tm.role", "r.name as custom_role"]);
+const teamsOfOne = compiled<{ memberId: string }, TeamRow>((db) =>
+  teamsQuery(db).where("tm.member_id", "=", param<string>("memberId")).orderBy("t.name_key").orderBy("t.id"));
+
+/** Each member's teams, by team name. */
 export async function teamsOfMembers(db: Db, memberIds: readonly string[]): Promise<Map<string, MemberTeam[]>> {
   const out = new Map<string, MemberTeam[]>();
   for (let i = 0; i < memberIds.length; i += 500) {
-    const rows = await db.selectFrom("team_members as tm")
-      .innerJoin("teams as t", "t.id", "tm.team_id")
-      .leftJoin("custom_roles as r", "r.id", "tm.custom_role_id")
-      .select(["tm.member_id", "t.id", "t.display_name", "tm.role", "r.name as custom_role"])
-      .where("tm.member_id", "in", memberIds.slice(i, i + 500))
-      .orderBy("t.name_key").orderBy("t.id")
-      .execute();
+    const rows: TeamRow[] = memberIds.length === 1
+      ? await teamsOfOne(db, { memberId: memberIds[0]! })
+      : await teamsQuery(db).where("tm.member_id", "in", memberIds.slice(i, i + 500)).orderBy("t.name_key").orderBy("t.id").execute();
     for (const r of rows) {
       const list = out.get(r.member_id) ?? [];
       list.push({ id: r.id, name: r.display_name, role: r.role, customRoleName: r.custom_role });

@@ -8,6 +8,7 @@
  */
 import crypto from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
+import { compiled, param } from "../../../db/compiled.ts";
 import type { Database, Member } from "../../../db/types.ts";
 import { recordAudit, type Actor } from "../audit/record.ts";
 import { BOUNDS } from "../bounds.ts";
@@ -61,8 +62,11 @@ export interface MemberAccessChange {
 
 type Db = Kysely<Database>;
 
+const memberById = compiled<{ orgId: string; id: string }, Member>((db) =>
+  db.selectFrom("members").selectAll().where("org_id", "=", param<string>("orgId")).where("id", "=", param<string>("id")));
+
 export async function findMember(db: Db, orgId: string, id: string): Promise<Member | undefined> {
-  return db.selectFrom("members").selectAll().where("org_id", "=", orgId).where("id", "=", id).executeTakeFirst();
+  return (await memberById(db, { orgId, id }))[0];
 }
 
 export async function getMember(db: Db, orgId: string, id: string): Promise<Member> {

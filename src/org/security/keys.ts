@@ -5,6 +5,7 @@
  */
 import crypto from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
+import { compiled, param } from "../../../db/compiled.ts";
 import type { Database } from "../../../db/types.ts";
 import { recordAudit, type Actor } from "../audit/record.ts";
 import { now } from "../clock.ts";
@@ -71,20 +72,25 @@ export async function createKey(
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+/** The key with this hash and what its principal needs (every authenticated request runs it: compiled once). */
+const keyByHash = compiled<{ hash: string }, {
+  id: string; org_id: string; hash: string; service_account_id: string | null; member_id: string | null; last_used_at: string | null;
+  revoked_at: string | null; expires_at: string | null; team_id: string | null; org_role: string | null; active: number | null;
+}>((db) => db
+  .selectFrom("api_keys as k")
+  .leftJoin("service_accounts as s", "s.id", "k.service_account_id")
+  .leftJoin("members as m", "m.id", "k.member_id")
+  .select([
+    "k.id", "k.org_id", "k.hash", "k.service_account_id", "k.member_id", "k.last_used_at", "k.revoked_at", "k.expires_at",
+    "s.team_id", "m.org_role", "m.active",
+  ])
+  .where("k.hash", "=", param<string>("hash")));
+
 /** The principal a key stands for, or null when the key is unknown or revoked. */
 export async function authenticateKey(db: Kysely<Database>, key: string): Promise<Principal | null> {
   if (!key || key.length > 512) return null;
   const hash = hashKey(key);
-  const row = await db
-    .selectFrom("api_keys as k")
-    .leftJoin("service_accounts as s", "s.id", "k.service_account_id")
-    .leftJoin("members as m", "m.id", "k.member_id")
-    .select([
-      "k.id", "k.org_id", "k.hash", "k.service_account_id", "k.member_id", "k.last_used_at", "k.revoked_at", "k.expires_at",
-      "s.team_id", "m.org_role", "m.active",
-    ])
-    .where("k.hash", "=", hash)
-    .executeTakeFirst();
+  const [row] = await keyByHash(db, { hash });
   if (!row || row.revoked_at || hasLapsed(row.expires_at)) return null;
   // A member's own key works only while the member is active (deactivation also revokes it).
   if (row.member_id !== null && row.active !== 1) return null;
