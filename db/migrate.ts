@@ -19,6 +19,7 @@ import * as m0017 from "./migrations/0017-role-external-id.ts";
 import * as m0018 from "./migrations/0018-last-sign-in.ts";
 import * as m0019 from "./migrations/0019-audit-for-people.ts";
 import * as m0020 from "./migrations/0020-member-directory.ts";
+import * as m0023 from "./migrations/0023-refused-scim-requests.ts";
 
 type Step = { up(db: MigrationDb, dialect: Store["dialect"]): Promise<void> };
 const steps: Record<string, Step> = {
@@ -40,6 +41,7 @@ const steps: Record<string, Step> = {
   "0018-last-sign-in": m0018,
   "0019-audit-for-people": m0019,
   "0020-member-directory": m0020,
+  "0023-refused-scim-requests": m0023,
 };
 
 function provider(store: Store): MigrationProvider {

@@ -58,7 +58,7 @@ export function createApp(store: Store, config: Config, opts: AppOptions = {}): 
   app.use(oauthRouter(store, config, remoteKeys, log)); // OAuth for SCIM clients (src/oauth/)
   // W&B documents its base URL without the version (`/scim/Users`): both prefixes serve one router,
   // and every other path under /scim reaches its SCIM 404 (never the HTML page).
-  app.use(["/scim/v2", "/scim"], scimRouter(store, config, log, remoteKeys));
+  app.use(["/scim/v2", "/scim"], scimRouter(store, config, log, remoteKeys, metrics.scimRefusedUnattributed));
   app.use(eventsRouter(store, config, log)); // SET keys and RFC 8936 polling (src/events/)
   // Sessions only where people sign in; SCIM stays stateless.
   const sessions = sessionMiddleware(store, config);

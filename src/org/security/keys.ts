@@ -107,6 +107,29 @@ export async function authenticateKey(db: Kysely<Database>, key: string): Promis
   };
 }
 
+/**
+ * Why a presented key that did not authenticate was refused, and whose it was —
+ * found by its non-secret first characters (the prefix every generated key shows),
+ * so a provider's refused requests can be shown to the org that issued the key.
+ * Null when the key cannot be attributed to exactly one key (not one of ours, or
+ * an operator-chosen key, which shows none of itself).
+ */
+export async function refusedKeyHolder(db: Kysely<Database>, key: string): Promise<{ orgId: string; keyId: string; why: string } | null> {
+  if (!key.startsWith("rc_") || key.length < 10 || key.length > 512) return null;
+  const rows = await db.selectFrom("api_keys as k").leftJoin("members as m", "m.id", "k.member_id")
+    .select(["k.id", "k.org_id", "k.hash", "k.revoked_at", "k.expires_at", "k.member_id", "m.active"])
+    .where("k.prefix", "=", key.slice(0, 10)).limit(2).execute();
+  if (rows.length !== 1) return null;
+  const row = rows[0]!;
+  const same = crypto.timingSafeEqual(Buffer.from(row.hash, "hex"), Buffer.from(hashKey(key), "hex"));
+  const why = !same ? "The key sent starts like this key but is not it (mistyped or cut short)."
+    : row.revoked_at ? "This key was revoked."
+    : hasLapsed(row.expires_at) ? "This key has expired."
+    : row.member_id !== null && row.active !== 1 ? "This key's member is deactivated."
+    : null;
+  return why ? { orgId: row.org_id, keyId: row.id, why } : null;
+}
+
 export interface KeyInfo {
   id: string;
   prefix: string;

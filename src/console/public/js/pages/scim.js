@@ -36,7 +36,7 @@ export async function render() {
   function draw(requests) {
     list.replaceChildren(requests.length
       ? table(["When", "Request", "Answer", "Key"], requests.map((r) => h("tr", {}, h("td.when", {}, fmtTime(r.at)), h("td", {}, `${r.method} ${r.path}`),
-        h("td", {}, h(r.ok ? "span" : "strong", {}, `${r.status} ${STATUS_WORDS[r.status] ?? (r.ok ? "OK" : "refused")}`)), h("td", {}, r.by))), "Last SCIM requests")
+        h("td", {}, h(r.ok ? "span" : "strong", {}, `${r.status} ${STATUS_WORDS[r.status] ?? (r.ok ? "OK" : "refused")}`), r.why ? h("span.why", {}, ` — ${r.why}`) : null), h("td", {}, r.by))), "Last SCIM requests")
       : h("p.empty", {}, "No requests yet. Run “Test connection” at your identity provider, then refresh."));
   }
   draw(activity.requests);
