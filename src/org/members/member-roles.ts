@@ -83,7 +83,7 @@ export function requireEnterprise(org: Pick<Org, "plan">, feature: string): void
  */
 export async function lockOrg(trx: Db, orgId: string): Promise<Org> {
   const org = await trx.updateTable("orgs").set((eb) => ({ plan: eb.ref("plan") })).where("id", "=", orgId).returningAll().executeTakeFirst();
-  if (!org) throw notFound(`no organization with id ${orgId}`);
+  if (!org) throw notFound("This organization does not exist.");
   return org;
 }
 
@@ -165,7 +165,7 @@ export async function setBillingAdmin(db: Db, orgId: string, memberId: string | 
     let target: Pick<Member, "id" | "user_name"> | undefined;
     if (memberId !== null) {
       const m = await trx.selectFrom("members").select(["id", "user_name", "active"]).where("org_id", "=", orgId).where("id", "=", memberId).executeTakeFirst();
-      if (!m) throw notFound(`no member with id ${memberId}`);
+      if (!m) throw notFound("This member is not in the organization (they may have been removed).");
       if (m.active !== 1) throw refused(`${m.user_name} is deactivated: the billing admin must be an active member`);
       target = m;
     }

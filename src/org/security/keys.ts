@@ -168,7 +168,7 @@ export async function revokeKey(db: Kysely<Database>, keyId: string, orgId?: str
   if (Number(res.numUpdatedRows) === 0) {
     let exists = db.selectFrom("api_keys").select("id").where("id", "=", keyId);
     if (orgId) exists = exists.where("org_id", "=", orgId);
-    if (!(await exists.executeTakeFirst())) throw notFound(`no API key with id ${keyId}`);
+    if (!(await exists.executeTakeFirst())) throw notFound("This API key does not exist (it may have been deleted).");
   }
 }
 
@@ -196,7 +196,7 @@ async function lockActiveMember(trx: Transaction<Database>, orgId: string, membe
   const res = await trx.updateTable("members").set({ active: 1 }).where("org_id", "=", orgId).where("id", "=", memberId).where("active", "=", 1).executeTakeFirst();
   if (Number(res.numUpdatedRows) > 0) return;
   const exists = await trx.selectFrom("members").select("id").where("org_id", "=", orgId).where("id", "=", memberId).executeTakeFirst();
-  if (!exists) throw notFound(`no member with id ${memberId} in this organization`);
+  if (!exists) throw notFound("This member is not in the organization (they may have been removed).");
   throw refused("a deactivated member cannot hold API keys; an org admin can reactivate the member first");
 }
 
@@ -229,8 +229,8 @@ export async function listMemberKeys(db: Db, orgId: string, memberId: string): P
 export async function revokeMemberKey(db: Db, orgId: string, memberId: string, keyId: string, actor: Actor): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom("api_keys").select(["revoked_at"]).where("org_id", "=", orgId).where("member_id", "=", memberId).where("id", "=", keyId).executeTakeFirst();
-    if (!row) throw notFound(`you have no API key with id ${keyId}`);
-    if (row.revoked_at) throw refused(`API key ${keyId} was already revoked at ${row.revoked_at}`);
+    if (!row) throw notFound("You have no such API key.");
+    if (row.revoked_at) throw refused(`This key was already revoked (${row.revoked_at}).`);
     await trx.updateTable("api_keys").set({ revoked_at: now() }).where("id", "=", keyId).execute();
     await recordAudit(trx, { orgId, actor, action: "key.revoke", targetType: "api_key", targetId: keyId, detail: { before: { revokedAt: null }, after: { revoked: true }, memberId } });
   });
