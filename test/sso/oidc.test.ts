@@ -283,7 +283,7 @@ describe("OIDC sign-in (real OpenID Provider, code flow with PKCE)", function ()
       const html = await signInThrough(new Browser(), t.loginUrl(closed), op, "nobody-sub");
       assert.equal(html.callback.status, 409);
       assert.match(String(html.callback.headers.get("content-type")), /text\/html/);
-      assert.match(html.callback.text, /<h1>Sign-in refused<\/h1>/);
+      assert.match(html.callback.text, /<h1>You cannot sign in here yet<\/h1>/);
       assert.match(html.callback.text, /admin/i);
       const json = await signInThrough(new Browser("application/json"), t.loginUrl(closed), op, "nobody-sub");
       assert.equal(json.callback.status, 409);
