@@ -37,11 +37,12 @@ export function sendPage(res: Response, status: number, o: PageOptions): void {
   res.status(status).set("Cache-Control", "no-store").type("html").send(pageHtml({ requestId: requestIdOf(res), ...o }));
 }
 
-/** A sentence as a person reads it: capital first letter, a full stop at the end. */
+/** A sentence as a person reads it: a capital first word (never an org's own name), a full stop at the end. */
 const sentence = (t: string): string => {
   const s = t.trim();
   if (!s) return s;
-  return s.charAt(0).toUpperCase() + s.slice(1) + (/[.!?]$/.test(s) ? "" : ".");
+  const first = /^(your|the|this|you|no|too|sign-in|a|an|only|there|we|it|its|that)\b/.test(s);
+  return (first ? s.charAt(0).toUpperCase() + s.slice(1) : s) + (/[.!?]$/.test(s) ? "" : ".");
 };
 
 /** What a person can do after a failure of this status, and whom to ask. */

@@ -320,7 +320,7 @@ describe("OIDC sign-in (real OpenID Provider, code flow with PKCE)", function ()
       assert.equal(ok.callback.status, 302);
       const replay = await b.get(ok.callbackUrl);
       assert.equal(replay.status, 400);
-      assert.match(replay.text, /no sign-in to this organization was started in this browser/);
+      assert.match(replay.text, /no sign-in to this organization was started in this browser/i);
       const stranger = await new Browser().get(ok.callbackUrl);
       assert.equal(stranger.status, 400);
       const bare = await new Browser().get(callbackOf(t, t.org));

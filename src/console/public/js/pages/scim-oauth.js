@@ -85,7 +85,7 @@ function federationRow(f, accountName, msg, refresh) {
   return h("tr", {}, h("td", {}, h("code", {}, f.issuer)), h("td", {}, f.audience), h("td", {}, f.subject), h("td", {}, accountName), h("td", {}, expiryText(f.expiresAt)), h("td.actions", {}, remove));
 }
 
-/** The OAuth clients' and trusted issuers' sections; `msg` is the page's message area. */
+/** The OAuth clients' and trusted issuers' sections, and `refresh` (after a service account is made elsewhere on the page). */
 export async function oauthSections(msg) {
   const shown = h("div");
   const clients = h("div");
@@ -137,8 +137,11 @@ export async function oauthSections(msg) {
   }); } } }, h("div.row", {}, field("Issuer", issuer), field("Audience", audience), field("Subject", subject, "Entra: the app's object id."), field("Service account", fedAccount), fedExpiry.el), createFed);
 
   await refresh();
-  return [
-    section("OAuth clients (client credentials)", shown, clients, h("h3", {}, "New OAuth client"), clientForm),
-    section("Trusted issuers (workload identity federation)", federations, h("h3", {}, "New trusted issuer"), fedForm),
-  ];
+  return {
+    refresh,
+    sections: [
+      section("OAuth clients (client credentials)", shown, clients, h("h3", {}, "New OAuth client"), clientForm),
+      section("Trusted issuers (workload identity federation)", federations, h("h3", {}, "New trusted issuer"), fedForm),
+    ],
+  };
 }
