@@ -21,6 +21,7 @@ import * as m0019 from "./migrations/0019-audit-for-people.ts";
 import * as m0020 from "./migrations/0020-member-directory.ts";
 import * as m0022 from "./migrations/0022-interop-profile.ts";
 import * as m0021 from "./migrations/0021-managed-by.ts";
+import * as m0023 from "./migrations/0023-refused-scim-requests.ts";
 
 type Step = { up(db: MigrationDb, dialect: Store["dialect"]): Promise<void> };
 const steps: Record<string, Step> = {
@@ -44,6 +45,7 @@ const steps: Record<string, Step> = {
   "0020-member-directory": m0020,
   "0022-interop-profile": m0022,
   "0021-managed-by": m0021,
+  "0023-refused-scim-requests": m0023,
 };
 
 function provider(store: Store): MigrationProvider {

@@ -165,6 +165,8 @@ export interface ScimRequestsTable {
   path: string;
   status: number;
   key_id: string | null;
+  /** a refused key (401): why, in words (0023); null otherwise */
+  why: string | null;
 }
 
 export interface ApiKeysTable {

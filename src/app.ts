@@ -57,7 +57,7 @@ export function createApp(store: Store, config: Config, opts: AppOptions = {}): 
   app.use(oauthRouter(store, config, remoteKeys, log)); // OAuth for SCIM clients (src/oauth/)
   // W&B documents its base URL without the version (`/scim/Users`): both prefixes serve one router,
   // and every other path under /scim reaches its SCIM 404 (never the HTML page).
-  app.use(["/scim/v2", "/scim"], scimRouter(store, config, log, remoteKeys));
+  app.use(["/scim/v2", "/scim"], scimRouter(store, config, log, remoteKeys, metrics.scimRefusedUnattributed));
   // The doors below load their modules on their first request (src/http/lazy-router.ts): SCIM never needs them.
   const load = <M>(spec: string) => loadModule<M>(import.meta.url, spec);
   app.use(lazyRouter(async () => (await load<typeof import("./events/router.ts")>("./events/router.ts")).eventsRouter(store, config, log), isEventsPath)); // SET keys and RFC 8936 polling (src/events/)

@@ -139,7 +139,7 @@ describe(`rollcall CLI (${PG ? "PostgreSQL" : "SQLite"})`, () => {
     assert.equal(org.stderr.trim(), 'error: no organization named "nope"');
     assert.equal(org.stdout, "");
     assert.equal(key.code, 1);
-    assert.equal(key.stderr.trim(), "error: no API key with id 00000000-0000-0000-0000-000000000000");
+    assert.equal(key.stderr.trim(), "error: This API key does not exist (it may have been deleted).");
   });
 
   const EXT = "urn:ietf:params:scim:schemas:extension:rollcall:2.0:User";

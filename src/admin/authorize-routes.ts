@@ -51,7 +51,7 @@ async function teamOf(ctx: AdminContext, ref: string | undefined): Promise<{ id:
 
 async function memberOf(ctx: AdminContext, c: { memberId?: string; userName?: string }): Promise<MemberFacts> {
   const facts = c.memberId ? await loadMemberFacts(ctx.store.db, ctx.orgId, c.memberId) : await loadMemberFactsByName(ctx.store.db, ctx.orgId, c.userName ?? "");
-  if (!facts) throw notFound(c.memberId ? `no member with id ${c.memberId} in this organization` : `no member named ${JSON.stringify(c.userName)} in this organization`);
+  if (!facts) throw notFound(c.memberId ? "This member is not in the organization (they may have been removed)." : `no member named ${JSON.stringify(c.userName)} in this organization`);
   return facts;
 }
 

@@ -7,6 +7,8 @@
  */
 import { z } from "zod";
 import { BOUNDS } from "../org/bounds.ts";
+import type { InvalidParam } from "../org/errors.ts";
+import { wordsOfName, wordsOfPath } from "./field-words.ts";
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -113,35 +115,59 @@ export function describe(s: JsonSchema): string {
   }
 }
 
-function explainOne(issue: Issue, root: JsonSchema, value: unknown, where: Where): string {
+const cap = (t: string): string => t.charAt(0).toUpperCase() + t.slice(1);
+
+/** describe() for a person: text, whole numbers, lists. */
+const plainly = (t: string): string => t.replace(/\ban integer\b/g, "a whole number").replace(/\binteger\b/g, "whole number").replace(/\bintegers\b/g, "whole numbers")
+  .replace(/\ban array of strings\b/g, "a list of texts").replace(/\ban array\b/g, "a list").replace(/\ba (non-empty )?string\b/g, (_m, ne: string | undefined) => (ne ? "non-empty text" : "text"))
+  .replace(/\bor null\b/g, "or empty (null)");
+
+/** One problem: in plain words for `detail`, and as a field and reason for `invalid-params`. */
+interface Explained { plain: string; params: InvalidParam[] }
+
+function explainOne(issue: Issue, root: JsonSchema, value: unknown, where: Where): Explained {
   const at = label(issue.path, where);
+  const name = at.replace(/^query parameter /, "").replace(/^"|"$/g, "");
+  const words = wordsOfPath(issue.path);
+  const one = (plain: string, reason: string): Explained => ({ plain, params: [{ name, reason }] });
   if (issue.code === "unrecognized_keys") {
-    const names = issue.keys.map((k) => `"${k}"`).join(", ");
-    const noun = where === "query" ? "query parameter" : "field";
     const { schema } = issue.path.length ? schemaAt(root, issue.path) : { schema: root };
     const allowed = Object.keys(asSchema(schema?.properties) ?? {});
-    const inside = issue.path.length ? ` in ${at}` : "";
-    return `unknown ${noun}${issue.keys.length > 1 ? "s" : ""} ${names}${inside}; allowed: ${allowed.length ? allowed.join(", ") : "none"}`;
+    const noun = where === "query" ? "query parameter" : "field";
+    const inside = issue.path.length ? ` of ${words}` : "";
+    const names = issue.keys.map((k) => `“${wordsOfName(k)}”`).join(", ");
+    return {
+      plain: `This request does not take ${names}${inside}; leave ${issue.keys.length > 1 ? "them" : "it"} out${where === "query" ? " of the address" : ""}.`,
+      params: issue.keys.map((k) => ({ name: issue.path.length ? `${name}.${k}` : k, reason: `unknown ${noun}; allowed: ${allowed.length ? allowed.join(", ") : "none"}` })),
+    };
   }
-  if (!issue.path.length) return where === "body" ? "the request body must be a JSON object" : "the query string is not valid";
-  if (issue.code === "invalid_type" && issue.expected === "never") return issue.message;
+  if (!issue.path.length) {
+    return where === "body"
+      ? { plain: "Send the request's details as a JSON object.", params: [{ name: "(body)", reason: "the request body must be a JSON object" }] }
+      : { plain: "The address of this request is not valid.", params: [{ name: "(query)", reason: "the query string is not valid" }] };
+  }
+  if (issue.code === "invalid_type" && issue.expected === "never") return one(issue.message, "may not be sent to this route");
   const { schema, parent } = schemaAt(root, issue.path);
   const required = ((parent?.required as string[] | undefined) ?? []).includes(String(issue.path.at(-1)));
   const got = valueAt(value, issue.path);
-  if (got === undefined) return `${at} is required`;
+  if (got === undefined) return one(`Give ${words}.`, "is required");
   if (issue.code === "too_small" && issue.origin === "string" && issue.minimum === 1) {
     const bound = schema?.maxLength !== undefined ? ` (1 to ${String(schema.maxLength)} characters)` : "";
-    return `${at} ${required ? "is required and " : ""}must not be empty${bound}`;
+    return one(`${cap(words)} must not be empty${bound}.`, `${required ? "is required and " : ""}must not be empty${bound}`);
   }
-  if (!schema) return `${at}: ${issue.message}`;
+  if (!schema) return one(`${cap(words)} is not valid.`, issue.message);
   // a string or list over its bound: say how long it was (numbers speak for themselves)
   const length = issue.code === "too_big" && (issue.origin === "string" || issue.origin === "array") && (typeof got === "string" || Array.isArray(got)) ? ` (got ${got.length})` : "";
-  return `${at} must be ${describe(schema)}${length}`;
+  const must = describe(schema);
+  if (Array.isArray(schema.enum)) return one(`Choose ${words}: ${alternatives((schema.enum as unknown[]).map((v) => (/[a-z][A-Z]/.test(String(v)) ? wordsOfName(String(v)) : String(v))))}.`, `must be ${must}`);
+  return one(`${cap(words)} must be ${plainly(must)}${length}.`, `must be ${must}${length}`);
 }
 
-/** One sentence per problem (unknown fields first), at most five. */
-export function explainIssues(issues: readonly Issue[], root: JsonSchema, value: unknown, where: Where): string {
+/** Plain sentences for `detail` (at most five), and every field with its reason for `invalid-params`. */
+export function explainIssues(issues: readonly Issue[], root: JsonSchema, value: unknown, where: Where): { detail: string; params: InvalidParam[] } {
   const ordered = [...issues].sort((a, b) => Number(b.code === "unrecognized_keys") - Number(a.code === "unrecognized_keys"));
-  const lines = [...new Set(ordered.map((i) => explainOne(i, root, value, where)))];
-  return lines.slice(0, 5).join("; ") + (lines.length > 5 ? `; and ${lines.length - 5} more` : "");
+  const all = ordered.map((i) => explainOne(i, root, value, where));
+  const lines = [...new Set(all.map((e) => e.plain))];
+  const params = all.flatMap((e) => e.params).filter((p, i, xs) => xs.findIndex((q) => q.name === p.name && q.reason === p.reason) === i);
+  return { detail: lines.slice(0, 5).join(" ") + (lines.length > 5 ? ` And ${lines.length - 5} more.` : ""), params };
 }

@@ -46,7 +46,7 @@ export function register(r: RouteRegistry): void {
       const ctx = adminCtx(res);
       const change = { orgRole: body.orgRole, modelsSeat: body.modelsSeat, weaveRole: body.weaveRole };
       const changes = Object.values(change).some((v) => v !== undefined);
-      if (changes === (body.remove === true)) throw badInput("say either what to change (orgRole, modelsSeat, weaveRole) or remove: true");
+      if (changes === (body.remove === true)) throw badInput("Say what to change for these people (org role, Models seat or Weave access), or remove them — one of the two.", [{ name: "remove", reason: "say either what to change (orgRole, modelsSeat, weaveRole) or remove: true" }]);
       ensureCan(ctx.principal, "members:read");
       res.json(await bulkChangeMembers(ctx.store.db, ctx.principal, ctx.orgId, body.ids, body.remove ? { kind: "remove" } : { kind: "access", change }, ctx.actor));
     },

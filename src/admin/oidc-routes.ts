@@ -55,7 +55,7 @@ export function register(r: RouteRegistry): void {
       const input = parseOidcConnectionInput(body);
       const before = await getOidcConnection(ctx.store.db, ctx.orgId);
       refuseEnvManaged(before, ctx.config.oidc !== undefined);
-      if (input.clientSecret === undefined && !before) throw badInput("\"clientSecret\" is required for a new connection");
+      if (input.clientSecret === undefined && !before) throw badInput("Give the client secret: a new connection needs it.", [{ name: "clientSecret", reason: "is required for a new connection" }]);
       requireEncryptionKey(ctx.config.encryptionKey, "an OIDC client secret");
       let secret = input.clientSecret;
       try {

@@ -10,6 +10,7 @@ import type { Request, Response, Router } from "express";
 import { z } from "zod";
 import { ProblemError } from "./errors.ts";
 import { explainIssues, type JsonSchema } from "./input.ts";
+import { wordsOfPath } from "./field-words.ts";
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
@@ -42,7 +43,7 @@ export function jsonSchemaOf(schema: z.ZodType): JsonSchema {
 }
 
 const unsupported = (got: string) =>
-  new ProblemError(415, "Unsupported Media Type", `the request body must be JSON: send it with Content-Type: application/json (got ${got})`);
+  new ProblemError(415, "Unsupported Media Type", `Send the request's details as JSON (Content-Type: application/json; got ${got}).`);
 
 function hasBody(req: Request): boolean {
   const length = req.get("content-length");
@@ -53,18 +54,18 @@ function readBody(req: Request, schema: z.ZodType, json: JsonSchema): unknown {
   if (hasBody(req) && !req.is("application/json")) throw unsupported(req.get("content-type") ?? "no Content-Type");
   const value: unknown = req.body === undefined ? {} : req.body;
   const out = schema.safeParse(value);
-  if (!out.success) throw new ProblemError(400, "Bad Request", explainIssues(out.error.issues, json, value, "body"));
+  if (!out.success) { const e = explainIssues(out.error.issues, json, value, "body"); throw new ProblemError(400, "Bad Request", e.detail, e.params); }
   return out.data;
 }
 
 function readQuery(req: Request, schema: z.ZodType, json: JsonSchema): unknown {
   const given: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(req.query as Record<string, unknown>)) {
-    if (Array.isArray(v)) throw new ProblemError(400, "Bad Request", `query parameter "${k}" must be given once`);
+    if (Array.isArray(v)) throw new ProblemError(400, "Bad Request", `Give ${wordsOfPath([k])} only once in the address.`, [{ name: k, reason: "must be given once" }]);
     if (v !== "") given[k] = v; // an empty value means "not given" (a cleared filter in a form)
   }
   const out = schema.safeParse(given);
-  if (!out.success) throw new ProblemError(400, "Bad Request", explainIssues(out.error.issues, json, given, "query"));
+  if (!out.success) { const e = explainIssues(out.error.issues, json, given, "query"); throw new ProblemError(400, "Bad Request", e.detail, e.params); }
   return out.data;
 }
 

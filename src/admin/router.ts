@@ -85,6 +85,7 @@ async function authenticate(store: Store, config: Config, req: Request): Promise
   const principal = await principalForSession(store.db, user);
   if (!principal) throw new ProblemError(401, "Unauthorized", "this session's membership is no longer active; sign in again");
   if (!SAFE_METHODS.has(req.method) && !csrfMatches(req, req.get(CSRF_HEADER)))
-    throw new ProblemError(403, "Forbidden", `a request authenticated by the session cookie must send the session's CSRF token in the ${CSRF_HEADER} header (GET /api/v1/me returns it as csrfToken)`);
+    throw new ProblemError(403, "Forbidden", "This change came without the page's safety token; reload the page and try again.",
+      [{ name: CSRF_HEADER, reason: "a request authenticated by the session cookie must send the session's CSRF token in this header (GET /api/v1/me returns it as csrfToken)" }]);
   return { store, config, principal, orgId: user.orgId, via: "session", actor: { door: "admin", id: actorId(principal) } };
 }

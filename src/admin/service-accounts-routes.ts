@@ -81,7 +81,7 @@ export function register(r: RouteRegistry): void {
       const ctx = adminCtx(res);
       const keyId = id(req, "keyId");
       const holder = await keyHolder(ctx.store.db, ctx.orgId, keyId);
-      if (!holder) throw new ProblemError(404, "Not Found", `no API key with id ${keyId} in this organization`);
+      if (!holder) throw new ProblemError(404, "Not Found", "This API key does not exist in the organization (it may have been deleted).");
       if (holder.serviceAccountId) requireManager(ctx, await getServiceAccount(ctx.store.db, ctx.orgId, holder.serviceAccountId));
       else ensureCan(ctx.principal, "member-keys:manage", { memberId: holder.memberId! });
       await revokeOrgKey(ctx.store.db, ctx.orgId, keyId, ctx.actor);

@@ -22,7 +22,7 @@ const NewTeam = z.strictObject({
 });
 const TeamChange = z.strictObject({
   name: name().optional(), membersCanInvite: bool().optional(), domainMatching: bool().optional(),
-  storageType: refused('"storageType" is fixed when the team is created'),
+  storageType: refused("The storage is fixed when the team is created."),
 });
 const RosterQuery = z.strictObject({
   q: text(BOUNDS.identifierChars).optional().describe("part of userName, display name or e-mail (case-insensitive)"),

@@ -18,6 +18,8 @@ export interface AppMetrics {
   registry: Registry;
   observe(req: Request, res: Response, info: RequestInfo): void;
   handler(token: string | undefined): RequestHandler;
+  /** a SCIM credential refused that names no org (per instance; an org sees its own in the SCIM page) */
+  scimRefusedUnattributed(kind: string): void;
 }
 
 /** SCIM resources reported by name; anything else under /scim (or /scim/v2) is "other" (never a raw path). */
@@ -55,6 +57,12 @@ export function createMetrics(store: Store, opts: { processMetrics?: boolean } =
     labelNames: ["resource", "method", "outcome"] as const,
     registers: [registry],
   });
+  const unattributed = new Counter({
+    name: "rollcall_scim_refused_unattributed_total",
+    help: "SCIM requests refused (401) for a credential no organization can be told of, by kind: no_credential, unknown_key, invalid_token",
+    labelNames: ["kind"] as const,
+    registers: [registry],
+  });
   const stats = () => store.poolStats?.() ?? { total: 1, idle: 0, waiting: 0 };
   new Gauge({ name: "rollcall_db_pool_total_connections", help: "database connections open (SQLite: 1)", registers: [registry], collect() { this.set(stats().total); } });
   new Gauge({ name: "rollcall_db_pool_idle_connections", help: "database connections open and idle (SQLite: 0)", registers: [registry], collect() { this.set(stats().idle); } });
@@ -62,6 +70,7 @@ export function createMetrics(store: Store, opts: { processMetrics?: boolean } =
 
   return {
     registry,
+    scimRefusedUnattributed(kind) { unattributed.inc({ kind }); },
     observe(req, _res, info) {
       const status = info.aborted ? "aborted" : String(info.status);
       duration.observe({ method: info.method, route: info.route, status }, info.durationMs / 1000);

@@ -11,7 +11,7 @@
  * sendProblem(res, p);                 // application/problem+json with the request id
  */
 import type { Response } from "express";
-import { DomainError, type DomainErrorKind } from "../org/errors.ts";
+import { DomainError, type DomainErrorKind, type InvalidParam } from "../org/errors.ts";
 import { OAuthRefusal, type OAuthErrorCode } from "../org/security/oauth/errors.ts";
 
 /** One status per kind of domain refusal, at every door. */
@@ -56,11 +56,13 @@ export const titleOf = (status: number): string => HTTP_TITLES[status] ?? (statu
 export class HttpProblem extends Error {
   readonly title: string;
   readonly scimType: string | undefined;
-  constructor(readonly status: number, detail: string, opts: { title?: string; scimType?: string } = {}) {
+  readonly params: InvalidParam[] | undefined;
+  constructor(readonly status: number, detail: string, opts: { title?: string; scimType?: string; params?: InvalidParam[] } = {}) {
     super(detail);
     this.name = "HttpProblem";
     this.title = opts.title ?? titleOf(status);
     this.scimType = opts.scimType;
+    this.params = opts.params;
   }
 }
 
@@ -75,6 +77,8 @@ export interface Problem {
   limit?: number;
   /** the problem type URI, when the refusal has one (else about:blank) */
   type?: string;
+  /** for API clients: which fields, and the technical reason (RFC 9457 `invalid-params`); `detail` is for people */
+  params?: InvalidParam[];
 }
 
 interface LibraryError { type?: unknown; status?: unknown; statusCode?: unknown; message?: unknown; limit?: unknown; expose?: unknown }
@@ -83,11 +87,11 @@ const INTERNAL: Problem = { status: 500, title: titleOf(500), detail: "internal 
 
 /** The one translation: any thrown value → what the client is told. */
 export function problemOf(err: unknown): Problem {
-  if (err instanceof HttpProblem) return { status: err.status, title: err.title, detail: err.message, ...(err.scimType ? { scimType: err.scimType } : {}) };
+  if (err instanceof HttpProblem) return { status: err.status, title: err.title, detail: err.message, ...(err.scimType ? { scimType: err.scimType } : {}), ...(err.params ? { params: err.params } : {}) };
   if (err instanceof DomainError) {
     const status = statusOfKind(err.kind);
     const scimType = err.kind === "invalid" || err.kind === "conflict" ? err.scimType : undefined;
-    return { status, title: titleOf(status), detail: err.message, ...(scimType ? { scimType } : {}), ...(err.problemType ? { type: err.problemType } : {}) };
+    return { status, title: titleOf(status), detail: err.message, ...(scimType ? { scimType } : {}), ...(err.params ? { params: err.params } : {}), ...(err.problemType ? { type: err.problemType } : {}) };
   }
   if (typeof err !== "object" || err === null) return INTERNAL;
   const e = err as LibraryError;
@@ -113,7 +117,7 @@ export const requestIdOf = (res: Response): string | undefined => (typeof res.lo
 /** An RFC 9457 body with the request id, so a client can quote it to the operator. */
 export function problemBody(res: Response, p: Problem): Record<string, unknown> {
   const requestId = requestIdOf(res);
-  return { type: p.type ?? "about:blank", title: p.title, status: p.status, detail: p.detail, ...(requestId ? { requestId } : {}) };
+  return { type: p.type ?? "about:blank", title: p.title, status: p.status, detail: p.detail, ...(p.params?.length ? { "invalid-params": p.params } : {}), ...(requestId ? { requestId } : {}) };
 }
 
 export function sendProblem(res: Response, p: Problem, extra: Record<string, unknown> = {}): void {

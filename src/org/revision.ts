@@ -37,7 +37,7 @@ export async function lockForUpdate<T extends Versioned>(
     .set((eb) => ({ revision: eb("revision", "+", 1), updated_at: t }))
     .where("org_id", "=", orgId).where("id", "=", id)
     .returningAll().executeTakeFirst();
-  if (!bumped) throw notFound(`no ${LABEL[table]} with id ${id}`);
+  if (!bumped) throw notFound(`This ${LABEL[table].toLowerCase()} does not exist (it may have been deleted).`);
   const before = { ...bumped, revision: bumped.revision - 1 };
   if (expected !== undefined && !matches(before.revision, expected))
     throw preconditionFailed(`${LABEL[table]} ${id} is at revision ${before.revision}, which If-Match does not name (${describe(expected)})`);

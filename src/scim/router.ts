@@ -7,6 +7,7 @@ import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../http/json-depth.ts";
 import { refuseNulInBody } from "../http/request-checks.ts";
 import { principalForKey, principalForScimToken } from "../org/access/authenticate.ts";
 import type { Principal } from "../org/access/principals.ts";
+import { refusedKeyHolder } from "../org/security/keys.ts";
 import { isJwtShaped } from "../org/security/oauth/bearer.ts";
 import { RemoteKeys } from "../org/security/oauth/remote-keys.ts";
 import { oauthPlace } from "../oauth/where.ts";
@@ -34,21 +35,38 @@ function requireJsonBody(req: Request, _res: Response, next: NextFunction): void
   next();
 }
 
+/** A refusal for a credential no org can be told of (no key, a key of nobody's, a bad token): counted per instance only. */
+export type UnattributedRefusal = (kind: "no_credential" | "unknown_key" | "invalid_token") => void;
+
+/**
+ * A refused key that names its org (by its non-secret prefix) shows up in that
+ * org's last SCIM requests with why; any other refusal is only counted.
+ */
+function noteRefusedKey(store: Store, req: Request, key: string, count: UnattributedRefusal): void {
+  refusedKeyHolder(store.db, key).then((holder) => {
+    if (!holder) { count("unknown_key"); return; }
+    return recordScimRequest(store.db, { orgId: holder.orgId, method: req.method, path: req.path, status: 401, keyId: holder.keyId, why: holder.why });
+  }).catch(() => { /* a log entry only */ });
+}
+
 /** An API key, or a bearer JWT (Rollcall's OAuth access token or a federated one, RFC 6750). */
-async function scimPrincipal(store: Store, config: Config, keys: RemoteKeys, req: Request, res: Response): Promise<Principal> {
+async function scimPrincipal(store: Store, config: Config, keys: RemoteKeys, req: Request, res: Response, count: UnattributedRefusal): Promise<Principal> {
   const key = readApiKey(req);
   if (key && isJwtShaped(key)) {
     const found = await principalForScimToken(store.db, keys, key, oauthPlace(req, config));
     if ("principal" in found) return found.principal;
+    count("invalid_token");
     res.set("WWW-Authenticate", `Bearer realm="rollcall", error="invalid_token", error_description="${found.reason.replace(/["\\]/g, "")}"`);
     throw new ScimError(401, undefined, `the bearer token is not valid: ${found.reason}`);
   }
   const principal = key ? await principalForKey(store.db, key) : null;
+  if (!principal && key) noteRefusedKey(store, req, key, count);
+  else if (!principal) count("no_credential");
   if (!principal) throw new ScimError(401, undefined, key ? "the API key is not valid (unknown, revoked or expired)" : "an API key or OAuth access token is required: Authorization: Bearer <key or token>");
   return principal;
 }
 
-export function scimRouter(store: Store, config: Config, log: (msg: string, err: unknown) => void, remoteKeys: RemoteKeys = new RemoteKeys()): Router {
+export function scimRouter(store: Store, config: Config, log: (msg: string, err: unknown) => void, remoteKeys: RemoteKeys = new RemoteKeys(), countRefusal: UnattributedRefusal = () => {}): Router {
   const r = Router();
   r.use(express.json({ type: JSON_TYPES, limit: config.maxBodyBytes, strict: false }));
   r.use(requireJsonBody);
@@ -57,7 +75,7 @@ export function scimRouter(store: Store, config: Config, log: (msg: string, err:
   r.use(discoveryRouter(config, async (req, res) => {
     if (!req.get("authorization")) return false;
     try {
-      const principal = await scimPrincipal(store, config, remoteKeys, req, res);
+      const principal = await scimPrincipal(store, config, remoteKeys, req, res, () => {});
       return (await connectionOf(store.db, principal.serviceAccountId))?.interopProfile === true;
     } catch {
       res.removeHeader("WWW-Authenticate"); // discovery needs no credential: a bad one is answered as none
@@ -65,7 +83,7 @@ export function scimRouter(store: Store, config: Config, log: (msg: string, err:
     }
   }));
   r.use(async (req, res, next) => {
-    const principal = await scimPrincipal(store, config, remoteKeys, req, res);
+    const principal = await scimPrincipal(store, config, remoteKeys, req, res, countRefusal);
     const reads = req.method === "GET" || req.method === "HEAD" || req.path.endsWith("/.search");
     const decision = can(principal, reads ? "scim:read" : "scim:write");
     if (!decision.allowed) throw new ScimError(403, undefined, decision.reason);

@@ -36,13 +36,18 @@ export function as(t: TestApp, key: string) {
   };
 }
 
-/** Asserts a problem+json response with this status whose detail matches. */
+/**
+ * Asserts a problem+json response with this status whose detail — the plain words,
+ * or the fields for API clients (`invalid-params`, read as `"name" reason`) — matches.
+ */
 export function problem(res: supertest.Response, status: number, detail?: RegExp): void {
   assert.equal(res.status, status, `${res.status} ${JSON.stringify(res.body)}`);
   assert.match(String(res.headers["content-type"]), /application\/problem\+json/);
-  const body = JSON.parse(res.text) as { status: number; detail: string };
+  const body = JSON.parse(res.text) as { status: number; detail: string; "invalid-params"?: { name: string; reason: string }[] };
   assert.equal(body.status, status);
-  if (detail) assert.match(body.detail, detail);
+  if (!detail) return;
+  const fields = (body["invalid-params"] ?? []).map((p) => (/^unknown /.test(p.reason) ? p.reason.replace(/^unknown (field|query parameter)/, `unknown $1 "${p.name}"`) : `"${p.name}" ${p.reason}`));
+  assert.ok([body.detail, ...fields].some((text) => detail.test(text)), `neither the detail nor a field matches ${detail}: ${res.text}`);
 }
 
 export const expectOk = (res: supertest.Response, status = 200): any => {

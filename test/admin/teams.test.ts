@@ -38,7 +38,7 @@ describe("admin API: teams", () => {
   it("only org admins create and delete teams", async () => {
     problem(await as(t, lead.key).post("/teams", { name: "mine" }), 403, /org admins/);
     problem(await as(t, lead.key).delete(`/teams/${team.id}`), 403, /org admins/);
-    problem(await as(t, admin.key).delete(`/teams/00000000-0000-0000-0000-000000000000`), 404, /no team with id/);
+    problem(await as(t, admin.key).delete(`/teams/00000000-0000-0000-0000-000000000000`), 404, /team does not exist/);
   });
 
   it("lists teams for everyone in the org; a team of another org is 404", async () => {
@@ -46,7 +46,7 @@ describe("admin API: teams", () => {
     assert.ok(list.teams.some((x: any) => x.id === team.id && x.memberCount === 2));
     const other = await t.newOrg();
     const foreign = expectOk(await as(t, other.key).post("/teams", { name: "foreign" }), 201);
-    problem(await as(t, admin.key).get(`/teams/${foreign.id}`), 404, /no team/);
+    problem(await as(t, admin.key).get(`/teams/${foreign.id}`), 404, /team does not exist/);
     problem(await as(t, admin.key).put(`/teams/${foreign.id}/members/${dev.id}`, { role: "member" }), 404);
   });
 
@@ -89,7 +89,7 @@ describe("admin API: teams", () => {
     assert.deepEqual([row.role, row.custom_role_id], ["custom", "cr-1"]);
     problem(await as(t, lead.key).put(`/teams/${team.id}/members/${outsider.id}`, { role: "owner" }), 400, /"role" must be one of admin, member, view-only or the exact name of a custom role of this organization; got "owner"/);
     problem(await as(t, lead.key).put(`/teams/${team.id}/members/${outsider.id}`, {}), 400, /"role" is required/);
-    problem(await as(t, lead.key).put(`/teams/${team.id}/members/nobody`, { role: "member" }), 404, /no member/);
+    problem(await as(t, lead.key).put(`/teams/${team.id}/members/nobody`, { role: "member" }), 404, /member is not in the organization/);
     problem(await as(t, dev.key).put(`/teams/${team.id}/members/${outsider.id}`, { role: "admin" }), 403);
   });
 

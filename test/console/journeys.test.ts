@@ -108,7 +108,7 @@ describe("console journeys (Chromium, real OpenID Provider, SMTP and DNS on loop
 
     const { page: grace } = await rig.person();
     await ssoSignIn(rig, grace, "grace");
-    await grace.getByRole("heading", { name: "Sign-in refused" }).waitFor();
+    await grace.getByRole("heading", { name: "You cannot sign in here yet" }).waitFor();
     await grace.getByText(/does not add people on their own sign-in: an admin of .* can turn on auto-provisioning, or send you an invite/).waitFor();
     await rig.shot(grace, "06-sign-in-refused");
     assert.equal(await member("grace"), undefined);

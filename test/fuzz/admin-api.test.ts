@@ -143,7 +143,8 @@ describe("fuzz: admin API (/api/v1, every route of the registry)", function () {
     for (const lit of ["9223372036854775808", "1e400", "18446744073709551616", "1000000001"]) {
       const res = await f.checkProblem({ method: "PATCH", path: "/api/v1/org", body: rawJson({ fullModelsSeatLimit: raw(lit) }) });
       assert.equal(res.status, 400, `${lit}: ${res.text}`);
-      assert.match(res.body.detail, /fullModelsSeatLimit/);
+      assert.match(res.body.detail, /full models seat limit/);
+      assert.equal(res.body["invalid-params"]?.[0]?.name, "fullModelsSeatLimit");
     }
     const org = await f.checkProblem({ method: "GET", path: "/api/v1/org" });
     assert.notEqual(org.body.fullModelsSeatLimit, 2 ** 63);

@@ -283,7 +283,7 @@ describe("OIDC sign-in (real OpenID Provider, code flow with PKCE)", function ()
       const html = await signInThrough(new Browser(), t.loginUrl(closed), op, "nobody-sub");
       assert.equal(html.callback.status, 409);
       assert.match(String(html.callback.headers.get("content-type")), /text\/html/);
-      assert.match(html.callback.text, /<h1>Sign-in refused<\/h1>/);
+      assert.match(html.callback.text, /<h1>You cannot sign in here yet<\/h1>/);
       assert.match(html.callback.text, /admin/i);
       const json = await signInThrough(new Browser("application/json"), t.loginUrl(closed), op, "nobody-sub");
       assert.equal(json.callback.status, 409);
@@ -320,7 +320,7 @@ describe("OIDC sign-in (real OpenID Provider, code flow with PKCE)", function ()
       assert.equal(ok.callback.status, 302);
       const replay = await b.get(ok.callbackUrl);
       assert.equal(replay.status, 400);
-      assert.match(replay.text, /no sign-in to this organization was started in this browser/);
+      assert.match(replay.text, /no sign-in to this organization was started in this browser/i);
       const stranger = await new Browser().get(ok.callbackUrl);
       assert.equal(stranger.status, 400);
       const bare = await new Browser().get(callbackOf(t, t.org));

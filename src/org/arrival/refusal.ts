@@ -7,8 +7,8 @@
 export class Refusal extends Error {}
 
 export const refusals = {
-  noOrg: (orgId: string) => new Refusal(`no organization with id ${orgId}`),
-  noUser: (userId: string) => new Refusal(`no user with id ${userId}`),
+  noOrg: (_orgId: string) => new Refusal("this organization does not exist (it may have been removed)"),
+  noUser: (_userId: string) => new Refusal("the account this sign-in belongs to no longer exists; an admin can invite you again"),
   identityOfAnother: () => new Refusal("this login identity belongs to another user"),
   deactivated: (orgName: string) => new Refusal(`your membership in ${orgName} is deactivated; an admin can reactivate it`),
   otherOrgInvite: () => new Refusal("this invite is for another organization"),

@@ -14,7 +14,7 @@ import { compiled, param } from "../../../db/compiled.ts";
 import type { Database } from "../../../db/types.ts";
 import { recordAudit, type Actor } from "../audit/record.ts";
 import { now } from "../clock.ts";
-import { conflict, invalid, notFound } from "../errors.ts";
+import { conflict, notFound, invalidField } from "../errors.ts";
 import { hit, type RateResult } from "../security/rate-limits.ts";
 import { deleteServiceAccountIn, insertServiceAccount } from "../security/service-accounts.ts";
 import type { CreatedKey } from "../security/keys.ts";
@@ -56,7 +56,7 @@ export async function listScimConnections(db: Db, orgId: string): Promise<ScimCo
 export async function createScimConnection(
   db: Db, orgId: string, input: { name: string; rateLimitPerMinute: number; interopProfile?: boolean }, actor: Actor,
 ): Promise<{ connection: ScimConnectionView; key: CreatedKey }> {
-  if (!Number.isSafeInteger(input.rateLimitPerMinute) || input.rateLimitPerMinute < 1) throw invalid('"rateLimitPerMinute" must be a positive integer');
+  if (!Number.isSafeInteger(input.rateLimitPerMinute) || input.rateLimitPerMinute < 1) throw invalidField("rateLimitPerMinute", "must be a positive integer", "The rate limit must be at least 1 request per minute.");
   const id = await db.transaction().execute(async (trx) => {
     const taken = await trx.selectFrom("scim_connections").select("name").where("org_id", "=", orgId).where("name_key", "=", input.name.trim().toLowerCase()).executeTakeFirst();
     if (taken) throw conflict(`a SCIM connection named "${taken.name}" already exists`);
@@ -76,7 +76,7 @@ export async function createScimConnection(
 export async function deleteScimConnection(db: Db, orgId: string, id: string, grants: "keep" | "remove", actor: Actor): Promise<{ membershipsEnded: number }> {
   return db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom("scim_connections").selectAll().where("org_id", "=", orgId).where("service_account_id", "=", id).executeTakeFirst();
-    if (!row) throw notFound(`no SCIM connection with id ${id} in this organization`);
+    if (!row) throw notFound("This SCIM connection does not exist in the organization (it may have been removed).");
     let ended = 0;
     if (grants === "remove") {
       const held = await trx.selectFrom("membership_sources").select(["team_id", "member_id"]).where("org_id", "=", orgId).where("kind", "=", "scim").where("source_id", "=", id).execute();
@@ -98,7 +98,7 @@ export async function deleteScimConnection(db: Db, orgId: string, id: string, gr
 export async function updateScimConnection(
   db: Db, orgId: string, id: string, change: { rateLimitPerMinute?: number; interopProfile?: boolean }, actor: Actor,
 ): Promise<ScimConnectionView> {
-  if (change.rateLimitPerMinute !== undefined && (!Number.isSafeInteger(change.rateLimitPerMinute) || change.rateLimitPerMinute < 1)) throw invalid('"rateLimitPerMinute" must be a positive integer');
+  if (change.rateLimitPerMinute !== undefined && (!Number.isSafeInteger(change.rateLimitPerMinute) || change.rateLimitPerMinute < 1)) throw invalidField("rateLimitPerMinute", "must be a positive integer", "The rate limit must be a whole number of requests per minute, 1 or more.");
   await db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom("scim_connections").selectAll().where("org_id", "=", orgId).where("service_account_id", "=", id).executeTakeFirst();
     if (!row) throw notFound(`no SCIM connection with id ${id} in this organization`);

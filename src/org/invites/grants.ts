@@ -12,7 +12,7 @@
  */
 import type { Kysely, Transaction } from "kysely";
 import type { Database, Invite, Org } from "../../../db/types.ts";
-import { invalid } from "../errors.ts";
+import { invalidField } from "../errors.ts";
 import { parseSeat, requireEnterprise, resolveTeamRole, type SeatType } from "../members/member-roles.ts";
 import { addToTeam } from "../teams/membership.ts";
 
@@ -53,15 +53,15 @@ export async function resolveGrants(trx: Db, org: Pick<Org, "id" | "plan">, inpu
   const roles = new Map<string, string>();
   for (const id of input.teamIds ?? []) roles.set(id, "member");
   (input.teamRoles ?? []).forEach((g, i) => {
-    if (!g || typeof g.teamId !== "string" || !g.teamId) throw invalid(`"teamRoles[${i}].teamId" is required`);
-    if (typeof g.role !== "string" || !g.role.trim()) throw invalid(`"teamRoles[${i}].role" must be admin, member, view-only or the name of a custom role`);
+    if (!g || typeof g.teamId !== "string" || !g.teamId) throw invalidField(`teamRoles[${i}].teamId`, "is required", "Choose a team for each team role.");
+    if (typeof g.role !== "string" || !g.role.trim()) throw invalidField(`teamRoles[${i}].role`, "must be admin, member, view-only or the name of a custom role", "Choose a team role: admin, member, view-only or a custom role.");
     roles.set(g.teamId, g.role);
   });
   const teamIds = [...roles.keys()];
   if (teamIds.length) {
     const found = new Set((await trx.selectFrom("teams").select("id").where("org_id", "=", org.id).where("id", "in", teamIds).execute()).map((r) => r.id));
     const missing = teamIds.filter((id) => !found.has(id));
-    if (missing.length) throw invalid(`"teamIds": no team with id ${missing.join(", ")} in this organization`);
+    if (missing.length) throw invalidField("teamIds", `no team with id ${missing.join(", ")} in this organization`, missing.length > 1 ? "Some of the chosen teams do not exist in this organization (they may have been deleted)." : "One of the chosen teams does not exist in this organization (it may have been deleted).");
   }
   const teamRoles: Record<string, StoredTeamRole> = {};
   for (const [teamId, name] of roles) {

@@ -16,7 +16,7 @@ import type { Kysely, Transaction } from "kysely";
 import type { Database, Invite, User } from "../../../db/types.ts";
 import { recordAudit, type Actor } from "../audit/record.ts";
 import { now } from "../clock.ts";
-import { conflict, forbidden, invalid, notFound, refused } from "../errors.ts";
+import { conflict, forbidden, invalid, notFound, refused, invalidField, DomainError } from "../errors.ts";
 import { assertInviteSeat } from "../arrival/seats.ts";
 import { applyTeamGrants, grantsOf, resolveGrants, teamRoleList, type TeamRoleGrant } from "./grants.ts";
 import { requireEnterprise } from "../members/member-roles.ts";
@@ -92,7 +92,7 @@ export function toInviteView(i: Invite, at?: string): InviteView {
 
 export async function getInvite(db: Db, orgId: string, id: string): Promise<Invite> {
   const row = await db.selectFrom("invites").selectAll().where("org_id", "=", orgId).where("id", "=", id).executeTakeFirst();
-  if (!row) throw notFound(`no invite with id ${id} in this organization`);
+  if (!row) throw notFound("This invite does not exist (it may have been revoked or accepted).");
   return row;
 }
 
@@ -116,10 +116,10 @@ async function userByName(trx: Transaction<Database>, userName: string): Promise
 export async function createInvite(db: Db, orgId: string, input: InviteInput, opts: { ttlHours: number }, actor: Actor): Promise<IssuedInvite> {
   const email = input.email?.trim() || null;
   const userName = input.userName?.trim() || null;
-  if (!email === !userName) throw invalid('give exactly one of "email" and "userName"');
+  if (!email === !userName) throw new DomainError("invalid", "Give the person's e-mail address, or their user name, but not both.", "invalidValue", [{ name: "email", reason: 'give exactly one of "email" and "userName"' }]);
   if (email && (!EMAIL.test(email) || email.length > 320)) throw invalid(`"${email}" is not an e-mail address`);
   const orgRole = (input.orgRole ?? "member").toLowerCase();
-  if (!ORG_ROLES.includes(orgRole)) throw invalid(`"orgRole" must be one of ${ORG_ROLES.join(", ")}`);
+  if (!ORG_ROLES.includes(orgRole)) throw invalidField("orgRole", `must be one of ${ORG_ROLES.join(", ")}`, "Choose an org role: admin, member or viewer.");
   return db.transaction().execute(async (trx) => {
     const org = await trx.selectFrom("orgs").select(["id", "plan"]).where("id", "=", orgId).executeTakeFirstOrThrow();
     if (orgRole === "viewer") requireEnterprise(org, "the Viewer org role");

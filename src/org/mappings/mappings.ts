@@ -50,7 +50,7 @@ export async function dryRunRule(db: Db, orgId: string, input: RuleInput, actor:
 export async function deleteRule(db: Db, orgId: string, id: string, actor: Actor): Promise<MemberReport[]> {
   return db.transaction().execute(async (trx) => {
     const gone = await trx.deleteFrom("role_mappings").where("org_id", "=", orgId).where("id", "=", id).returningAll().executeTakeFirst();
-    if (!gone) throw notFound(`no role mapping rule with id ${id} in this organization`);
+    if (!gone) throw notFound("This role mapping rule does not exist (it may have been deleted).");
     await recordAudit(trx, { orgId, actor, action: "mapping.delete", targetType: "role_mapping", targetId: id, detail: { before: gone } });
     return applyMappings(trx, orgId, "all", actor);
   });

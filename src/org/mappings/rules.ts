@@ -10,7 +10,7 @@ import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../../../db/types.ts";
 import { BOUNDS } from "../bounds.ts";
 import { now } from "../clock.ts";
-import { conflict, invalid, notFound } from "../errors.ts";
+import { conflict, invalid, notFound, invalidField } from "../errors.ts";
 import { getOrg, parseOrgRole, parseSeat, resolveTeamRole } from "../members/member-roles.ts";
 
 type Db = Kysely<Database>;
@@ -64,7 +64,7 @@ export async function listRules(db: Db, orgId: string): Promise<Rule[]> {
 
 export async function getRule(db: Db, orgId: string, id: string): Promise<Rule> {
   const row = await db.selectFrom("role_mappings").selectAll().where("org_id", "=", orgId).where("id", "=", id).executeTakeFirst();
-  if (!row) throw notFound(`no role mapping rule with id ${id} in this organization`);
+  if (!row) throw notFound("This role mapping rule does not exist (it may have been deleted).");
   return toRule(db, row);
 }
 
@@ -82,7 +82,7 @@ export async function insertRule(trx: Transaction<Database>, orgId: string, inpu
   let team: { id: string; role: string; customRoleId: string | null } | null = null;
   if (input.team) {
     const found = await trx.selectFrom("teams").select("id").where("org_id", "=", orgId).where("id", "=", input.team.id).executeTakeFirst();
-    if (!found) throw invalid(`"team.id": no team with id ${input.team.id} in this organization`);
+    if (!found) throw invalidField("team.id", `no team with id ${input.team.id} in this organization`, "The rule's team does not exist in this organization (it may have been deleted).");
     const r = await resolveTeamRole(trx, org, input.team.role, "team.role");
     team = { id: found.id, role: r.role, customRoleId: r.customRoleId };
   }

@@ -86,7 +86,7 @@ export async function lockOrg(trx: Db, orgId: string): Promise<Org> {
   const org = trx.getExecutor().adapter instanceof PostgresAdapter
     ? await trx.updateTable("orgs").set((eb) => ({ plan: eb.ref("plan") })).where("id", "=", orgId).returningAll().executeTakeFirst()
     : await trx.selectFrom("orgs").selectAll().where("id", "=", orgId).executeTakeFirst();
-  if (!org) throw notFound(`no organization with id ${orgId}`);
+  if (!org) throw notFound("This organization does not exist.");
   return org;
 }
 
@@ -168,7 +168,7 @@ export async function setBillingAdmin(db: Db, orgId: string, memberId: string | 
     let target: Pick<Member, "id" | "user_name"> | undefined;
     if (memberId !== null) {
       const m = await trx.selectFrom("members").select(["id", "user_name", "active"]).where("org_id", "=", orgId).where("id", "=", memberId).executeTakeFirst();
-      if (!m) throw notFound(`no member with id ${memberId}`);
+      if (!m) throw notFound("This member is not in the organization (they may have been removed).");
       if (m.active !== 1) throw refused(`${m.user_name} is deactivated: the billing admin must be an active member`);
       target = m;
     }

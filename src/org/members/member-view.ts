@@ -137,7 +137,7 @@ export async function signedInMember(db: Db, orgId: string, memberId: string): P
   const m = await db.selectFrom("members as m").innerJoin("users as u", "u.id", "m.user_id").innerJoin("orgs as o", "o.id", "m.org_id")
     .selectAll("m").select(["u.email", "u.email_verified", "o.name as org_name", "o.slug as org_slug"])
     .where("m.id", "=", memberId).where("m.org_id", "=", orgId).executeTakeFirst();
-  if (!m) throw notFound(`no member with id ${memberId} in this organization`);
+  if (!m) throw notFound("This member is not in the organization (they may have been removed).");
   return {
     id: m.id, userId: m.user_id, userName: m.user_name, displayName: m.display_name, email: m.email, emailVerified: m.email_verified === 1,
     active: m.active === 1, ...accessOf(m), org: { id: m.org_id, name: m.org_name, slug: m.org_slug }, teams: await teamsOfMember(db, m.id),

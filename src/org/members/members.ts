@@ -71,7 +71,7 @@ export async function findMember(db: Db, orgId: string, id: string): Promise<Mem
 
 export async function getMember(db: Db, orgId: string, id: string): Promise<Member> {
   const m = await findMember(db, orgId, id);
-  if (!m) throw notFound(`no User with id ${id}`);
+  if (!m) throw notFound("This user does not exist in the organization (they may have been removed).");
   return m;
 }
 

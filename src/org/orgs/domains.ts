@@ -78,7 +78,7 @@ export function normalizeDomain(raw: string): string {
 
 export async function getDomain(db: Db, orgId: string, id: string): Promise<ClaimedDomain> {
   const row = await db.selectFrom("domains").selectAll().where("org_id", "=", orgId).where("id", "=", id).executeTakeFirst();
-  if (!row) throw notFound(`no claimed domain with id ${id} in this organization`);
+  if (!row) throw notFound("This domain is not claimed by the organization (it may have been released).");
   return row;
 }
 

@@ -15,7 +15,7 @@ import { now } from "../clock.ts";
 import { isUniqueViolation } from "../db-errors.ts";
 import { recordRename } from "./addresses.ts";
 import { assertDefaultTeamCandidate } from "../teams/default-team.ts";
-import { conflict, invalid, notFound, refused } from "../errors.ts";
+import { conflict, invalid, notFound, refused, invalidField } from "../errors.ts";
 
 type Db = Kysely<Database>;
 
@@ -68,7 +68,7 @@ export function toSettings(o: Org): OrgSettings {
 
 export async function getOrg(db: Db, orgId: string): Promise<Org> {
   const org = await db.selectFrom("orgs").selectAll().where("id", "=", orgId).executeTakeFirst();
-  if (!org) throw notFound(`no organization with id ${orgId}`);
+  if (!org) throw notFound("This organization does not exist.");
   return org;
 }
 
@@ -107,7 +107,7 @@ export async function updateOrgSettings(db: Db, orgId: string, change: OrgSettin
   const name = change.name?.trim();
   if (change.name !== undefined && (!name || name.length > 200)) throw invalid("an organization name must be 1 to 200 characters");
   if (change.plan !== undefined && !PLANS.includes(change.plan)) throw invalid(`"plan" must be one of ${PLANS.join(", ")}`);
-  if (change.seatOverflow !== undefined && !SEAT_OVERFLOWS.includes(change.seatOverflow)) throw invalid(`"seatOverflow" must be one of ${SEAT_OVERFLOWS.join(", ")}`);
+  if (change.seatOverflow !== undefined && !SEAT_OVERFLOWS.includes(change.seatOverflow)) throw invalidField("seatOverflow", `must be one of ${SEAT_OVERFLOWS.join(", ")}`, "Choose what happens when the seats run out: refuse the sign-in, or let the person in without a seat.");
   checkLimit("fullModelsSeatLimit", change.fullModelsSeatLimit);
   checkLimit("viewerModelsSeatLimit", change.viewerModelsSeatLimit);
   try {

@@ -80,7 +80,7 @@ export function teamManagedReason(t: Pick<Team, "display_name">, connection: str
   return `The team “${t.display_name}” is managed by the directory connection “${connection}”: ${TEAM_WHERE[change]} ${connection}, and the next sync applies it.`;
 }
 
-const managedRefusal = (reason: string) => new DomainError("rule", reason, undefined, MANAGED_PROBLEM);
+const managedRefusal = (reason: string) => new DomainError("rule", reason, undefined, undefined, MANAGED_PROBLEM);
 
 /** Only the directory (the SCIM door) changes what the directory owns. */
 const manual = (actor: Actor) => actor.door !== "scim";

@@ -17,7 +17,7 @@ import type { CustomRolesTable, Database } from "../../../db/types.ts";
 import { recordAudit, type Actor } from "../audit/record.ts";
 import { now } from "../clock.ts";
 import { isUniqueViolation, lostRace } from "../db-errors.ts";
-import { conflict, invalid, notFound } from "../errors.ts";
+import { conflict, invalid, notFound, invalidField } from "../errors.ts";
 import { getOrg, ORG_ROLES, requireEnterprise, TEAM_ROLES } from "../members/member-roles.ts";
 import { racePoint } from "../race-points.ts";
 import { replaceCustomRole } from "../teams/membership.ts";
@@ -78,7 +78,7 @@ function clean(input: RoleInput): { name: string; description: string | null; in
   if (input.description !== null && typeof input.description !== "string") throw invalid('"description" must be a string');
   const from = typeof input.inheritedFrom === "string" ? input.inheritedFrom.trim().toLowerCase() : "";
   if (!(INHERITABLE as readonly string[]).includes(from))
-    throw invalid(`"inheritedFrom" must be one of ${INHERITABLE.join(", ")}; got ${JSON.stringify(input.inheritedFrom)}`);
+    throw invalidField("inheritedFrom", `must be one of ${INHERITABLE.join(", ")}; got ${JSON.stringify(input.inheritedFrom)}`, `Choose the role it builds on: ${INHERITABLE.join(" or ")}.`);
   if (!Array.isArray(input.permissions)) throw invalid('"permissions" must be an array');
   const unknown = input.permissions.filter((p) => typeof p !== "string" || !KNOWN.has(p));
   if (unknown.length)
@@ -106,7 +106,7 @@ export async function findRole(db: Db, orgId: string, id: string): Promise<Custo
 
 export async function getRole(db: Db, orgId: string, id: string): Promise<CustomRole> {
   const r = await findRole(db, orgId, id);
-  if (!r) throw notFound(`no Role with id ${id}`);
+  if (!r) throw notFound("This role does not exist (it may have been deleted).");
   return r;
 }
 

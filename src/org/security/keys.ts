@@ -113,6 +113,29 @@ export async function authenticateKey(db: Kysely<Database>, key: string): Promis
   };
 }
 
+/**
+ * Why a presented key that did not authenticate was refused, and whose it was —
+ * found by its non-secret first characters (the prefix every generated key shows),
+ * so a provider's refused requests can be shown to the org that issued the key.
+ * Null when the key cannot be attributed to exactly one key (not one of ours, or
+ * an operator-chosen key, which shows none of itself).
+ */
+export async function refusedKeyHolder(db: Kysely<Database>, key: string): Promise<{ orgId: string; keyId: string; why: string } | null> {
+  if (!key.startsWith("rc_") || key.length < 10 || key.length > 512) return null;
+  const rows = await db.selectFrom("api_keys as k").leftJoin("members as m", "m.id", "k.member_id")
+    .select(["k.id", "k.org_id", "k.hash", "k.revoked_at", "k.expires_at", "k.member_id", "m.active"])
+    .where("k.prefix", "=", key.slice(0, 10)).limit(2).execute();
+  if (rows.length !== 1) return null;
+  const row = rows[0]!;
+  const same = crypto.timingSafeEqual(Buffer.from(row.hash, "hex"), Buffer.from(hashKey(key), "hex"));
+  const why = !same ? "The key sent starts like this key but is not it (mistyped or cut short)."
+    : row.revoked_at ? "This key was revoked."
+    : hasLapsed(row.expires_at) ? "This key has expired."
+    : row.member_id !== null && row.active !== 1 ? "This key's member is deactivated."
+    : null;
+  return why ? { orgId: row.org_id, keyId: row.id, why } : null;
+}
+
 export interface KeyInfo {
   id: string;
   prefix: string;
@@ -151,7 +174,7 @@ export async function revokeKey(db: Kysely<Database>, keyId: string, orgId?: str
   if (Number(res.numUpdatedRows) === 0) {
     let exists = db.selectFrom("api_keys").select("id").where("id", "=", keyId);
     if (orgId) exists = exists.where("org_id", "=", orgId);
-    if (!(await exists.executeTakeFirst())) throw notFound(`no API key with id ${keyId}`);
+    if (!(await exists.executeTakeFirst())) throw notFound("This API key does not exist (it may have been deleted).");
   }
 }
 
@@ -179,7 +202,7 @@ async function lockActiveMember(trx: Transaction<Database>, orgId: string, membe
   const res = await trx.updateTable("members").set({ active: 1 }).where("org_id", "=", orgId).where("id", "=", memberId).where("active", "=", 1).executeTakeFirst();
   if (Number(res.numUpdatedRows) > 0) return;
   const exists = await trx.selectFrom("members").select("id").where("org_id", "=", orgId).where("id", "=", memberId).executeTakeFirst();
-  if (!exists) throw notFound(`no member with id ${memberId} in this organization`);
+  if (!exists) throw notFound("This member is not in the organization (they may have been removed).");
   throw refused("a deactivated member cannot hold API keys; an org admin can reactivate the member first");
 }
 
@@ -212,8 +235,8 @@ export async function listMemberKeys(db: Db, orgId: string, memberId: string): P
 export async function revokeMemberKey(db: Db, orgId: string, memberId: string, keyId: string, actor: Actor): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom("api_keys").select(["revoked_at"]).where("org_id", "=", orgId).where("member_id", "=", memberId).where("id", "=", keyId).executeTakeFirst();
-    if (!row) throw notFound(`you have no API key with id ${keyId}`);
-    if (row.revoked_at) throw refused(`API key ${keyId} was already revoked at ${row.revoked_at}`);
+    if (!row) throw notFound("You have no such API key.");
+    if (row.revoked_at) throw refused(`This key was already revoked (${row.revoked_at}).`);
     await trx.updateTable("api_keys").set({ revoked_at: now() }).where("id", "=", keyId).execute();
     await recordAudit(trx, { orgId, actor, action: "key.revoke", targetType: "api_key", targetId: keyId, detail: { before: { revokedAt: null }, after: { revoked: true }, memberId } });
   });

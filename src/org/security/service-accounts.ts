@@ -12,7 +12,7 @@ import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../../../db/types.ts";
 import { recordAudit, type Actor } from "../audit/record.ts";
 import { now } from "../clock.ts";
-import { invalid, notFound, refused } from "../errors.ts";
+import { invalid, notFound, refused, invalidField } from "../errors.ts";
 import { createKey, revokeKey, type CreatedKey, type KeyView } from "./keys.ts";
 
 type Db = Kysely<Database>;
@@ -32,7 +32,7 @@ const view = (r: { id: string; name: string; team_id: string | null; created_at:
 
 export async function getServiceAccount(db: Db, orgId: string, id: string): Promise<ServiceAccountView> {
   const row = await db.selectFrom("service_accounts").selectAll().where("org_id", "=", orgId).where("id", "=", id).executeTakeFirst();
-  if (!row) throw notFound(`no service account with id ${id} in this organization`);
+  if (!row) throw notFound("This service account does not exist in the organization (it may have been deleted).");
   return view(row);
 }
 
@@ -59,7 +59,7 @@ export async function insertServiceAccount(
   if (!name || name.length > 100) throw invalid('"name" must be 1 to 100 characters');
   if (input.teamId) {
     const team = await trx.selectFrom("teams").select("id").where("org_id", "=", orgId).where("id", "=", input.teamId).executeTakeFirst();
-    if (!team) throw invalid(`"teamId": no team with id ${input.teamId} in this organization`);
+    if (!team) throw invalidField("teamId", `no team with id ${input.teamId} in this organization`, "The chosen team does not exist in this organization (it may have been deleted).");
   } else {
     const org = await trx.selectFrom("orgs").select("default_team_id").where("id", "=", orgId).executeTakeFirstOrThrow();
     if (!org.default_team_id)
@@ -116,7 +116,7 @@ export async function keyHolder(db: Db, orgId: string, keyId: string): Promise<{
 export async function revokeOrgKey(db: Db, orgId: string, keyId: string, actor: Actor): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const holder = await keyHolder(trx, orgId, keyId);
-    if (!holder) throw notFound(`no API key with id ${keyId} in this organization`);
+    if (!holder) throw notFound("This API key does not exist in the organization (it may have been deleted).");
     if (holder.revokedAt) throw refused(`API key ${keyId} was already revoked at ${holder.revokedAt}`);
     await revokeKey(trx, keyId, orgId);
     await recordAudit(trx, { orgId, actor, action: "key.revoke", targetType: "api_key", targetId: keyId, detail: { before: { revokedAt: null }, after: { revoked: true }, serviceAccountId: holder.serviceAccountId, memberId: holder.memberId } });

@@ -11,7 +11,7 @@
  */
 import type { Kysely } from "kysely";
 import type { Database } from "../../../db/types.ts";
-import { invalid, refused } from "../errors.ts";
+import { refused, invalidField } from "../errors.ts";
 
 type Db = Kysely<Database>;
 
@@ -25,7 +25,7 @@ async function lockTeam(db: Db, orgId: string, teamId: string): Promise<{ displa
 /** May `teamId` become the org's default team? Call inside the settings transaction. */
 export async function assertDefaultTeamCandidate(db: Db, orgId: string, teamId: string): Promise<void> {
   const team = await lockTeam(db, orgId, teamId);
-  if (!team) throw invalid(`"defaultTeamId": no team with id ${teamId} in this organization`);
+  if (!team) throw invalidField("defaultTeamId", `no team with id ${teamId} in this organization`, "The chosen default team does not exist in this organization (it may have been deleted).");
   if (team.domain_matching !== 1)
     throw refused(`team "${team.display_name}" cannot be the default team: its domain matching is off; turn domain matching on for the team first, then make it the default`);
 }

@@ -31,7 +31,7 @@ async function notEligible(db: Db, orgId: string, memberId: string): Promise<str
   const row = await db.selectFrom("members as m").innerJoin("users as u", "u.id", "m.user_id").innerJoin("orgs as o", "o.id", "m.org_id")
     .select(["m.active", "u.email_key", "u.email_verified", "o.team_joining_at_signup"])
     .where("m.id", "=", memberId).where("m.org_id", "=", orgId).executeTakeFirst();
-  if (!row) throw notFound(`no member with id ${memberId}`);
+  if (!row) throw notFound("This member is not in the organization (they may have been removed).");
   if (row.active !== 1) return "this member is deactivated";
   if (row.team_joining_at_signup !== 1) return "this organization does not offer teams at sign-up (teamJoiningAtSignup is off)";
   const domain = row.email_verified === 1 ? row.email_key?.split("@")[1] : undefined;
@@ -55,7 +55,7 @@ export async function joinTeamAtSignup(db: Db, orgId: string, memberId: string, 
     const why = await notEligible(trx, orgId, memberId);
     if (why) throw forbidden(why);
     const team = await trx.selectFrom("teams").select(["id", "display_name", "domain_matching"]).where("org_id", "=", orgId).where("id", "=", teamId).executeTakeFirst();
-    if (!team) throw notFound(`no team with id ${teamId} in this organization`);
+    if (!team) throw notFound("This team does not exist in the organization (it may have been deleted).");
     if (team.domain_matching !== 1) throw forbidden(`team ${team.display_name} is not offered at sign-up (it is not offered to new people from your domains); ask a team admin to add you`);
     if (await addToTeam(trx, orgId, team.id, memberId, { source: { kind: "signup", id: memberId } })) {
       await recordAudit(trx, { orgId, actor, action: "team.join_at_signup", targetType: "team", targetId: team.id, detail: { memberId, team: team.display_name } });

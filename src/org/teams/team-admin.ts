@@ -75,7 +75,7 @@ export async function listTeams(db: Db, orgId: string, onlyTeamId?: string): Pro
 /** The team, or a 404 worded for the admin API. */
 export async function mustTeam(db: Db, orgId: string, teamId: string): Promise<Team> {
   const t = await findTeam(db, orgId, teamId);
-  if (!t) throw notFound(`no team with id ${teamId} in this organization`);
+  if (!t) throw notFound("This team does not exist in the organization (it may have been deleted).");
   return t;
 }
 
@@ -143,7 +143,7 @@ export async function setTeamMemberRole(
   const added = await db.transaction().execute(async (trx) => {
     await mustTeam(trx, orgId, teamId);
     const member = await trx.selectFrom("members").select(["id", "user_name"]).where("org_id", "=", orgId).where("id", "=", memberId).executeTakeFirst();
-    if (!member) throw notFound(`no member with id ${memberId} in this organization`);
+    if (!member) throw notFound("This member is not in the organization (they may have been removed).");
     const resolved = await resolveTeamRole(trx, await getOrg(trx, orgId), roleName, "role");
     const { before, changed } = await setTeamRole(trx, orgId, teamId, memberId, resolved, { source: sourceOfActor(actor) });
     if (!changed) return false;

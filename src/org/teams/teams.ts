@@ -47,7 +47,7 @@ export async function findTeam(db: Db, orgId: string, id: string): Promise<Team 
 
 export async function getTeam(db: Db, orgId: string, id: string): Promise<Team> {
   const t = await findTeam(db, orgId, id);
-  if (!t) throw notFound(`no Group with id ${id}`);
+  if (!t) throw notFound("This group does not exist (it may have been deleted).");
   return t;
 }
 

@@ -8,10 +8,16 @@ import { problemBody } from "../../http/problems.ts";
 import { requestIdOf } from "../../http/problems.ts";
 import { failurePageHtml } from "../page.ts";
 
+/** The console's sign-in page for the org a sign-in door's address names (`/auth/<org>/…`). */
+export function signInPageOf(req: Request): string {
+  const m = /^\/auth\/([^/?#]+)/.exec(req.originalUrl ?? "");
+  return m ? `/admin/login?org=${m[1]}` : "/admin/login";
+}
+
 export const wantsJson = (req: Request): boolean => req.accepts(["text/html", "application/json"]) === "application/json";
 
 const TITLES: Record<number, string> = {
-  400: "Sign-in failed", 401: "Sign-in failed", 403: "Sign-in refused", 404: "Sign-in not available", 409: "Sign-in refused", 410: "Sign-in link not usable", 413: "Sign-in failed",
+  400: "Sign-in failed", 401: "Sign-in failed", 403: "You cannot sign in here yet", 404: "Sign-in not available", 409: "You cannot sign in here yet", 410: "Sign-in link not usable", 413: "Sign-in failed",
   429: "Too many sign-in attempts", 500: "Sign-in failed", 502: "Identity provider problem", 503: "Sign-in unavailable",
 };
 
@@ -32,6 +38,6 @@ export function sendFailure(req: Request, res: Response, f: SignInFailure, opts:
     res.status(f.status).type("application/problem+json").send(JSON.stringify(problemBody(res, { status: f.status, title, detail: f.detail })));
     return;
   }
-  // The console's look, with the reason and what an admin can do (src/sso/page.ts).
-  res.status(f.status).type("html").send(failurePageHtml({ status: f.status, title, detail: f.detail, retryUrl: f.retryUrl, requestId: requestIdOf(res) }));
+  // The console's look: what happened, what to do and whom to ask, the way back to sign-in (src/sso/page.ts).
+  res.status(f.status).type("html").send(failurePageHtml({ status: f.status, title, detail: f.detail, retryUrl: f.retryUrl, signInUrl: signInPageOf(req), requestId: requestIdOf(res) }));
 }

@@ -127,7 +127,7 @@ async function listSecrets(db: Db, clientRef: string): Promise<ClientSecretView[
 
 async function clientRow(db: Db, orgId: string, id: string): Promise<ClientRow> {
   const row = await db.selectFrom("oauth_clients").selectAll().where("org_id", "=", orgId).where("id", "=", id).executeTakeFirst();
-  if (!row) throw notFound(`no OAuth client with id ${id} in this organization`);
+  if (!row) throw notFound("This OAuth client does not exist in the organization (it may have been deleted).");
   return row;
 }
 
@@ -166,7 +166,7 @@ export async function revokeClientSecret(db: Db, orgId: string, id: string, secr
   await db.transaction().execute(async (trx) => {
     await clientRow(trx, orgId, id);
     const s = await trx.selectFrom("oauth_client_secrets").select(["revoked_at"]).where("client_ref", "=", id).where("id", "=", secretId).executeTakeFirst();
-    if (!s) throw notFound(`the OAuth client has no secret with id ${secretId}`);
+    if (!s) throw notFound("This OAuth client has no such secret (it may have been revoked).");
     if (s.revoked_at) throw refused(`secret ${secretId} was already revoked at ${s.revoked_at}`);
     await trx.updateTable("oauth_client_secrets").set({ revoked_at: now() }).where("id", "=", secretId).execute();
     await recordAudit(trx, { orgId, actor, action: "oauth_secret.revoke", targetType: "oauth_client", targetId: id, detail: { before: { secretId, revokedAt: null }, after: { secretId, revoked: true } } });

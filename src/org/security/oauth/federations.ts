@@ -81,7 +81,7 @@ export async function listFederations(db: Db, orgId: string): Promise<Federation
 export async function deleteFederation(db: Db, orgId: string, id: string, actor: Actor): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom("scim_federations").selectAll().where("org_id", "=", orgId).where("id", "=", id).executeTakeFirst();
-    if (!row) throw notFound(`no federation with id ${id} in this organization`);
+    if (!row) throw notFound("This trusted issuer does not exist in the organization (it may have been removed).");
     await trx.deleteFrom("scim_federations").where("id", "=", id).execute();
     await recordAudit(trx, { orgId, actor, action: "scim_federation.delete", targetType: "scim_federation", targetId: id, detail: { before: view(row), after: null } });
   });

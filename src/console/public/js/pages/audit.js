@@ -20,7 +20,7 @@ export async function render() {
   const action = select([["", "Any action"], ...actions.map((a) => [a.action, a.words])], "", { name: "action" });
   const door = select(DOORS, "", { name: "door" });
   const since = h("input", { type: "datetime-local", name: "since" }); const until = h("input", { type: "datetime-local", name: "until" });
-  const out = h("div.results", { "aria-live": "polite" }); const more = h("button", { type: "button", hidden: true }, "Older events");
+  const out = h("div.results", { "aria-live": "polite", tabindex: "0", role: "region", "aria-label": "Audit events" }); const more = h("button", { type: "button", hidden: true }, "Older events");
   let cursor = null;
   const iso = (i) => (i.value ? new Date(i.value).toISOString() : "");
   async function load(append) {

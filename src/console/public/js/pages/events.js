@@ -4,8 +4,8 @@ import { busy, copy, field, fmtTime, h, messageArea, section, select, table } fr
 
 export async function render() {
   const msg = messageArea();
-  const list = h("div.results");
-  const detail = h("div.results");
+  const list = h("div.results", { tabindex: "0", role: "region", "aria-label": "Event receivers" });
+  const detail = h("div.results", { tabindex: "0", role: "region", "aria-label": "Deliveries" });
 
   async function showDeliveries(r) {
     const page = await get(`/event-receivers/${r.id}/deliveries?limit=100`);

@@ -4,7 +4,7 @@ import { busy, fmtTime, h, messageArea, table } from "../ui.js";
 
 export async function render() {
   const msg = messageArea();
-  const out = h("div.results");
+  const out = h("div.results", { tabindex: "0", role: "region", "aria-label": "Refused sign-ins" });
   const more = h("button", { type: "button" }, "Older refusals");
   const pager = h("div.pager");
   let before = null;

@@ -1,8 +1,9 @@
-// SCIM: the base URL, keys for identity providers (org-scoped service accounts), the last requests
+// SCIM: how to connect (key, OAuth client, federation: scim-oauth.js), keys for identity providers, the last requests
 // the provider made (its "Test connection" shows up here), and Okta and Entra steps with the
 // attribute mapping for org role and seats.
 import { get, post } from "../api.js";
-import { busy, copy, field, fmtTime, h, messageArea, section, table } from "../ui.js";
+import { busy, field, fmtTime, h, messageArea, section, table } from "../ui.js";
+import { howToConnect, oauthSections } from "./scim-oauth.js";
 import { keyBox } from "./service-accounts.js";
 
 const EXT = "urn:ietf:params:scim:schemas:extension:rollcall:2.0:User";
@@ -31,31 +32,25 @@ export async function render() {
   const msg = messageArea(); const shown = h("div");
   const name = h("input", { type: "text", value: "identity-provider", required: true });
   const create = h("button.primary", { type: "submit" }, "Create a SCIM key");
-  const cp = h("button.small", { type: "button", "aria-label": "Copy the SCIM base URL" }, "Copy"); cp.addEventListener("click", () => copy(base, msg));
   const list = h("div");
   function draw(requests) {
     list.replaceChildren(requests.length
       ? table(["When", "Request", "Answer", "Key"], requests.map((r) => h("tr", {}, h("td.when", {}, fmtTime(r.at)), h("td", {}, `${r.method} ${r.path}`),
-        h("td", {}, h(r.ok ? "span" : "strong", {}, `${r.status} ${STATUS_WORDS[r.status] ?? (r.ok ? "OK" : "refused")}`)), h("td", {}, r.by))), "Last SCIM requests")
+        h("td", {}, h(r.ok ? "span" : "strong", {}, `${r.status} ${STATUS_WORDS[r.status] ?? (r.ok ? "OK" : "refused")}`), r.why ? h("span.why", {}, ` — ${r.why}`) : null), h("td", {}, r.by))), "Last SCIM requests")
       : h("p.empty", {}, "No requests yet. Run “Test connection” at your identity provider, then refresh."));
   }
   draw(activity.requests);
   const refresh = h("button", { type: "button" }, "Refresh");
   refresh.addEventListener("click", () => busy(refresh, msg, async () => draw((await get("/sso/scim-activity")).requests)));
+  const oauth = await oauthSections(msg);
   return h("div", {}, await lapsingWarning(), msg.el, shown,
-    section("Base URL", h("p", {}, h("code", {}, base), " ", cp)),
+    howToConnect(base, tokenUrl, msg),
     section("Keys for identity providers",
-      h("form", { on: { submit: (e) => { e.preventDefault(); busy(create, msg, async () => { const sa = await post("/service-accounts", { name: name.value.trim() }); shown.replaceChildren(keyBox(sa.key.key, msg)); }); } } },
+      h("form", { on: { submit: (e) => { e.preventDefault(); busy(create, msg, async () => { const sa = await post("/service-accounts", { name: name.value.trim() }); shown.replaceChildren(keyBox(sa.key.key, msg)); await oauth.refresh(); }); } } },
         h("div.row", {}, field("Service account name", name)), create),
-      h("p.hint", {}, "Each key belongs to an org-scoped service account; revoke it on the Service accounts page.")),
+      h("p.hint", {}, "Each key belongs to an org-scoped service account (OAuth clients and trusted issuers below act as one too); revoke keys on the Service accounts page.")),
+    ...oauth.sections,
     section("Last requests from your identity provider", h("p.hint", {}, "What the provider asked and what Rollcall answered (no names or contents are kept)."), list, h("div.actions", {}, refresh)),
-    section("OAuth 2.0 instead of a static key", h("ul", {},
-      h("li", {}, "Client credentials: register a client for a service account (", h("code", {}, "POST /api/v1/oauth-clients"), " or ", h("code", {}, "rollcall oauth-client create"),
-        "); the client gets short-lived tokens (60 minutes unless set, 5 minutes to 6 hours) at ", h("code", {}, tokenUrl), " with its secret (Basic or in the body) or a JWT signed by its registered key."),
-      h("li", {}, "Several secrets may be alive at once: add a new one, move the identity provider to it, then revoke the old one. Every secret and key may carry an expiry."),
-      h("li", {}, "Federation: trust another issuer's tokens for a service account (", h("code", {}, "POST /api/v1/scim-federations"),
-        " with issuer, audience and subject); those tokens are accepted at the base URL as they are."),
-      h("li", {}, "Metadata: ", h("code", {}, `${location.origin}/.well-known/oauth-authorization-server`)))),
     section("Okta", h("ol", {},
       h("li", {}, "Your app → General → App Settings → Edit: Provisioning: SCIM. Then Provisioning → Integration: SCIM connector base URL ", h("code", {}, base)),
       h("li", {}, "Unique identifier field for users: ", h("code", {}, "userName")),
