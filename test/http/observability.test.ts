@@ -103,10 +103,14 @@ describe("observability: request ids, access log, /metrics", () => {
       const lines = captureLogs();
       const seen: unknown[] = [];
       // A failing database is the simplest way to force a 5xx from inside a route.
-      const db = new Proxy(store.db, { get(target, prop) { if (prop === "selectFrom") return () => { throw new Error("database exploded"); }; return Reflect.get(target, prop); } });
+      const db = new Proxy(store.db, { get(target, prop) {
+        if (prop === "selectFrom") return () => { throw new Error("database exploded"); };
+        const v = Reflect.get(target, prop);
+        return typeof v === "function" ? v.bind(target) : v;
+      } });
       const broken = { ...store, db } as TestStore;
       const brokenApp = createApp(broken, config(), { logger: createLogger("info", lines.stream), log: (m, e) => seen.push([m, e]) });
-      // The key lookup fails already: an unexpected error inside a SCIM request.
+      // The list query fails (the key lookup is a compiled query and passes): an unexpected error inside a SCIM request.
       const res = await supertest(brokenApp).get("/scim/v2/Users").set(auth(key)).set("X-Request-Id", "boom-1");
       assert.equal(res.status, 500);
       assert.ok(!res.text.includes("exploded"), "5xx details are never sent");
