@@ -164,6 +164,7 @@ describe("console: connecting an identity provider, plain messages, refusal page
     await ssoSignIn(rig, hedy, "hedy");
     await hedy.getByRole("heading", { name: "You cannot sign in here yet" }).waitFor();
     await hedy.getByText(/seat limit reached/i).waitFor();
+    assertPlain(await hedy.getByRole("alert").innerText(), "the seat limit refusal");
     assert.equal(await member("hedy"), undefined, "nobody was added");
     await assertAccessible(hedy, "refusal page: seat limit");
     await rig.shot(hedy, "connect-06-refused-seat-limit");
@@ -182,6 +183,7 @@ describe("console: connecting an identity provider, plain messages, refusal page
       await ada.goto(`/admin/${hash}`);
       await ada.locator("#main h1").waitFor();
       await ada.locator("#main .loading").waitFor({ state: "detached" }).catch(() => {});
+      assert.doesNotMatch(await ada.locator("#main").innerText(), /^null$/m, `${hash}: a stray "null"`);
       const found = await ada.evaluate(() => {
         const out: string[] = [];
         const se = document.scrollingElement!;

@@ -65,7 +65,8 @@ async function show() {
     const el = await mod.render({ me, reload: show, path: id === wanted ? path.map(decodeURIComponent) : [] });
     if (turn !== showing) return;
     const said = takeFlash();
-    main.replaceChildren(h("h1", {}, el.dataset.title ?? label), said ? h("p.message.ok", { role: "status" }, said) : null, el);
+    // replaceChildren would show a null as the text "null": only nodes.
+    main.replaceChildren(...[h("h1", {}, el.dataset.title ?? label), said ? h("p.message.ok", { role: "status" }, said) : null, el].filter(Boolean));
     if (el.dataset.title) document.title = `${el.dataset.title} · Rollcall console`;
   } catch (err) {
     if (turn !== showing) return;
