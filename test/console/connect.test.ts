@@ -153,6 +153,8 @@ describe("console: connecting an identity provider, plain messages, refusal page
     await rig.shot(grace, "connect-05-refused-deactivated");
     await grace.getByRole("link", { name: "Back to sign-in" }).click();
     await grace.getByRole("link", { name: "Sign in with SSO" }).waitFor();
+    assert.ok(await grace.evaluate(() => document.scrollingElement!.scrollWidth <= document.scrollingElement!.clientWidth), "the sign-in page at 800 px");
+    await assertAccessible(grace, "sign-in page at 800 px");
 
     // Seat limit: every full Models seat is taken when Hedy arrives.
     const seats = await api("GET", "/api/v1/seats");
@@ -162,6 +164,7 @@ describe("console: connecting an identity provider, plain messages, refusal page
     await ssoSignIn(rig, hedy, "hedy");
     await hedy.getByRole("heading", { name: "You cannot sign in here yet" }).waitFor();
     await hedy.getByText(/seat limit reached/i).waitFor();
+    assertPlain(await hedy.getByRole("alert").innerText(), "the seat limit refusal");
     assert.equal(await member("hedy"), undefined, "nobody was added");
     await assertAccessible(hedy, "refusal page: seat limit");
     await rig.shot(hedy, "connect-06-refused-seat-limit");
@@ -174,11 +177,13 @@ describe("console: connecting an identity provider, plain messages, refusal page
     await ada.locator("#nav a").first().waitFor();
     const pages = await ada.locator("#nav a").evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).hash));
     assert.ok(pages.length >= 14, pages.join(" "));
+    pages.push(`#/members/${(await member("ada"))!.id}`); // the member page, reached from the members table
     const problems: string[] = [];
     for (const hash of pages) {
       await ada.goto(`/admin/${hash}`);
       await ada.locator("#main h1").waitFor();
       await ada.locator("#main .loading").waitFor({ state: "detached" }).catch(() => {});
+      assert.doesNotMatch(await ada.locator("#main").innerText(), /^null$/m, `${hash}: a stray "null"`);
       const found = await ada.evaluate(() => {
         const out: string[] = [];
         const se = document.scrollingElement!;

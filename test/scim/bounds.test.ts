@@ -166,7 +166,8 @@ describe("SCIM bounds (BOUNDS at the boundary, the same on every database)", fun
       it(`PATCH /api/v1/org with a seat limit of ${raw} → 400 naming the bound, nothing stored`, async () => {
         const res = await t.http.patch("/api/v1/org").set(h()).set("Content-Type", "application/json").send(`{"fullModelsSeatLimit": ${raw}}`);
         assert.equal(res.status, 400, res.text);
-        assert.match(res.body.detail, /fullModelsSeatLimit/);
+        assert.match(res.body.detail, /full models seat limit/);
+        assert.equal(res.body["invalid-params"]?.[0]?.name, "fullModelsSeatLimit");
         assert.match(res.body.detail, new RegExp(`at most ${BOUNDS.maxCount}\\b`));
         assert.equal((await t.http.get("/api/v1/org").set(h())).body.fullModelsSeatLimit, null);
       });

@@ -65,5 +65,5 @@ export async function newcomerSeat(trx: Db, orgId: string): Promise<"full" | "no
   if (org.seat_overflow === "no-seat") return "none";
   throw refused(
     `${seatLimitMessage(full.seat, full.used, full.limit)} in ${org.name}; an admin of ${org.name} can free a seat, raise the limit ` +
-    `(fullModelsSeatLimit), or set seatOverflow to "no-seat" so that new people join without a Models seat`);
+    "in the organization's settings, or let new people join without a Models seat when the seats run out");
 }
