@@ -233,7 +233,7 @@ describe("seat limits at sign-in: the styled refusal page, seat overflow, Refuse
     assert.match(res.text, /class="message error"/);
     assert.match(res.text, /seat limit reached: 2 of 2 full Models seats in use/);
     assert.match(res.text, /can free a seat, raise the limit/);
-    assert.match(res.text, /seatOverflow to &quot;no-seat&quot;/);
+    assert.match(res.text, /let new people join without a Models seat/);
     assert.match(res.text, /Refused sign-ins/);
 
     // The admin sees it, readable.
