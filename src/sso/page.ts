@@ -57,9 +57,9 @@ function whatToDo(status: number): string[] {
 
 /**
  * A refused or failed sign-in, for a person: what happened (the reason, which says
- * what an admin can do), what to do and whom to ask, and a way back to sign-in. No
- * ids: an admin finds the refusal under "Refused sign-ins"; only a server failure
- * shows a reference (the request id) to quote.
+ * what an admin can do), what to do and whom to ask, and a way back to sign-in. A
+ * refusal (403, 404, 409, 429) shows no ids: an admin finds it under "Refused sign-ins";
+ * a broken request or a server failure shows a reference (the request id) to quote.
  */
 export function failurePageHtml(f: { status: number; title: string; detail: string; retryUrl?: string; signInUrl?: string; requestId?: string | null }): string {
   const links = [
@@ -71,6 +71,6 @@ export function failurePageHtml(f: { status: number; title: string; detail: stri
     message: { kind: "error", text: sentence(f.detail) },
     html: `<h2>What you can do</h2>${whatToDo(f.status).map((l) => `<p>${esc(l)}</p>`).join("")}`,
     links,
-    requestId: f.status >= 500 ? f.requestId : null,
+    requestId: [403, 404, 409, 429].includes(f.status) ? null : f.requestId,
   });
 }

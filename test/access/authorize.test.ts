@@ -98,7 +98,7 @@ describe("access policy: the authorization API", () => {
     problem(await cast.admin.post("/authorize", { permission: "run:read" }), 400, /exactly one of "memberId" and "userName"/);
     problem(await cast.admin.post("/authorize", { memberId: "x", permission: "run:read", extra: 1 }), 400);
     problem(await cast.admin.post("/authorize", { checks: [] }), 400);
-    problem(await cast.admin.post("/authorize", { memberId: "nobody", permission: "run:read" }), 404, /no member/);
+    problem(await cast.admin.post("/authorize", { memberId: "nobody", permission: "run:read" }), 404, /not in the organization/);
     problem(await cast.admin.post("/authorize", { memberId: cast.members.member.id, permission: "run:read", team: "gamma" }), 404, /no team/);
     const unknown = expectOk(await cast.admin.post("/authorize", { memberId: cast.members.member.id, permission: "run:fly", team: "alpha" }));
     assert.equal(unknown.allowed, false);

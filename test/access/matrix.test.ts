@@ -146,7 +146,7 @@ describe(`access policy: the authorization matrix (${process.env.DATABASE_URL?.s
     for (const c of cast.callers.filter((x) => x.door === "session")) {
       const res = await c.withoutCsrf!("patch", "/org", { teamJoiningAtSignup: true });
       assert.equal(res.status, 403, `${c.name}: ${res.text}`);
-      assert.match(JSON.parse(res.text).detail, /CSRF token/);
+      assert.match(JSON.parse(res.text).detail, /safety token/);
       assert.equal((await c.withoutCsrf!("get", "/org")).status, 200, `${c.name}: reads need no CSRF token`);
     }
     assert.equal((await t.http.patch("/api/v1/org").send({ teamJoiningAtSignup: true })).status, 401, "no cookie, no key");

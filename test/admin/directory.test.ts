@@ -71,7 +71,7 @@ describe("admin API: the members directory (sort, order, filters, paging)", () =
     for (const q of ["?sort=password", "?order=sideways"]) {
       const res = await t.http.get(`/api/v1/members${q}`).set(auth(key));
       assert.equal(res.status, 400, res.text);
-      assert.match(res.body.detail, q.startsWith("?sort") ? /userName.*displayName.*email.*orgRole.*createdAt/ : /asc.*desc/);
+      assert.match(res.body.detail, q.startsWith("?sort") ? /user name.*display name.*email.*org role.*created at/ : /asc.*desc/);
     }
   });
 });

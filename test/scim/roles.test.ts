@@ -48,7 +48,7 @@ describe("SCIM /Roles", () => {
     assert.equal(dup.body.scimType, "uniqueness");
     const cases: [Record<string, unknown>, RegExp][] = [
       [role("P1", { permissions: [{ name: "run:fly" }] }), /unknown permission "run:fly"; known permissions: artifact:read/],
-      [role("P2", { inheritedFrom: "admin" }), /"inheritedFrom" must be one of member, viewer/],
+      [role("P2", { inheritedFrom: "admin" }), /role it builds on: member or viewer/],
       [role("Admin"), /predefined role name/],
       [{ schemas: [ROLE_URN], inheritedFrom: "member" }, /name/],
     ];

@@ -96,12 +96,7 @@ async function tryWrite(trx: Trx, write: () => Promise<void>): Promise<string | 
 export async function applyMappings(trx: Trx, orgId: string, memberIds: string[] | "all", actor: Actor): Promise<MemberReport[]> {
   if (!(await mappingsInUse(trx, orgId))) return [];
   const rules = await listRules(trx, orgId);
-  let q = trx.selectFrom("members").selectAll().where("org_id", "=", orgId);
-  if (memberIds !== "all") {
-    if (!memberIds.length) return [];
-    q = q.where("id", "in", [...new Set(memberIds)]);
-  }
-  const members = await q.orderBy("user_name_key").orderBy("id").execute();
+  const members = await membersToApply(trx, orgId, memberIds);
   if (!members.length) return [];
   const groups = await directoryGroups(trx, orgId, members.map((m) => m.id));
   const reports: MemberReport[] = [];
@@ -114,6 +109,17 @@ export async function applyMappings(trx: Trx, orgId: string, memberIds: string[]
     }
   }
   return reports;
+}
+
+/** The members in user-name order; named ones 500 ids a query (a 50k-member group replace passes SQLite's bound-variable limit). */
+async function membersToApply(trx: Trx, orgId: string, memberIds: string[] | "all"): Promise<Member[]> {
+  const base = trx.selectFrom("members").selectAll().where("org_id", "=", orgId);
+  if (memberIds === "all") return base.orderBy("user_name_key").orderBy("id").execute();
+  const ids = [...new Set(memberIds)];
+  const out: Member[] = [];
+  for (let i = 0; i < ids.length; i += 500) out.push(...(await base.where("id", "in", ids.slice(i, i + 500)).execute()));
+  const key = (m: Member) => `${m.user_name_key}\u0000${m.id}`;
+  return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 async function applyToMember(trx: Trx, orgId: string, m: Member, matching: Rule[], actor: Actor): Promise<MemberReport> {
