@@ -41,7 +41,7 @@ export function sendPage(res: Response, status: number, o: PageOptions): void {
 const sentence = (t: string): string => {
   const s = t.trim();
   if (!s) return s;
-  const first = /^(your|the|this|you|no|too|sign-in|a|an|only|there|we|it|its|that)\b/.test(s);
+  const first = /^(your|the|this|you|no|too|sign-in|seat|a|an|only|there|we|it|its|that)\b/.test(s);
   return (first ? s.charAt(0).toUpperCase() + s.slice(1) : s) + (/[.!?]$/.test(s) ? "" : ".");
 };
 
