@@ -1,5 +1,5 @@
 /**
- * "Exactly one caller of member creation" (DESIGN.md, the arrival decision),
+ * "Exactly one caller of member creation" (docs/architecture.md, "The arrival decision"),
  * checked on the source: members are created, users created and login
  * identities linked only inside src/org/arrival/ (the invite step,
  * invites.ts `joinByInvite`, joins through the same join.ts).

@@ -2,7 +2,7 @@
  * The arrival decision: every way a person arrives — SCIM create and
  * re-assignment, OIDC login, LDAP login, invite acceptance, e-mail link —
  * goes through `arrive`, the only code that creates a member or links a login
- * (DESIGN.md "The arrival decision"):
+ * (docs/architecture.md, "The arrival decision"):
  *
  * 1. who is this? (link.ts: known identity, else an e-mail verified on both
  *    sides, else a new user — never a user made from an unverified claim);

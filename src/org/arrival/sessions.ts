@@ -1,5 +1,5 @@
 /**
- * Sessions end when access ends (DESIGN.md "The arrival decision"): a
+ * Sessions end when access ends (docs/architecture.md, "The arrival decision"): a
  * member's deactivation or removal, or the revocation of the SSO connection
  * they signed in through, DELETES the sessions it ends — in the same
  * transaction as the change — so a later reactivation revives nothing (no old
