@@ -348,7 +348,7 @@ describe("invites accepted by e-mail link (an org with no OIDC or LDAP, the door
     const { res } = await acceptByLink(inviteToken, "pat@example.com");
     assert.equal(res.status, 409, "a refusal by a rule: 409 at every door");
     assert.match(String(res.headers["content-type"]), /text\/html/);
-    assert.match(res.text, /seat limit reached: 2 of 2 full Models seats in use; an admin of .* can free a seat or raise the limit/);
+    assert.match(res.text, /Seat limit reached: 2 of 2 full Models seats in use; an admin of .* can free a seat or raise the limit/);
     assert.equal((expectOk(await as(t, admin.key).get("/invites")).invites as any[]).find((i) => i.id === inv.id).status, "pending");
     const refused = expectOk(await as(t, admin.key).get("/sign-ins/refused")).refusals;
     assert.deepEqual([refused[0].who, refused[0].door], ["pat@example.com", "email"]);

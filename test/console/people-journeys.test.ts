@@ -154,6 +154,11 @@ describe("console journeys, part B: changes that cannot surprise, invites, audit
     await ada.getByLabel("Person").fill("");
     await ada.getByLabel("Door").selectOption("sso");
     await ada.getByRole("cell", { name: /signed a member in|let a new member in/ }).first().waitFor();
+    // The list is replaced when the filtered page arrives: wait for it, not for the first matching row of the old one.
+    await ada.waitForFunction(() => {
+      const doors = [...document.querySelectorAll<HTMLElement>("#main tbody tr td:last-child")].map((c) => c.innerText);
+      return doors.length > 0 && doors.every((d) => d === "Sign-in");
+    });
     assert.ok((await ada.locator("#main tbody tr td:last-child").allInnerTexts()).every((d) => d === "Sign-in"));
     await fits("audit");
   });

@@ -231,7 +231,7 @@ describe("seat limits at sign-in: the styled refusal page, seat overflow, Refuse
     assert.match(String(res.headers["content-type"]), /text\/html/);
     assert.match(res.text, /<link rel="stylesheet" href="\/admin\/console.css">/);
     assert.match(res.text, /class="message error"/);
-    assert.match(res.text, /seat limit reached: 2 of 2 full Models seats in use/);
+    assert.match(res.text, /Seat limit reached: 2 of 2 full Models seats in use/);
     assert.match(res.text, /can free a seat, raise the limit/);
     assert.match(res.text, /let new people join without a Models seat/);
     assert.match(res.text, /Refused sign-ins/);
